@@ -1,0 +1,24 @@
+//! git-credential-bitbucket: a git credential helper that gives each
+//! Bitbucket remote (Cloud or Data Center, git or REST) the one credential
+//! the user stored for it, in the form Bitbucket accepts for that kind of
+//! credential and that endpoint.
+//!
+//! One `get` flows through the modules in order:
+//! [`protocol`] reads the request, [`remote`] says what the remote is,
+//! [`resolve`] picks the entry from [`config`], [`credential`] says what the
+//! entry's kind sends, [`secret`] fetches the secret, and [`protocol`]
+//! writes the answer. [`helper`] joins them for `get`, `store` and `erase`.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod calendar;
+pub mod config;
+pub mod credential;
+pub mod fsutil;
+pub mod helper;
+pub mod protocol;
+pub mod remote;
+pub mod resolve;
+pub mod secret;
+pub mod state;
