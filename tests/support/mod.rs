@@ -48,8 +48,13 @@ fn pki() -> &'static Pki {
         let ca_key = KeyPair::generate().unwrap();
         let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca.distinguished_name.push(DnType::CommonName, "Bitbucket stand-in test CA");
-        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        ca.distinguished_name
+            .push(DnType::CommonName, "Bitbucket stand-in test CA");
+        ca.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
         let ca_cert = ca.self_signed(&ca_key).unwrap();
         let leaf_key = KeyPair::generate().unwrap();
         let mut leaf = CertificateParams::new(vec![
@@ -58,18 +63,21 @@ fn pki() -> &'static Pki {
             DC_HOST.to_owned(),
         ])
         .unwrap();
-        leaf.distinguished_name.push(DnType::CommonName, "bitbucket.org");
+        leaf.distinguished_name
+            .push(DnType::CommonName, "bitbucket.org");
         let leaf_cert = leaf.signed_by(&leaf_key, &ca_cert, &ca_key).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let ca_file = dir.path().join("ca.pem");
         std::fs::write(&ca_file, ca_cert.pem()).unwrap();
         let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
-        let tls = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![leaf_cert.der().clone()], key)
-            .unwrap();
+        let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf_cert.der().clone()], key)
+        .unwrap();
         Pki {
             _dir: dir,
             ca_file,
@@ -105,7 +113,11 @@ pub enum Token {
     /// Cloud app password.
     AppPassword { username: String, secret: String },
     /// Atlassian API token.
-    ApiToken { username: String, email: String, secret: String },
+    ApiToken {
+        username: String,
+        email: String,
+        secret: String,
+    },
     /// Cloud access token.
     AccessToken { secret: String, reach: Reach },
     /// Data Center personal token.
@@ -113,7 +125,11 @@ pub enum Token {
     /// Data Center project token (project key upper case).
     DcProject { project: String, secret: String },
     /// Data Center repository token.
-    DcRepository { project: String, repo: String, secret: String },
+    DcRepository {
+        project: String,
+        repo: String,
+        secret: String,
+    },
 }
 
 /// The credential a request carried.
@@ -161,10 +177,25 @@ pub struct Bitbucket {
 }
 
 enum Site {
-    CloudGit { repo: String, dir: String, rest: String },
-    CloudApi { repo: Option<String>, user: bool },
-    DcScm { project: String, repo: String, dir: String, rest: String },
-    DcRest { project: Option<String>, repo: Option<String> },
+    CloudGit {
+        repo: String,
+        dir: String,
+        rest: String,
+    },
+    CloudApi {
+        repo: Option<String>,
+        user: bool,
+    },
+    DcScm {
+        project: String,
+        repo: String,
+        dir: String,
+        rest: String,
+    },
+    DcRest {
+        project: Option<String>,
+        repo: Option<String>,
+    },
 }
 
 enum Verdict {
@@ -189,7 +220,9 @@ impl Bitbucket {
                 Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
                 Err(e) => panic!("binding {ip}:443 failed ({e}); the end-to-end tests serve bitbucket.org on port 443 and need root or CAP_NET_BIND_SERVICE"),
             };
-            let Ok(dc) = TcpListener::bind(SocketAddr::new(IpAddr::V4(ip), DC_PORT)) else { continue };
+            let Ok(dc) = TcpListener::bind(SocketAddr::new(IpAddr::V4(ip), DC_PORT)) else {
+                continue;
+            };
             let root = tempfile::tempdir().unwrap();
             for listener in [cloud, dc] {
                 let inner = inner.clone();
@@ -260,7 +293,11 @@ impl Bitbucket {
                 .env("GIT_COMMITTER_EMAIL", "stand-in@example.com")
                 .output()
                 .unwrap();
-            assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "git {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         };
         std::fs::create_dir_all(&bare).unwrap();
         git(&bare, &["init", "-q", "--bare", "-b", "main"]);
@@ -288,31 +325,60 @@ fn route(host: &str, path: &str) -> Option<Site> {
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match host {
         "bitbucket.org" => {
-            let [ws, repo, rest @ ..] = segs.as_slice() else { return None };
+            let [ws, repo, rest @ ..] = segs.as_slice() else {
+                return None;
+            };
             let name = repo.strip_suffix(".git").unwrap_or(repo);
             let key = format!("{ws}/{name}");
             if rest.first() == Some(&"wiki") {
-                return Some(Site::CloudGit { dir: format!("cloud/{key}.wiki.git"), repo: key, rest: rest[1..].join("/") });
+                return Some(Site::CloudGit {
+                    dir: format!("cloud/{key}.wiki.git"),
+                    repo: key,
+                    rest: rest[1..].join("/"),
+                });
             }
-            Some(Site::CloudGit { dir: format!("cloud/{key}.git"), repo: key, rest: rest.join("/") })
+            Some(Site::CloudGit {
+                dir: format!("cloud/{key}.git"),
+                repo: key,
+                rest: rest.join("/"),
+            })
         }
         "api.bitbucket.org" => match segs.as_slice() {
-            ["2.0", "user"] => Some(Site::CloudApi { repo: None, user: true }),
-            ["2.0", "repositories", ws, repo, ..] => Some(Site::CloudApi { repo: Some(format!("{ws}/{repo}")), user: false }),
+            ["2.0", "user"] => Some(Site::CloudApi {
+                repo: None,
+                user: true,
+            }),
+            ["2.0", "repositories", ws, repo, ..] => Some(Site::CloudApi {
+                repo: Some(format!("{ws}/{repo}")),
+                user: false,
+            }),
             _ => None,
         },
         DC_HOST => match segs.as_slice() {
             ["bitbucket", "scm", project, repo, rest @ ..] => {
                 let name = repo.strip_suffix(".git").unwrap_or(repo).to_lowercase();
                 let project = project.to_uppercase();
-                Some(Site::DcScm { dir: format!("dc/{}/{name}.git", project.to_lowercase()), project, repo: name, rest: rest.join("/") })
+                Some(Site::DcScm {
+                    dir: format!("dc/{}/{name}.git", project.to_lowercase()),
+                    project,
+                    repo: name,
+                    rest: rest.join("/"),
+                })
             }
-            ["bitbucket", "rest", "api", _, "projects", project, "repos", repo, ..] => Some(Site::DcRest {
+            ["bitbucket", "rest", "api", _, "projects", project, "repos", repo, ..] => {
+                Some(Site::DcRest {
+                    project: Some(project.to_uppercase()),
+                    repo: Some(repo.to_lowercase()),
+                })
+            }
+            ["bitbucket", "rest", "api", _, "projects", project, ..] => Some(Site::DcRest {
                 project: Some(project.to_uppercase()),
-                repo: Some(repo.to_lowercase()),
+                repo: None,
             }),
-            ["bitbucket", "rest", "api", _, "projects", project, ..] => Some(Site::DcRest { project: Some(project.to_uppercase()), repo: None }),
-            ["bitbucket", "rest", "api", ..] => Some(Site::DcRest { project: None, repo: None }),
+            ["bitbucket", "rest", "api", ..] => Some(Site::DcRest {
+                project: None,
+                repo: None,
+            }),
             _ => None,
         },
         _ => None,
@@ -324,55 +390,93 @@ fn judge(inner: &Inner, site: &Site, auth: &Presented) -> Verdict {
     for token in &inner.tokens {
         let ok = |who: &str| Verdict::Ok(who.to_owned());
         let verdict = match (token, site, auth) {
-            (Token::AppPassword { username, secret }, Site::CloudGit { .. } | Site::CloudApi { .. }, Presented::Basic(u, p))
-                if u == username && p == secret =>
-            {
+            (
+                Token::AppPassword { username, secret },
+                Site::CloudGit { .. } | Site::CloudApi { .. },
+                Presented::Basic(u, p),
+            ) if u == username && p == secret => {
                 if inner.app_passwords_removed {
                     Some(Verdict::Gone)
                 } else {
                     Some(ok(username))
                 }
             }
-            (Token::ApiToken { username, secret, .. }, Site::CloudGit { .. }, Presented::Basic(u, p))
-                if p == secret && (u == username || u == "x-bitbucket-api-token-auth") =>
-            {
+            (
+                Token::ApiToken {
+                    username, secret, ..
+                },
+                Site::CloudGit { .. },
+                Presented::Basic(u, p),
+            ) if p == secret && (u == username || u == "x-bitbucket-api-token-auth") => {
                 Some(ok(username))
             }
-            (Token::ApiToken { username, email, secret }, Site::CloudApi { .. }, Presented::Basic(u, p)) if p == secret && u == email => {
-                Some(ok(username))
-            }
-            (Token::AccessToken { secret, reach }, Site::CloudGit { repo, .. }, Presented::Basic(u, p)) if u == "x-token-auth" && p == secret => {
-                Some(if reach.covers(repo) { ok("access-token") } else { Verdict::Forbidden })
-            }
-            (Token::AccessToken { secret, reach }, Site::CloudApi { repo, .. }, Presented::Bearer(t)) if t == secret => {
-                Some(match repo {
-                    Some(r) if reach.covers(r) => ok("access-token"),
-                    _ => Verdict::Forbidden,
-                })
-            }
-            (Token::DcUser { username, secret }, Site::DcScm { .. } | Site::DcRest { .. }, Presented::Basic(u, p)) if u == username && p == secret => {
-                Some(ok(username))
-            }
-            (Token::DcUser { username, secret }, Site::DcScm { .. } | Site::DcRest { .. }, Presented::Bearer(t)) if t == secret => Some(ok(username)),
-            (Token::DcProject { project, secret }, _, _) | (Token::DcRepository { project, secret, .. }, _, _)
-                if matches!(site, Site::DcScm { .. } | Site::DcRest { .. })
-                    && match auth {
-                        Presented::Bearer(t) => t == secret,
-                        Presented::Basic(u, p) => u == "x-token-auth" && p == secret,
-                        _ => false,
-                    } =>
+            (
+                Token::ApiToken {
+                    username,
+                    email,
+                    secret,
+                },
+                Site::CloudApi { .. },
+                Presented::Basic(u, p),
+            ) if p == secret && u == email => Some(ok(username)),
+            (
+                Token::AccessToken { secret, reach },
+                Site::CloudGit { repo, .. },
+                Presented::Basic(u, p),
+            ) if u == "x-token-auth" && p == secret => Some(if reach.covers(repo) {
+                ok("access-token")
+            } else {
+                Verdict::Forbidden
+            }),
+            (
+                Token::AccessToken { secret, reach },
+                Site::CloudApi { repo, .. },
+                Presented::Bearer(t),
+            ) if t == secret => Some(match repo {
+                Some(r) if reach.covers(r) => ok("access-token"),
+                _ => Verdict::Forbidden,
+            }),
+            (
+                Token::DcUser { username, secret },
+                Site::DcScm { .. } | Site::DcRest { .. },
+                Presented::Basic(u, p),
+            ) if u == username && p == secret => Some(ok(username)),
+            (
+                Token::DcUser { username, secret },
+                Site::DcScm { .. } | Site::DcRest { .. },
+                Presented::Bearer(t),
+            ) if t == secret => Some(ok(username)),
+            (Token::DcProject { project, secret }, _, _)
+            | (
+                Token::DcRepository {
+                    project, secret, ..
+                },
+                _,
+                _,
+            ) if matches!(site, Site::DcScm { .. } | Site::DcRest { .. })
+                && match auth {
+                    Presented::Bearer(t) => t == secret,
+                    Presented::Basic(u, p) => u == "x-token-auth" && p == secret,
+                    _ => false,
+                } =>
             {
                 let want_repo = match token {
                     Token::DcRepository { repo, .. } => Some(repo.as_str()),
                     _ => None,
                 };
                 let (p, r) = match site {
-                    Site::DcScm { project, repo, .. } => (Some(project.as_str()), Some(repo.as_str())),
+                    Site::DcScm { project, repo, .. } => {
+                        (Some(project.as_str()), Some(repo.as_str()))
+                    }
                     Site::DcRest { project, repo } => (project.as_deref(), repo.as_deref()),
                     _ => (None, None),
                 };
                 let inside = p == Some(project.as_str()) && want_repo.is_none_or(|w| r == Some(w));
-                Some(if inside { ok("project-token") } else { Verdict::Forbidden })
+                Some(if inside {
+                    ok("project-token")
+                } else {
+                    Verdict::Forbidden
+                })
             }
             _ => None,
         };
@@ -395,7 +499,9 @@ fn judge(inner: &Inner, site: &Site, auth: &Presented) -> Verdict {
 }
 
 fn parse_auth(value: Option<&String>) -> Presented {
-    let Some(v) = value else { return Presented::None };
+    let Some(v) = value else {
+        return Presented::None;
+    };
     if let Some(b64) = v.strip_prefix("Basic ") {
         let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64.trim()) else {
             return Presented::Other(v.clone());
@@ -451,7 +557,11 @@ fn serve(stream: TcpStream, inner: &Mutex<Inner>, root: &Path) -> std::io::Resul
             status,
         });
     };
-    let realm = if host == DC_HOST { "Atlassian Bitbucket" } else { "Bitbucket.org HTTP" };
+    let realm = if host == DC_HOST {
+        "Atlassian Bitbucket"
+    } else {
+        "Bitbucket.org HTTP"
+    };
     let (site, user) = match (site, verdict) {
         (None, _) | (_, None) => {
             record(404);
@@ -462,7 +572,12 @@ fn serve(stream: TcpStream, inner: &Mutex<Inner>, root: &Path) -> std::io::Resul
             record(401);
             drop(reader);
             let challenge = format!("Basic realm=\"{realm}\"");
-            return respond(&mut tls, 401, &[("WWW-Authenticate", challenge.as_str())], b"unauthorized\n");
+            return respond(
+                &mut tls,
+                401,
+                &[("WWW-Authenticate", challenge.as_str())],
+                b"unauthorized\n",
+            );
         }
         (Some(_), Some(Verdict::Forbidden)) => {
             record(403);
@@ -472,12 +587,22 @@ fn serve(stream: TcpStream, inner: &Mutex<Inner>, root: &Path) -> std::io::Resul
         (Some(_), Some(Verdict::Gone)) => {
             record(410);
             drop(reader);
-            return respond(&mut tls, 410, &[], b"app passwords are no longer supported\n");
+            return respond(
+                &mut tls,
+                410,
+                &[],
+                b"app passwords are no longer supported\n",
+            );
         }
         (Some(site), Some(Verdict::Ok(user))) => (site, user),
     };
-    if headers.get("expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue")) {
-        reader.get_mut().write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+    if headers
+        .get("expect")
+        .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"))
+    {
+        reader
+            .get_mut()
+            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
         reader.get_mut().flush()?;
     }
     let body = read_body(&mut reader, &headers)?;
@@ -486,28 +611,44 @@ fn serve(stream: TcpStream, inner: &Mutex<Inner>, root: &Path) -> std::io::Resul
         Site::CloudApi { .. } | Site::DcRest { .. } => {
             record(200);
             let json = format!("{{\"username\": \"{user}\"}}\n");
-            respond(&mut tls, 200, &[("Content-Type", "application/json")], json.as_bytes())
+            respond(
+                &mut tls,
+                200,
+                &[("Content-Type", "application/json")],
+                json.as_bytes(),
+            )
         }
         Site::CloudGit { dir, rest, .. } | Site::DcScm { dir, rest, .. } => {
             if !root.join(&dir).is_dir() {
                 record(404);
                 return respond(&mut tls, 404, &[], b"no such repository\n");
             }
-            let (status, cgi_headers, out) = http_backend(root, &dir, &rest, &method, query, &headers, &body, &user)?;
+            let (status, cgi_headers, out) =
+                http_backend(root, &dir, &rest, &method, query, &headers, &body, &user)?;
             record(status);
-            let refs: Vec<(&str, &str)> = cgi_headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let refs: Vec<(&str, &str)> = cgi_headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             respond(&mut tls, status, &refs, &out)
         }
     }
 }
 
-fn read_body(reader: &mut impl BufRead, headers: &HashMap<String, String>) -> std::io::Result<Vec<u8>> {
+fn read_body(
+    reader: &mut impl BufRead,
+    headers: &HashMap<String, String>,
+) -> std::io::Result<Vec<u8>> {
     let mut body = Vec::new();
-    if headers.get("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+    if headers
+        .get("transfer-encoding")
+        .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
+    {
         loop {
             let mut size = String::new();
             reader.read_line(&mut size)?;
-            let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
+            let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
+                .unwrap_or(0);
             if n == 0 {
                 let mut end = String::new();
                 reader.read_line(&mut end)?;
@@ -519,7 +660,10 @@ fn read_body(reader: &mut impl BufRead, headers: &HashMap<String, String>) -> st
             let mut crlf = [0u8; 2];
             reader.read_exact(&mut crlf)?;
         }
-    } else if let Some(len) = headers.get("content-length").and_then(|l| l.parse::<usize>().ok()) {
+    } else if let Some(len) = headers
+        .get("content-length")
+        .and_then(|l| l.parse::<usize>().ok())
+    {
         body.resize(len, 0);
         reader.read_exact(&mut body)?;
     }
@@ -554,7 +698,11 @@ fn http_backend(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    for (header, var) in [("content-type", "CONTENT_TYPE"), ("git-protocol", "HTTP_GIT_PROTOCOL"), ("content-encoding", "HTTP_CONTENT_ENCODING")] {
+    for (header, var) in [
+        ("content-type", "CONTENT_TYPE"),
+        ("git-protocol", "HTTP_GIT_PROTOCOL"),
+        ("content-encoding", "HTTP_CONTENT_ENCODING"),
+    ] {
         if let Some(v) = headers.get(header) {
             cmd.env(var, v);
         }
@@ -568,7 +716,11 @@ fn http_backend(
     let out = child.wait_with_output()?;
     let _ = writer.join();
     let raw = out.stdout;
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| (i, 4)).or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| (i, 4))
+        .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
     let Some((end, sep)) = split else {
         return Ok((500, Vec::new(), raw));
     };
@@ -578,7 +730,12 @@ fn http_backend(
     for line in head.lines() {
         if let Some((k, v)) = line.split_once(':') {
             if k.eq_ignore_ascii_case("status") {
-                status = v.trim().split(' ').next().and_then(|s| s.parse().ok()).unwrap_or(500);
+                status = v
+                    .trim()
+                    .split(' ')
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(500);
             } else {
                 hdrs.push((k.trim().to_owned(), v.trim().to_owned()));
             }
@@ -587,7 +744,12 @@ fn http_backend(
     Ok((status, hdrs, raw[end + sep..].to_vec()))
 }
 
-fn respond(out: &mut impl Write, status: u16, headers: &[(&str, &str)], body: &[u8]) -> std::io::Result<()> {
+fn respond(
+    out: &mut impl Write,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<()> {
     let reason = match status {
         200 => "OK",
         401 => "Unauthorized",
@@ -600,7 +762,10 @@ fn respond(out: &mut impl Write, status: u16, headers: &[(&str, &str)], body: &[
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
-    head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    ));
     out.write_all(head.as_bytes())?;
     out.write_all(body)?;
     out.flush()
@@ -637,18 +802,26 @@ impl User {
     /// Appends `text` to `~/.gitconfig`.
     pub fn write_gitconfig(&self, text: &str) {
         let path = self.home.path().join(".gitconfig");
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap();
         f.write_all(text.as_bytes()).unwrap();
     }
 
     /// Configures the helper for `url` the way the README tells users to.
     pub fn use_helper_for(&self, url: &str) {
-        self.write_gitconfig(&format!("[credential \"{url}\"]\n\thelper = bitbucket\n\tuseHttpPath = true\n"));
+        self.write_gitconfig(&format!(
+            "[credential \"{url}\"]\n\thelper = bitbucket\n\tuseHttpPath = true\n"
+        ));
     }
 
     /// The helper's configuration file.
     pub fn config_path(&self) -> PathBuf {
-        self.home.path().join(".config/git-credential-bitbucket/config.toml")
+        self.home
+            .path()
+            .join(".config/git-credential-bitbucket/config.toml")
     }
 
     /// The helper's secrets file.
@@ -685,7 +858,10 @@ impl User {
         let mut cmd = Command::new(program);
         let bin_dir = Path::new(helper_exe()).parent().unwrap();
         cmd.env_clear()
-            .env("PATH", format!("{}:/usr/local/bin:/usr/bin:/bin", bin_dir.display()))
+            .env(
+                "PATH",
+                format!("{}:/usr/local/bin:/usr/bin:/bin", bin_dir.display()),
+            )
             .env("HOME", self.home.path())
             .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -727,7 +903,12 @@ impl User {
 }
 
 fn run_with_input(cmd: &mut Command, input: &str) -> Output {
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let input = input.as_bytes().to_vec();
     let writer = std::thread::spawn(move || {
@@ -751,5 +932,25 @@ pub fn stdout(out: &Output) -> String {
 /// Asserts that a command succeeded, showing its output when it did not.
 #[track_caller]
 pub fn assert_ok(out: &Output) {
-    assert!(out.status.success(), "command failed ({}):\nstdout: {}\nstderr: {}", out.status, stdout(out), stderr(out));
+    assert!(
+        out.status.success(),
+        "command failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// Whether `git` offers `capability[]=authtype` (2.46 and later).
+pub fn offers_authtype(git: &str) -> bool {
+    let out = Command::new(git).arg("version").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version: Vec<u32> = text
+        .trim()
+        .trim_start_matches("git version ")
+        .split('.')
+        .take(2)
+        .map(|n| n.parse().unwrap_or(0))
+        .collect();
+    version >= vec![2, 46]
 }
