@@ -226,6 +226,11 @@ mod tests {
     use super::*;
     use Surface::*;
 
+    type Case<'a> = (
+        (Kind, Option<&'a str>, Option<&'a str>, Surface, bool),
+        Result<(Form, Option<Note>), FormError>,
+    );
+
     #[test]
     fn what_each_kind_sends() {
         let basic = |u: &str| Form::Basic(u.to_owned());
@@ -234,10 +239,7 @@ mod tests {
         let dc_project = Kind::HttpToken(HttpScope::Project);
         let dc_repo = Kind::HttpToken(HttpScope::Repository);
         let ws = Kind::AccessToken(AccessScope::Workspace);
-        let cases: Vec<(
-            (Kind, Option<&str>, Option<&str>, Surface, bool),
-            Result<(Form, Option<Note>), FormError>,
-        )> = vec![
+        let cases: Vec<Case> = vec![
             (
                 (Kind::AppPassword, user, None, Git, true),
                 Ok((basic("jdoe"), Some(Note::AppPasswordRemoved))),

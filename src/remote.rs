@@ -313,6 +313,11 @@ mod tests {
         );
     }
 
+    type Case<'a> = (
+        (&'a str, &'a str, Option<&'a str>),
+        (RemoteKind, Surface, Option<&'a str>),
+    );
+
     #[test]
     fn classification_table() {
         use RemoteKind::*;
@@ -322,10 +327,7 @@ mod tests {
             repo: r.into(),
             wiki,
         };
-        let cases: Vec<(
-            (&str, &str, Option<&str>),
-            (RemoteKind, Surface, Option<&str>),
-        )> = vec![
+        let cases: Vec<Case> = vec![
             (
                 ("https", "bitbucket.org", Some("acme/widget.git")),
                 (repo("acme", "widget", false), Git, Some("acme/widget")),

@@ -107,8 +107,9 @@ impl Reach {
     }
 }
 
-/// A credential Bitbucket knows about.
+/// A credential Bitbucket knows about (variant names are Bitbucket's).
 #[derive(Clone, Debug)]
+#[allow(clippy::enum_variant_names)]
 pub enum Token {
     /// Cloud app password.
     AppPassword { username: String, secret: String },
@@ -544,10 +545,9 @@ fn serve(stream: TcpStream, inner: &Mutex<Inner>, root: &Path) -> std::io::Resul
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let auth = parse_auth(headers.get("authorization"));
     let site = route(&host, path);
-    let verdict = match &site {
-        None => None,
-        Some(site) => Some(judge(&inner.lock().unwrap(), site, &auth)),
-    };
+    let verdict = site
+        .as_ref()
+        .map(|site| judge(&inner.lock().unwrap(), site, &auth));
     let record = |status: u16| {
         inner.lock().unwrap().seen.push(Seen {
             host: host.clone(),
@@ -670,6 +670,9 @@ fn read_body(
     Ok(body)
 }
 
+/// Status, headers and body of a CGI answer.
+type CgiResponse = (u16, Vec<(String, String)>, Vec<u8>);
+
 #[allow(clippy::too_many_arguments)]
 fn http_backend(
     root: &Path,
@@ -680,7 +683,7 @@ fn http_backend(
     headers: &HashMap<String, String>,
     body: &[u8],
     user: &str,
-) -> std::io::Result<(u16, Vec<(String, String)>, Vec<u8>)> {
+) -> std::io::Result<CgiResponse> {
     let mut cmd = Command::new(GIT_OLD);
     cmd.arg("http-backend")
         .env_clear()
