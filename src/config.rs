@@ -205,7 +205,26 @@ pub fn default_path() -> Result<PathBuf, ConfigError> {
     }
 }
 
+/// The secrets file that belongs to the configuration at `config_path`:
+/// `secrets.toml` in the same directory.
+pub fn secrets_path(config_path: &Path) -> PathBuf {
+    config_path.with_file_name("secrets.toml")
+}
+
+/// The state file that belongs to the configuration at `config_path`:
+/// `state.toml` in the same directory.
+pub fn state_path(config_path: &Path) -> PathBuf {
+    config_path.with_file_name("state.toml")
+}
+
 impl Config {
+    /// Loads the configuration from its default place and the process
+    /// environment.
+    pub fn load_default() -> Result<Config, ConfigError> {
+        let path = default_path()?;
+        Config::load(&path, &|name| std::env::var(name).ok())
+    }
+
     /// Loads the file at `path` (missing: empty) and adds the CI entries
     /// that the variables in `env` describe.
     pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {

@@ -154,6 +154,22 @@ pub enum KindError {
     },
 }
 
+/// The kind a token's prefix announces: `ATBB` app password, `ATATT` API
+/// token, `ATCTT` Cloud access token, `BBDC-` Data Center HTTP token.
+pub fn kind_of_prefix(token: &str) -> Option<&'static str> {
+    if token.starts_with("ATATT") {
+        Some("api-token")
+    } else if token.starts_with("ATCTT") {
+        Some("access-token")
+    } else if token.starts_with("ATBB") {
+        Some("app-password")
+    } else if token.starts_with("BBDC-") {
+        Some("http-token")
+    } else {
+        None
+    }
+}
+
 /// How a credential is presented.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Form {
@@ -309,6 +325,21 @@ mod tests {
                 want,
                 "{kind} {surface:?} bearer={bearer}"
             );
+        }
+    }
+
+    #[test]
+    fn prefixes() {
+        let cases = [
+            ("ATATT3xFfGF0abc", Some("api-token")),
+            ("ATCTT3xFfGN0abc", Some("access-token")),
+            ("ATBBa1b2c3", Some("app-password")),
+            ("BBDC-MzE0NjQ5", Some("http-token")),
+            ("NzE0NjQ5OTA0ODk2", None),
+            ("", None),
+        ];
+        for (token, want) in cases {
+            assert_eq!(kind_of_prefix(token), want, "{token}");
         }
     }
 

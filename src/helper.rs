@@ -192,10 +192,23 @@ impl Helper<'_> {
             }
         }
         if let Some(expires) = entry.expires {
-            if expires.unix_start() <= self.now {
+            let left = expires.unix_start() - self.now;
+            let warn_days = i64::from(self.config.settings.expiry_warning_days);
+            if left <= 0 {
                 self.note(format_args!(
                     "entry '{}' expired on {expires}; create a new token in Bitbucket and store it with `git credential-bitbucket add`",
                     entry.name
+                ));
+            } else if left <= warn_days * 86_400
+                && self
+                    .state
+                    .announce_expiry(&entry.name, self.now.div_euclid(86_400))
+                    .unwrap_or(false)
+            {
+                self.note(format_args!(
+                    "entry '{}' expires on {expires} (in {} days); create a new token in Bitbucket before then",
+                    entry.name,
+                    (left + 86_399) / 86_400
                 ));
             }
         }

@@ -13,12 +13,15 @@
 #![warn(missing_docs)]
 
 pub mod calendar;
+pub mod cli;
 pub mod config;
+pub mod config_edit;
 pub mod credential;
 pub mod fsutil;
 pub mod helper;
 pub mod protocol;
 pub mod remote;
 pub mod resolve;
+pub mod rest;
 pub mod secret;
 pub mod state;

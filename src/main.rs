@@ -1,20 +1,19 @@
-//! The `git-credential-bitbucket` executable: argv to operation, and the
-//! exit status.
+//! The `git-credential-bitbucket` executable: argv to command, and the exit
+//! status.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use git_credential_bitbucket::calendar;
-use git_credential_bitbucket::config::{self, Config};
+use git_credential_bitbucket::cli::{self, add::AddArgs, migrate::MigrateArgs, setup::Level, Context};
 use git_credential_bitbucket::helper::Helper;
 use git_credential_bitbucket::protocol::Request;
-use git_credential_bitbucket::secret::file::FileStore;
-use git_credential_bitbucket::state::StateFile;
 
-/// A git credential helper for Bitbucket Cloud and Data Center.
+/// A git credential helper for Bitbucket Cloud and Data Center: each remote
+/// gets the one credential stored for it, in the form Bitbucket accepts for
+/// that kind of credential and that endpoint.
 #[derive(Parser)]
 #[command(name = "git-credential-bitbucket", version, about, long_about = None)]
 #[command(allow_external_subcommands = true)]
@@ -31,8 +30,52 @@ enum Command {
     Store,
     /// Hear from git that a credential was rejected (run by git).
     Erase,
+    /// Store a new credential for a URL; the secret is read from a prompt or standard input.
+    Add(AddArgs),
+    /// Show the configured credentials, where their secrets live, expiry and rejections.
+    List,
+    /// Remove a credential: its entry and its secret.
+    Remove {
+        /// The entry's name.
+        name: String,
+    },
+    /// Ask Bitbucket's REST API whether each credential (or the one named) works.
+    Verify {
+        /// Only this entry.
+        name: Option<String>,
+        /// The REST API base URL (default: https://api.bitbucket.org, or the Data Center server).
+        #[arg(long, value_name = "URL")]
+        api_base: Option<String>,
+    },
+    /// Configure git to use this helper (and send repository paths) for a Bitbucket URL.
+    Setup(SetupArgs),
+    /// Check git, the configuration, the stores, expiry and permissions.
+    Doctor,
+    /// Replace app-password entries by API tokens for the same scope.
+    Migrate(MigrateArgs),
+    /// Print the Authorization header Bitbucket's REST API wants for URL.
+    Header {
+        /// A REST URL, such as https://api.bitbucket.org/2.0/repositories/WORKSPACE/REPO.
+        url: String,
+    },
     #[command(external_subcommand)]
     Other(Vec<String>),
+}
+
+#[derive(Args)]
+#[group(multiple = false)]
+struct SetupArgs {
+    /// Write the user's git configuration (the default).
+    #[arg(long)]
+    global: bool,
+    /// Write the machine's git configuration.
+    #[arg(long)]
+    system: bool,
+    /// Write the current repository's git configuration.
+    #[arg(long)]
+    local: bool,
+    /// The Bitbucket URL (default: https://bitbucket.org), e.g. https://git.example.com:7990.
+    url: Option<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -47,25 +90,43 @@ fn main() -> ExitCode {
         .target(env_logger::Target::Stderr)
         .init();
     let cli = Cli::parse();
-    let op = match cli.command {
-        Command::Get => Operation::Get,
-        Command::Store => Operation::Store,
-        Command::Erase => Operation::Erase,
+    let result = match cli.command {
+        Command::Get => protocol(Operation::Get).map(|()| true),
+        Command::Store => protocol(Operation::Store).map(|()| true),
+        Command::Erase => protocol(Operation::Erase).map(|()| true),
+        Command::Add(args) => cli::add::run(args),
+        Command::List => cli::list::run(),
+        Command::Remove { name } => cli::remove::run(&name),
+        Command::Verify { name, api_base } => cli::verify::run(name.as_deref(), api_base.as_deref()),
+        Command::Setup(a) => {
+            let level = if a.system {
+                Level::System
+            } else if a.local {
+                Level::Local
+            } else {
+                Level::Global
+            };
+            cli::setup::run(level, a.url.as_deref())
+        }
+        Command::Doctor => cli::doctor::run(),
+        Command::Migrate(args) => cli::migrate::run(args),
+        Command::Header { url } => cli::header::run(&url),
         Command::Other(words) => {
             // git asks helpers to ignore operations they do not know; a
             // person at a terminal gets told.
             if std::io::stdin().is_terminal() {
                 eprintln!(
-                    "git-credential-bitbucket: unknown command '{}'; see `git credential-bitbucket --help`",
+                    "git-credential-bitbucket: unknown command '{}'; see `git credential-bitbucket -h`",
                     words.first().map(String::as_str).unwrap_or_default()
                 );
                 return ExitCode::from(2);
             }
-            return ExitCode::SUCCESS;
+            Ok(true)
         }
     };
-    match run(op) {
-        Ok(()) => ExitCode::SUCCESS,
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(message) => {
             eprintln!("git-credential-bitbucket: {message}");
             ExitCode::FAILURE
@@ -73,18 +134,15 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(op: Operation) -> Result<(), String> {
+fn protocol(op: Operation) -> Result<(), String> {
     let request = Request::read_from(std::io::stdin().lock()).map_err(|e| e.to_string())?;
     request.require_origin().map_err(|e| e.to_string())?;
-    let path = config::default_path().map_err(|e| e.to_string())?;
-    let config =
-        Config::load(&path, &|name| std::env::var(name).ok()).map_err(|e| e.to_string())?;
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let ctx = Context::load()?;
     let mut stderr = std::io::stderr();
     let mut helper = Helper {
-        config,
-        files: FileStore::new(dir.join("secrets.toml")),
-        state: StateFile::new(dir.join("state.toml")),
+        config: ctx.config,
+        files: ctx.files,
+        state: ctx.state,
         now: calendar::now(),
         notes: &mut stderr,
     };

@@ -24,6 +24,10 @@ pub struct State {
     /// Entry name to its last rejection.
     #[serde(default)]
     pub rejected: BTreeMap<String, Rejection>,
+    /// Entry name to the day (days since 1970-01-01, UTC) its coming expiry
+    /// was last announced on `get`.
+    #[serde(default)]
+    pub expiry_warned: BTreeMap<String, i64>,
 }
 
 /// The state file at one path.
@@ -52,6 +56,32 @@ impl StateFile {
     pub fn record_rejection(&self, entry: &str, url: String, at: i64) -> Result<(), FileError> {
         fsutil::update_private_toml(&self.path, |s: &mut State| {
             s.rejected.insert(entry.to_owned(), Rejection { at, url });
+            (true, ())
+        })
+    }
+
+    /// Records that the coming expiry of `entry` is being announced on day
+    /// `day`; `false` when it already was that day.
+    pub fn announce_expiry(&self, entry: &str, day: i64) -> Result<bool, FileError> {
+        if self.read()?.expiry_warned.get(entry) == Some(&day) {
+            return Ok(false);
+        }
+        fsutil::update_private_toml(&self.path, |s: &mut State| {
+            let fresh = s.expiry_warned.insert(entry.to_owned(), day) != Some(day);
+            (fresh, fresh)
+        })
+    }
+
+    /// Forgets everything recorded about `entry` (it was removed or
+    /// replaced).
+    pub fn forget(&self, entry: &str) -> Result<(), FileError> {
+        let state = self.read()?;
+        if !state.rejected.contains_key(entry) && !state.expiry_warned.contains_key(entry) {
+            return Ok(());
+        }
+        fsutil::update_private_toml(&self.path, |s: &mut State| {
+            s.rejected.remove(entry);
+            s.expiry_warned.remove(entry);
             (true, ())
         })
     }

@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod file;
+pub mod keyring;
 
 use std::fmt;
 
@@ -133,9 +134,17 @@ pub enum SecretError {
         /// The secrets file.
         path: String,
     },
-    /// The keyring is not part of this build.
-    #[error("entry '{entry}' keeps its secret in the OS keyring, which this build of git-credential-bitbucket cannot reach; run `git credential-bitbucket doctor`, or use secret = \"file\", \"env:VAR\" or \"command:...\"")]
+    /// The keyring did not answer.
+    #[error("entry '{entry}' keeps its secret in the OS keyring, which cannot be reached ({reason}); run `git credential-bitbucket doctor`")]
     KeyringUnavailable {
+        /// The entry's name.
+        entry: String,
+        /// What the keyring said.
+        reason: String,
+    },
+    /// The keyring has no secret for the entry.
+    #[error("entry '{entry}' keeps its secret in the OS keyring, which holds none for it; add it again with `git credential-bitbucket add`")]
+    KeyringMissing {
         /// The entry's name.
         entry: String,
     },
@@ -179,9 +188,18 @@ pub fn load(
                 problem,
             })
         }
-        SecretSource::Keyring => Err(SecretError::KeyringUnavailable {
-            entry: entry.to_owned(),
-        }),
+        SecretSource::Keyring => match keyring::get(entry) {
+            Ok(Some(secret)) => Ok(secret),
+            Ok(None) => Err(SecretError::KeyringMissing {
+                entry: entry.to_owned(),
+            }),
+            Err(keyring::KeyringError::Unreachable(reason)) => {
+                Err(SecretError::KeyringUnavailable {
+                    entry: entry.to_owned(),
+                    reason,
+                })
+            }
+        },
     }
 }
 

@@ -1,0 +1,188 @@
+//! `doctor`: one line per check of everything the helper depends on, each
+//! failure with the command that fixes it; exit status 1 when any fails.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use crate::calendar;
+use crate::cli::Context;
+use crate::config::{Entry, Origin, StoreChoice};
+use crate::credential::{HttpScope, Kind};
+use crate::fsutil;
+use crate::secret::{keyring, SecretSource};
+
+#[derive(Default)]
+struct Report {
+    failed: bool,
+}
+
+impl Report {
+    fn ok(&mut self, text: impl AsRef<str>) {
+        println!("ok    {}", text.as_ref());
+    }
+    fn warn(&mut self, text: impl AsRef<str>) {
+        println!("warn  {}", text.as_ref());
+    }
+    fn fail(&mut self, text: impl AsRef<str>) {
+        self.failed = true;
+        println!("FAIL  {}", text.as_ref());
+    }
+}
+
+fn git(args: &[&str]) -> Option<String> {
+    let out = Command::new("git").args(args).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn git_version() -> Option<(u32, u32)> {
+    let text = git(&["version"])?;
+    let mut nums = text.trim_start_matches("git version ").split('.').map(|n| n.parse::<u32>().ok());
+    Some((nums.next()??, nums.next()??))
+}
+
+fn wants_bearer(e: &Entry) -> bool {
+    matches!(e.kind, Kind::HttpToken(HttpScope::Project | HttpScope::Repository))
+}
+
+fn same_scope(a: &Entry, b: &Entry) -> bool {
+    let repos = |e: &Entry| e.repos.iter().cloned().collect::<BTreeSet<_>>();
+    a.origin == b.origin
+        && a.remote.origin == b.remote.origin
+        && a.scope() == b.scope()
+        && repos(a) == repos(b)
+        && (a.username.is_none() || b.username.is_none() || a.username == b.username)
+}
+
+/// Runs `doctor`.
+pub fn run() -> Result<bool, String> {
+    let mut r = Report::default();
+    let ctx = match Context::load() {
+        Ok(c) => c,
+        Err(e) => {
+            r.fail(format!("configuration: {e}"));
+            return Ok(false);
+        }
+    };
+    let entries = &ctx.config.entries;
+    match git_version() {
+        None => r.fail("git: not found on PATH; install git 2.39 or later"),
+        Some(v) if v < (2, 39) => r.fail(format!("git {}.{}: too old; git 2.39 or later is needed", v.0, v.1)),
+        Some(v) if v < (2, 46) && entries.iter().any(wants_bearer) => r.warn(format!(
+            "git {}.{}: Bearer authentication needs git 2.46; Data Center project and repository tokens are sent as Basic x-token-auth instead",
+            v.0, v.1
+        )),
+        Some(v) => r.ok(format!("git {}.{}", v.0, v.1)),
+    }
+    r.ok(format!("configuration: {} entr{} ({})", entries.len(), if entries.len() == 1 { "y" } else { "ies" }, ctx.config_path.display()));
+
+    // git runs the helper, with the path, for every origin an entry serves.
+    let mut origins: Vec<(String, bool)> = Vec::new();
+    for e in entries {
+        let url = format!("{}/", e.remote.origin.display());
+        let narrow = !e.scope().is_empty() || !e.repos.is_empty();
+        match origins.iter_mut().find(|(u, _)| *u == url) {
+            Some((_, n)) => *n |= narrow,
+            None => origins.push((url, narrow)),
+        }
+    }
+    if origins.is_empty() {
+        origins.push(("https://bitbucket.org/".to_owned(), false));
+    }
+    for (url, narrow) in &origins {
+        let base = url.trim_end_matches('/');
+        let helpers = git(&["config", "--get-urlmatch", "credential.helper", url]).unwrap_or_default();
+        if helpers.lines().any(|h| h.trim() == "bitbucket" || h.trim().ends_with("git-credential-bitbucket")) {
+            r.ok(format!("git runs the helper for {base}"));
+        } else {
+            r.fail(format!("git does not run the helper for {base}; run `git credential-bitbucket setup {base}`"));
+        }
+        let with_path = git(&["config", "--type=bool", "--get-urlmatch", "credential.useHttpPath", url]).as_deref() == Some("true");
+        match (with_path, narrow) {
+            (true, _) => r.ok(format!("git sends the repository path for {base}")),
+            (false, true) => r.fail(format!(
+                "git does not send the repository path for {base}, so entries for single repositories, projects or workspaces cannot be used; run `git config --global credential.{base}.useHttpPath true`"
+            )),
+            (false, false) => r.warn(format!("git does not send the repository path for {base}; run `git config --global credential.{base}.useHttpPath true` before adding narrower entries")),
+        }
+    }
+
+    let uses_keyring = entries.iter().any(|e| e.secret == SecretSource::Keyring);
+    if uses_keyring || ctx.config.settings.store != StoreChoice::File {
+        match keyring::probe() {
+            Ok(()) => r.ok("the OS keyring answers"),
+            Err(keyring::KeyringError::Unreachable(why)) if uses_keyring => r.fail(format!(
+                "the OS keyring cannot be reached ({why}); start your desktop's keyring (on Linux: gnome-keyring or KeePassXC's Secret Service, in a D-Bus session), or move the secrets with `remove` and `add --store file`"
+            )),
+            Err(keyring::KeyringError::Unreachable(why)) => r.warn(format!("the OS keyring cannot be reached ({why}); new secrets go to the file store")),
+        }
+    }
+
+    for path in [ctx.files.path(), ctx.state.path()] {
+        if let Ok(meta) = std::fs::metadata(path) {
+            match fsutil::shared_bits(&meta) {
+                Some(mode) => r.fail(format!("{} has mode {mode:o}: other users can read it; run `chmod 600 {}`", path.display(), path.display())),
+                None => r.ok(format!("{} is private", path.display())),
+            }
+        }
+    }
+    if let Some(dir) = ctx.files.path().parent() {
+        if let Ok(meta) = std::fs::metadata(dir) {
+            if fsutil::shared_bits(&meta).is_some() && ctx.files.path().exists() {
+                r.warn(format!("{} can be listed by other users; run `chmod 700 {}`", dir.display(), dir.display()));
+            }
+        }
+    }
+
+    let state = ctx.state.read().unwrap_or_default();
+    let now = calendar::now();
+    let warn_days = i64::from(ctx.config.settings.expiry_warning_days);
+    for e in entries {
+        let who = format!("entry '{}'", e.name);
+        let present = match &e.secret {
+            SecretSource::File => match ctx.files.secret(&e.name) {
+                Ok(Some(_)) => Ok(()),
+                Ok(None) => Err(format!("{who}: the secrets file holds no secret for it; add it again with `git credential-bitbucket add`")),
+                Err(err) => Err(format!("{who}: {err}")),
+            },
+            SecretSource::Keyring => match keyring::get(&e.name) {
+                Ok(Some(_)) => Ok(()),
+                Ok(None) => Err(format!("{who}: the OS keyring holds no secret for it; add it again with `git credential-bitbucket add`")),
+                Err(err) => Err(format!("{who}: {err}")),
+            },
+            SecretSource::Env(var) => match std::env::var(var) {
+                Ok(v) if !v.is_empty() => Ok(()),
+                _ if e.origin == Origin::Environment => Ok(()),
+                _ => Err(format!("{who}: ${var} is not set here")),
+            },
+            SecretSource::Command(_) => Ok(()),
+        };
+        if let Err(problem) = present {
+            r.fail(problem);
+        }
+        if e.kind == Kind::AppPassword {
+            r.fail(format!("{who} is an app password; Bitbucket removed them on 2026-07-28; run `git credential-bitbucket migrate {}`", e.name));
+        }
+        if let Some(date) = e.expires {
+            let left = date.unix_start() - now;
+            if left <= 0 {
+                r.fail(format!("{who} expired on {date}; create a new token and `add` it"));
+            } else if left <= warn_days * 86_400 {
+                r.warn(format!("{who} expires on {date} (in {} days)", (left + 86_399) / 86_400));
+            }
+        }
+        if let Some(rej) = state.rejected.get(&e.name) {
+            r.warn(format!("{who} was rejected by {} at {}; run `git credential-bitbucket verify {}`", rej.url, calendar::format_utc(rej.at), e.name));
+        }
+    }
+    for (i, a) in entries.iter().enumerate() {
+        for b in &entries[i + 1..] {
+            if same_scope(a, b) {
+                r.fail(format!("entries '{}' and '{}' have the same scope ({}), so neither is used; change one's url, or give each its own username", a.name, b.name, a.url));
+            }
+        }
+    }
+    if !r.failed {
+        println!("Everything checked is in order.");
+    }
+    Ok(!r.failed)
+}

@@ -1,0 +1,70 @@
+//! `list`: the entries, where their secrets live, expiry and rejections —
+//! never a secret.
+
+use crate::calendar;
+use crate::cli::Context;
+use crate::config::{Entry, Origin};
+
+/// Days from `now` to the start of the entry's expiry date, in words.
+pub fn expiry_words(entry: &Entry, now: i64) -> String {
+    let Some(date) = entry.expires else { return "-".to_owned() };
+    let days = (date.unix_start() - now).div_euclid(86_400);
+    match days {
+        d if d < 0 => format!("expired {date}"),
+        0 => format!("{date} (today)"),
+        1 => format!("{date} (1 day)"),
+        d => format!("{date} ({d} days)"),
+    }
+}
+
+/// Runs `list`.
+pub fn run() -> Result<bool, String> {
+    let ctx = Context::load()?;
+    let state = ctx.state.read().unwrap_or_default();
+    let now = calendar::now();
+    let mut rows = vec![[
+        "NAME".to_owned(),
+        "KIND".to_owned(),
+        "URL".to_owned(),
+        "USERNAME".to_owned(),
+        "SECRET".to_owned(),
+        "EXPIRES".to_owned(),
+        "LAST REJECTED".to_owned(),
+    ]];
+    for e in &ctx.config.entries {
+        let user = match (&e.username, &e.email) {
+            (Some(u), Some(m)) => format!("{u} <{m}>"),
+            (Some(u), None) => u.clone(),
+            (None, Some(m)) => format!("<{m}>"),
+            (None, None) => "-".to_owned(),
+        };
+        let mut url = e.url.clone();
+        if !e.repos.is_empty() {
+            url.push_str(&format!(" [{}]", e.repos.join(", ")));
+        }
+        let secret = match e.origin {
+            Origin::File => e.secret.describe(),
+            Origin::Environment => format!("{} (CI)", e.secret.describe()),
+        };
+        let rejected = state
+            .rejected
+            .get(&e.name)
+            .map_or("-".to_owned(), |r| format!("{} ({})", calendar::format_utc(r.at), r.url));
+        rows.push([e.name.clone(), e.kind.to_string(), url, user, secret, expiry_words(e, now), rejected]);
+    }
+    if rows.len() == 1 {
+        println!("No credentials are configured in {}; add one with `git credential-bitbucket add URL`.", ctx.config_path.display());
+        return Ok(true);
+    }
+    let widths: Vec<usize> = (0..7).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+    for row in &rows {
+        let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+    if let Ok(contents) = ctx.files.read() {
+        if !contents.learned.is_empty() {
+            println!("\n{} credential(s) learned from git are kept in {}.", contents.learned.len(), ctx.files.path().display());
+        }
+    }
+    Ok(true)
+}

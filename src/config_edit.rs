@@ -1,0 +1,204 @@
+//! Changing the configuration file for `add`, `remove` and `migrate`:
+//! under the file's lock, keeping the user's comments and layout
+//! (toml_edit), checking that the result is a valid configuration before it
+//! replaces the old file in one rename.
+
+use std::path::Path;
+
+use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
+
+use crate::config::{Config, RawEntry};
+use crate::fsutil::{self, Lock};
+
+/// Why the configuration could not be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// Reading, locking or writing failed.
+    #[error("could not {action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not TOML, or the change would make it invalid.
+    #[error("{0}")]
+    Invalid(String),
+    /// No entry of that name.
+    #[error("{path} has no entry named '{name}'; `git credential-bitbucket list` shows the names")]
+    NoSuchEntry {
+        /// The file.
+        path: String,
+        /// The name asked for.
+        name: String,
+    },
+}
+
+fn entry_table(raw: &RawEntry) -> Table {
+    let mut t = Table::new();
+    t.insert("name", value(raw.name.as_str()));
+    t.insert("kind", value(raw.kind.as_str()));
+    if let Some(s) = &raw.scope {
+        t.insert("scope", value(s.as_str()));
+    }
+    t.insert("url", value(raw.url.as_str()));
+    if let Some(u) = &raw.username {
+        t.insert("username", value(u.as_str()));
+    }
+    if let Some(e) = &raw.email {
+        t.insert("email", value(e.as_str()));
+    }
+    if let Some(repos) = &raw.repos {
+        let mut a = Array::new();
+        for r in repos {
+            a.push(r.as_str());
+        }
+        t.insert("repos", value(a));
+    }
+    if let Some(x) = &raw.expires {
+        t.insert("expires", value(x.as_str()));
+    }
+    if let Some(s) = &raw.secret {
+        t.insert("secret", value(s.as_str()));
+    }
+    t
+}
+
+/// Applies `change` to the document at `path` and writes it back if the
+/// result is a valid configuration.
+fn edit<R>(path: &Path, change: impl FnOnce(&mut DocumentMut) -> Result<R, EditError>) -> Result<R, EditError> {
+    let shown = path.display().to_string();
+    let io = |action| {
+        let shown = shown.clone();
+        move |source| EditError::Io { action, path: shown, source }
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fsutil::ensure_private_dir(dir).map_err(io("create the directory of"))?;
+    }
+    let lock = Lock::acquire(path).map_err(io("lock"))?;
+    let (text, mode) = match std::fs::read_to_string(path) {
+        Ok(t) => {
+            let mode = std::fs::metadata(path).map(|m| permission_bits(&m)).unwrap_or(0o600);
+            (t, mode)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (String::new(), 0o600),
+        Err(e) => return Err(io("read")(e)),
+    };
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| EditError::Invalid(format!("{shown} is not valid TOML: {}", e.message())))?;
+    let result = change(&mut doc)?;
+    let new_text = doc.to_string();
+    Config::parse(&new_text, path).map_err(|e| EditError::Invalid(e.to_string()))?;
+    fsutil::write_atomically(path, new_text.as_bytes(), mode, &lock).map_err(io("write"))?;
+    Ok(result)
+}
+
+fn permission_bits(meta: &std::fs::Metadata) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o777
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        0o600
+    }
+}
+
+fn credentials(doc: &mut DocumentMut) -> Result<&mut ArrayOfTables, EditError> {
+    let item = doc
+        .entry("credential")
+        .or_insert(Item::ArrayOfTables(ArrayOfTables::new()));
+    item.as_array_of_tables_mut()
+        .ok_or_else(|| EditError::Invalid("`credential` must be written as [[credential]] tables".into()))
+}
+
+fn position(tables: &ArrayOfTables, name: &str) -> Option<usize> {
+    tables
+        .iter()
+        .position(|t| t.get("name").and_then(Item::as_str) == Some(name))
+}
+
+/// Appends `raw` as a new `[[credential]]`.
+pub fn add_entry(path: &Path, raw: &RawEntry) -> Result<(), EditError> {
+    edit(path, |doc| {
+        credentials(doc)?.push(entry_table(raw));
+        Ok(())
+    })
+}
+
+/// Removes the entry called `name`.
+pub fn remove_entry(path: &Path, name: &str) -> Result<(), EditError> {
+    edit(path, |doc| {
+        let tables = credentials(doc)?;
+        let i = position(tables, name).ok_or_else(|| EditError::NoSuchEntry {
+            path: path.display().to_string(),
+            name: name.to_owned(),
+        })?;
+        tables.remove(i);
+        Ok(())
+    })
+}
+
+/// Replaces the entry called `name` by `raw`, in place.
+pub fn replace_entry(path: &Path, name: &str, raw: &RawEntry) -> Result<(), EditError> {
+    edit(path, |doc| {
+        let tables = credentials(doc)?;
+        let i = position(tables, name).ok_or_else(|| EditError::NoSuchEntry {
+            path: path.display().to_string(),
+            name: name.to_owned(),
+        })?;
+        let decor = tables.get(i).map(|t| t.decor().clone());
+        let mut table = entry_table(raw);
+        if let Some(d) = decor {
+            *table.decor_mut() = d;
+        }
+        if let Some(slot) = tables.get_mut(i) {
+            *slot = table;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(name: &str) -> RawEntry {
+        RawEntry {
+            name: name.into(),
+            kind: "api-token".into(),
+            url: format!("https://bitbucket.org/{name}/"),
+            secret: Some("file".into()),
+            ..RawEntry::default()
+        }
+    }
+
+    #[test]
+    fn add_replace_remove_keep_comments_and_refuse_invalid_results() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cfg/config.toml");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "# my settings\n[settings]\nexpiry_warning_days = 3 # short\n").unwrap();
+        add_entry(&path, &raw("acme")).unwrap();
+        add_entry(&path, &raw("beta")).unwrap();
+        let mut changed = raw("acme");
+        changed.email = Some("j@example.com".into());
+        replace_entry(&path, "acme", &changed).unwrap();
+        remove_entry(&path, "beta").unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("# my settings\n") && text.contains("= 3 # short"), "{text}");
+        let config = Config::parse(&text, &path).unwrap();
+        assert_eq!(config.entries.len(), 1);
+        assert_eq!(config.entries[0].email.as_deref(), Some("j@example.com"));
+        // A duplicate name would make the file invalid: refused, file unchanged.
+        let err = add_entry(&path, &raw("acme")).unwrap_err().to_string();
+        assert!(err.contains("same name"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        assert!(matches!(remove_entry(&path, "nope"), Err(EditError::NoSuchEntry { .. })));
+    }
+}
