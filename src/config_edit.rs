@@ -68,11 +68,18 @@ fn entry_table(raw: &RawEntry) -> Table {
 
 /// Applies `change` to the document at `path` and writes it back if the
 /// result is a valid configuration.
-fn edit<R>(path: &Path, change: impl FnOnce(&mut DocumentMut) -> Result<R, EditError>) -> Result<R, EditError> {
+fn edit<R>(
+    path: &Path,
+    change: impl FnOnce(&mut DocumentMut) -> Result<R, EditError>,
+) -> Result<R, EditError> {
     let shown = path.display().to_string();
     let io = |action| {
         let shown = shown.clone();
-        move |source| EditError::Io { action, path: shown, source }
+        move |source| EditError::Io {
+            action,
+            path: shown,
+            source,
+        }
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fsutil::ensure_private_dir(dir).map_err(io("create the directory of"))?;
@@ -80,15 +87,17 @@ fn edit<R>(path: &Path, change: impl FnOnce(&mut DocumentMut) -> Result<R, EditE
     let lock = Lock::acquire(path).map_err(io("lock"))?;
     let (text, mode) = match std::fs::read_to_string(path) {
         Ok(t) => {
-            let mode = std::fs::metadata(path).map(|m| permission_bits(&m)).unwrap_or(0o600);
+            let mode = std::fs::metadata(path)
+                .map(|m| permission_bits(&m))
+                .unwrap_or(0o600);
             (t, mode)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => (String::new(), 0o600),
         Err(e) => return Err(io("read")(e)),
     };
-    let mut doc: DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| EditError::Invalid(format!("{shown} is not valid TOML: {}", e.message())))?;
+    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        EditError::Invalid(format!("{shown} is not valid TOML: {}", e.message()))
+    })?;
     let result = change(&mut doc)?;
     let new_text = doc.to_string();
     Config::parse(&new_text, path).map_err(|e| EditError::Invalid(e.to_string()))?;
@@ -113,8 +122,9 @@ fn credentials(doc: &mut DocumentMut) -> Result<&mut ArrayOfTables, EditError> {
     let item = doc
         .entry("credential")
         .or_insert(Item::ArrayOfTables(ArrayOfTables::new()));
-    item.as_array_of_tables_mut()
-        .ok_or_else(|| EditError::Invalid("`credential` must be written as [[credential]] tables".into()))
+    item.as_array_of_tables_mut().ok_or_else(|| {
+        EditError::Invalid("`credential` must be written as [[credential]] tables".into())
+    })
 }
 
 fn position(tables: &ArrayOfTables, name: &str) -> Option<usize> {
@@ -183,7 +193,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cfg/config.toml");
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, "# my settings\n[settings]\nexpiry_warning_days = 3 # short\n").unwrap();
+        std::fs::write(
+            &path,
+            "# my settings\n[settings]\nexpiry_warning_days = 3 # short\n",
+        )
+        .unwrap();
         add_entry(&path, &raw("acme")).unwrap();
         add_entry(&path, &raw("beta")).unwrap();
         let mut changed = raw("acme");
@@ -191,7 +205,10 @@ mod tests {
         replace_entry(&path, "acme", &changed).unwrap();
         remove_entry(&path, "beta").unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.starts_with("# my settings\n") && text.contains("= 3 # short"), "{text}");
+        assert!(
+            text.starts_with("# my settings\n") && text.contains("= 3 # short"),
+            "{text}"
+        );
         let config = Config::parse(&text, &path).unwrap();
         assert_eq!(config.entries.len(), 1);
         assert_eq!(config.entries[0].email.as_deref(), Some("j@example.com"));
@@ -199,6 +216,9 @@ mod tests {
         let err = add_entry(&path, &raw("acme")).unwrap_err().to_string();
         assert!(err.contains("same name"), "{err}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
-        assert!(matches!(remove_entry(&path, "nope"), Err(EditError::NoSuchEntry { .. })));
+        assert!(matches!(
+            remove_entry(&path, "nope"),
+            Err(EditError::NoSuchEntry { .. })
+        ));
     }
 }

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use git_credential_bitbucket::calendar;
-use git_credential_bitbucket::cli::{self, add::AddArgs, migrate::MigrateArgs, setup::Level, Context};
+use git_credential_bitbucket::cli::{
+    self, add::AddArgs, migrate::MigrateArgs, setup::Level, Context,
+};
 use git_credential_bitbucket::helper::Helper;
 use git_credential_bitbucket::protocol::Request;
 
@@ -63,16 +65,15 @@ enum Command {
 }
 
 #[derive(Args)]
-#[group(multiple = false)]
 struct SetupArgs {
     /// Write the user's git configuration (the default).
-    #[arg(long)]
+    #[arg(long, group = "level")]
     global: bool,
     /// Write the machine's git configuration.
-    #[arg(long)]
+    #[arg(long, group = "level")]
     system: bool,
     /// Write the current repository's git configuration.
-    #[arg(long)]
+    #[arg(long, group = "level")]
     local: bool,
     /// The Bitbucket URL (default: https://bitbucket.org), e.g. https://git.example.com:7990.
     url: Option<String>,
@@ -97,7 +98,9 @@ fn main() -> ExitCode {
         Command::Add(args) => cli::add::run(args),
         Command::List => cli::list::run(),
         Command::Remove { name } => cli::remove::run(&name),
-        Command::Verify { name, api_base } => cli::verify::run(name.as_deref(), api_base.as_deref()),
+        Command::Verify { name, api_base } => {
+            cli::verify::run(name.as_deref(), api_base.as_deref())
+        }
         Command::Setup(a) => {
             let level = if a.system {
                 Level::System

@@ -80,12 +80,18 @@ pub fn verify_path(entry: &Entry) -> String {
     match entry.kind {
         Kind::AppPassword | Kind::ApiToken => "/2.0/user".to_owned(),
         Kind::AccessToken(AccessScope::Project) => {
-            format!("/2.0/repositories/{}", entry.repos.first().cloned().unwrap_or_default())
+            format!(
+                "/2.0/repositories/{}",
+                entry.repos.first().cloned().unwrap_or_default()
+            )
         }
         Kind::AccessToken(AccessScope::Repository) if segs.len() >= 2 => {
             format!("/2.0/repositories/{}/{}", segs[0], strip(&segs[1]))
         }
-        Kind::AccessToken(_) => format!("/2.0/repositories/{}", segs.first().cloned().unwrap_or_default()),
+        Kind::AccessToken(_) => format!(
+            "/2.0/repositories/{}",
+            segs.first().cloned().unwrap_or_default()
+        ),
         Kind::HttpToken(scope) => {
             let scm = segs.iter().position(|s| s == "scm");
             let project = scm.and_then(|i| segs.get(i + 1));
@@ -129,7 +135,10 @@ pub fn agent() -> Result<ureq::Agent, String> {
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(30)))
         .tls_config(tls.build())
-        .user_agent(concat!("git-credential-bitbucket/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!(
+            "git-credential-bitbucket/",
+            env!("CARGO_PKG_VERSION")
+        ))
         .build();
     Ok(ureq::Agent::new_with_config(config))
 }

@@ -56,10 +56,21 @@ fn default_name(url: &str, ctx: &Context) -> String {
             let remote = Remote::classify(&u.protocol, &host, u.path.as_deref())?;
             let segs = remote.scope.unwrap_or_default();
             let tail: Vec<String> = match remote.kind {
-                RemoteKind::DataCenterScm => segs.iter().skip_while(|s| *s != "scm").skip(1).cloned().collect(),
+                RemoteKind::DataCenterScm => segs
+                    .iter()
+                    .skip_while(|s| *s != "scm")
+                    .skip(1)
+                    .cloned()
+                    .collect(),
                 _ => segs,
             };
-            let host_label = remote.origin.host.split('.').next().unwrap_or("bitbucket").to_owned();
+            let host_label = remote
+                .origin
+                .host
+                .split('.')
+                .next()
+                .unwrap_or("bitbucket")
+                .to_owned();
             Some(if tail.is_empty() {
                 host_label
             } else if matches!(remote.kind, RemoteKind::DataCenterScm | RemoteKind::Other) {
@@ -71,13 +82,22 @@ fn default_name(url: &str, ctx: &Context) -> String {
         .unwrap_or_else(|| "bitbucket".to_owned());
     let clean: String = base
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-@+".contains(c) { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-@+".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let taken = |n: &str| ctx.config.entries.iter().any(|e| e.name == n);
     if !taken(&clean) {
         return clean;
     }
-    (2..).map(|i| format!("{clean}-{i}")).find(|n| !taken(n)).unwrap_or(clean)
+    (2..)
+        .map(|i| format!("{clean}-{i}"))
+        .find(|n| !taken(n))
+        .unwrap_or(clean)
 }
 
 /// The scope a token of `kind` most likely has, judged from the URL.
@@ -85,7 +105,10 @@ fn guess_scope(kind: &str, url: &str, has_repos: bool, has_username: bool) -> Op
     let parts = UrlParts::parse(url)?;
     let remote = Remote::classify(&parts.protocol, &parts.host?, parts.path.as_deref())?;
     let segs = remote.scope.unwrap_or_default();
-    let after_scm = segs.iter().position(|s| s == "scm").map(|i| segs.len() - i - 1);
+    let after_scm = segs
+        .iter()
+        .position(|s| s == "scm")
+        .map(|i| segs.len() - i - 1);
     let scope = match kind {
         "access-token" if has_repos => "project",
         "access-token" if segs.len() >= 2 => "repository",
@@ -114,7 +137,8 @@ pub fn run(args: AddArgs) -> Result<bool, String> {
     }
     let mut username = args.username.clone();
     let mut email = args.email.clone();
-    let needs_username = kind == "app-password" || (kind == "http-token" && args.scope.as_deref() == Some("user"));
+    let needs_username =
+        kind == "app-password" || (kind == "http-token" && args.scope.as_deref() == Some("user"));
     if username.is_none() && needs_username {
         username = ask("Bitbucket username");
     }
@@ -128,7 +152,10 @@ pub fn run(args: AddArgs) -> Result<bool, String> {
     if kind == "http-token" && scope.as_deref() == Some("user") && username.is_none() {
         username = ask("Bitbucket username");
     }
-    let name = args.name.clone().unwrap_or_else(|| default_name(&args.url, &ctx));
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| default_name(&args.url, &ctx));
     let (store, why) = choose_store(args.store, &ctx.config.settings);
     let raw = RawEntry {
         name: name.clone(),
@@ -143,16 +170,32 @@ pub fn run(args: AddArgs) -> Result<bool, String> {
     };
     let entry = config::validate(raw.clone(), &ctx.config.settings, config::Origin::File)
         .map_err(|m| format!("the new entry '{name}' is not valid: {m}"))?;
-    if ctx.config.entries.iter().any(|e| e.name == name && e.origin == config::Origin::File) {
-        return Err(format!("an entry named '{name}' exists already; pick another --name, or `remove` it first"));
+    if ctx
+        .config
+        .entries
+        .iter()
+        .any(|e| e.name == name && e.origin == config::Origin::File)
+    {
+        return Err(format!(
+            "an entry named '{name}' exists already; pick another --name, or `remove` it first"
+        ));
     }
     if args.verify {
-        let base = args.api_base.clone().unwrap_or_else(|| rest::api_base(&entry));
-        let url = format!("{}{}", base.trim_end_matches('/'), rest::verify_path(&entry));
+        let base = args
+            .api_base
+            .clone()
+            .unwrap_or_else(|| rest::api_base(&entry));
+        let url = format!(
+            "{}{}",
+            base.trim_end_matches('/'),
+            rest::verify_path(&entry)
+        );
         let form = rest::rest_form(&entry).map_err(|e| format!("cannot verify '{name}': {e}"))?;
         let status = rest::get_status(&rest::agent()?, &url, &rest::authorization(&form, &secret))?;
         if let Some(problem) = rest::explain(entry.kind, status) {
-            return Err(format!("not saved: Bitbucket answered {url} with {problem}"));
+            return Err(format!(
+                "not saved: Bitbucket answered {url} with {problem}"
+            ));
         }
         eprintln!("Bitbucket accepts it ({url} answered {status}).");
     }
@@ -161,7 +204,9 @@ pub fn run(args: AddArgs) -> Result<bool, String> {
         let undo = delete_secret(&ctx, store, &name);
         return Err(match undo {
             Ok(()) => format!("not saved: {e}"),
-            Err(u) => format!("not saved: {e}; and the secret already written could not be removed again: {u}"),
+            Err(u) => format!(
+                "not saved: {e}; and the secret already written could not be removed again: {u}"
+            ),
         });
     }
     let _ = ctx.state.forget(&name);
@@ -169,7 +214,10 @@ pub fn run(args: AddArgs) -> Result<bool, String> {
         StoreArg::Keyring => "the OS keyring".to_owned(),
         StoreArg::File => ctx.files.path().display().to_string(),
     };
-    println!("Added entry '{name}' ({}) for {}; its secret is in {place} ({why}).", entry.kind, args.url);
+    println!(
+        "Added entry '{name}' ({}) for {}; its secret is in {place} ({why}).",
+        entry.kind, args.url
+    );
     Ok(true)
 }
 
@@ -180,17 +228,57 @@ mod tests {
     #[test]
     fn scopes_are_guessed_from_the_url() {
         let cases = [
-            ("access-token", "https://bitbucket.org/acme/widget", false, false, Some("repository")),
-            ("access-token", "https://bitbucket.org/acme/", false, false, Some("workspace")),
-            ("access-token", "https://bitbucket.org/acme/", true, false, Some("project")),
-            ("http-token", "https://h/bitbucket/scm/PROJ/repo.git", false, false, Some("repository")),
-            ("http-token", "https://h/bitbucket/scm/PROJ", false, false, Some("project")),
-            ("http-token", "https://h/bitbucket/", false, true, Some("user")),
+            (
+                "access-token",
+                "https://bitbucket.org/acme/widget",
+                false,
+                false,
+                Some("repository"),
+            ),
+            (
+                "access-token",
+                "https://bitbucket.org/acme/",
+                false,
+                false,
+                Some("workspace"),
+            ),
+            (
+                "access-token",
+                "https://bitbucket.org/acme/",
+                true,
+                false,
+                Some("project"),
+            ),
+            (
+                "http-token",
+                "https://h/bitbucket/scm/PROJ/repo.git",
+                false,
+                false,
+                Some("repository"),
+            ),
+            (
+                "http-token",
+                "https://h/bitbucket/scm/PROJ",
+                false,
+                false,
+                Some("project"),
+            ),
+            (
+                "http-token",
+                "https://h/bitbucket/",
+                false,
+                true,
+                Some("user"),
+            ),
             ("http-token", "https://h/bitbucket/", false, false, None),
             ("api-token", "https://bitbucket.org/", false, false, None),
         ];
         for (kind, url, repos, user, want) in cases {
-            assert_eq!(guess_scope(kind, url, repos, user).as_deref(), want, "{kind} {url}");
+            assert_eq!(
+                guess_scope(kind, url, repos, user).as_deref(),
+                want,
+                "{kind} {url}"
+            );
         }
     }
 }

@@ -31,17 +31,25 @@ impl Report {
 
 fn git(args: &[&str]) -> Option<String> {
     let out = Command::new("git").args(args).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 fn git_version() -> Option<(u32, u32)> {
     let text = git(&["version"])?;
-    let mut nums = text.trim_start_matches("git version ").split('.').map(|n| n.parse::<u32>().ok());
+    let mut nums = text
+        .trim_start_matches("git version ")
+        .split('.')
+        .map(|n| n.parse::<u32>().ok());
     Some((nums.next()??, nums.next()??))
 }
 
 fn wants_bearer(e: &Entry) -> bool {
-    matches!(e.kind, Kind::HttpToken(HttpScope::Project | HttpScope::Repository))
+    matches!(
+        e.kind,
+        Kind::HttpToken(HttpScope::Project | HttpScope::Repository)
+    )
 }
 
 fn same_scope(a: &Entry, b: &Entry) -> bool {
@@ -73,7 +81,12 @@ pub fn run() -> Result<bool, String> {
         )),
         Some(v) => r.ok(format!("git {}.{}", v.0, v.1)),
     }
-    r.ok(format!("configuration: {} entr{} ({})", entries.len(), if entries.len() == 1 { "y" } else { "ies" }, ctx.config_path.display()));
+    r.ok(format!(
+        "configuration: {} entr{} ({})",
+        entries.len(),
+        if entries.len() == 1 { "y" } else { "ies" },
+        ctx.config_path.display()
+    ));
 
     // git runs the helper, with the path, for every origin an entry serves.
     let mut origins: Vec<(String, bool)> = Vec::new();
@@ -90,13 +103,25 @@ pub fn run() -> Result<bool, String> {
     }
     for (url, narrow) in &origins {
         let base = url.trim_end_matches('/');
-        let helpers = git(&["config", "--get-urlmatch", "credential.helper", url]).unwrap_or_default();
-        if helpers.lines().any(|h| h.trim() == "bitbucket" || h.trim().ends_with("git-credential-bitbucket")) {
+        let helpers =
+            git(&["config", "--get-urlmatch", "credential.helper", url]).unwrap_or_default();
+        if helpers
+            .lines()
+            .any(|h| h.trim() == "bitbucket" || h.trim().ends_with("git-credential-bitbucket"))
+        {
             r.ok(format!("git runs the helper for {base}"));
         } else {
             r.fail(format!("git does not run the helper for {base}; run `git credential-bitbucket setup {base}`"));
         }
-        let with_path = git(&["config", "--type=bool", "--get-urlmatch", "credential.useHttpPath", url]).as_deref() == Some("true");
+        let with_path = git(&[
+            "config",
+            "--type=bool",
+            "--get-urlmatch",
+            "credential.useHttpPath",
+            url,
+        ])
+        .as_deref()
+            == Some("true");
         match (with_path, narrow) {
             (true, _) => r.ok(format!("git sends the repository path for {base}")),
             (false, true) => r.fail(format!(
@@ -120,7 +145,11 @@ pub fn run() -> Result<bool, String> {
     for path in [ctx.files.path(), ctx.state.path()] {
         if let Ok(meta) = std::fs::metadata(path) {
             match fsutil::shared_bits(&meta) {
-                Some(mode) => r.fail(format!("{} has mode {mode:o}: other users can read it; run `chmod 600 {}`", path.display(), path.display())),
+                Some(mode) => r.fail(format!(
+                    "{} has mode {mode:o}: other users can read it; run `chmod 600 {}`",
+                    path.display(),
+                    path.display()
+                )),
                 None => r.ok(format!("{} is private", path.display())),
             }
         }
@@ -128,7 +157,11 @@ pub fn run() -> Result<bool, String> {
     if let Some(dir) = ctx.files.path().parent() {
         if let Ok(meta) = std::fs::metadata(dir) {
             if fsutil::shared_bits(&meta).is_some() && ctx.files.path().exists() {
-                r.warn(format!("{} can be listed by other users; run `chmod 700 {}`", dir.display(), dir.display()));
+                r.warn(format!(
+                    "{} can be listed by other users; run `chmod 700 {}`",
+                    dir.display(),
+                    dir.display()
+                ));
             }
         }
     }
@@ -165,13 +198,23 @@ pub fn run() -> Result<bool, String> {
         if let Some(date) = e.expires {
             let left = date.unix_start() - now;
             if left <= 0 {
-                r.fail(format!("{who} expired on {date}; create a new token and `add` it"));
+                r.fail(format!(
+                    "{who} expired on {date}; create a new token and `add` it"
+                ));
             } else if left <= warn_days * 86_400 {
-                r.warn(format!("{who} expires on {date} (in {} days)", (left + 86_399) / 86_400));
+                r.warn(format!(
+                    "{who} expires on {date} (in {} days)",
+                    (left + 86_399) / 86_400
+                ));
             }
         }
         if let Some(rej) = state.rejected.get(&e.name) {
-            r.warn(format!("{who} was rejected by {} at {}; run `git credential-bitbucket verify {}`", rej.url, calendar::format_utc(rej.at), e.name));
+            r.warn(format!(
+                "{who} was rejected by {} at {}; run `git credential-bitbucket verify {}`",
+                rej.url,
+                calendar::format_utc(rej.at),
+                e.name
+            ));
         }
     }
     for (i, a) in entries.iter().enumerate() {

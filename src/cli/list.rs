@@ -7,7 +7,9 @@ use crate::config::{Entry, Origin};
 
 /// Days from `now` to the start of the entry's expiry date, in words.
 pub fn expiry_words(entry: &Entry, now: i64) -> String {
-    let Some(date) = entry.expires else { return "-".to_owned() };
+    let Some(date) = entry.expires else {
+        return "-".to_owned();
+    };
     let days = (date.unix_start() - now).div_euclid(86_400);
     match days {
         d if d < 0 => format!("expired {date}"),
@@ -46,24 +48,44 @@ pub fn run() -> Result<bool, String> {
             Origin::File => e.secret.describe(),
             Origin::Environment => format!("{} (CI)", e.secret.describe()),
         };
-        let rejected = state
-            .rejected
-            .get(&e.name)
-            .map_or("-".to_owned(), |r| format!("{} ({})", calendar::format_utc(r.at), r.url));
-        rows.push([e.name.clone(), e.kind.to_string(), url, user, secret, expiry_words(e, now), rejected]);
+        let rejected = state.rejected.get(&e.name).map_or("-".to_owned(), |r| {
+            format!("{} ({})", calendar::format_utc(r.at), r.url)
+        });
+        rows.push([
+            e.name.clone(),
+            e.kind.to_string(),
+            url,
+            user,
+            secret,
+            expiry_words(e, now),
+            rejected,
+        ]);
     }
     if rows.len() == 1 {
-        println!("No credentials are configured in {}; add one with `git credential-bitbucket add URL`.", ctx.config_path.display());
+        println!(
+            "No credentials are configured in {}; add one with `git credential-bitbucket add URL`.",
+            ctx.config_path.display()
+        );
         return Ok(true);
     }
-    let widths: Vec<usize> = (0..7).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..7)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
     for row in &rows {
-        let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         println!("{}", line.join("  ").trim_end());
     }
     if let Ok(contents) = ctx.files.read() {
         if !contents.learned.is_empty() {
-            println!("\n{} credential(s) learned from git are kept in {}.", contents.learned.len(), ctx.files.path().display());
+            println!(
+                "\n{} credential(s) learned from git are kept in {}.",
+                contents.learned.len(),
+                ctx.files.path().display()
+            );
         }
     }
     Ok(true)

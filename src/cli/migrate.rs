@@ -47,32 +47,52 @@ fn migrate_one(ctx: &Context, old: &Entry, args: &MigrateArgs) -> Result<(), Str
         expires: args.expires.clone(),
         secret: Some(store.source().to_owned()),
     };
-    let new = config::validate(raw.clone(), &ctx.config.settings, Origin::File).map_err(|m| format!("the new entry is not valid: {m}"))?;
+    let new = config::validate(raw.clone(), &ctx.config.settings, Origin::File)
+        .map_err(|m| format!("the new entry is not valid: {m}"))?;
     debug_assert_eq!(new.kind, Kind::ApiToken);
-    let base = args.api_base.clone().unwrap_or_else(|| rest::api_base(&new));
+    let base = args
+        .api_base
+        .clone()
+        .unwrap_or_else(|| rest::api_base(&new));
     let url = format!("{}{}", base.trim_end_matches('/'), rest::verify_path(&new));
     let form = rest::rest_form(&new).map_err(|e| e.to_string())?;
     let status = rest::get_status(&rest::agent()?, &url, &rest::authorization(&form, &token))?;
     if let Some(problem) = rest::explain(new.kind, status) {
-        return Err(format!("the new token was not accepted, so '{}' was left as it is: {url} answered {problem}", old.name));
+        return Err(format!(
+            "the new token was not accepted, so '{}' was left as it is: {url} answered {problem}",
+            old.name
+        ));
     }
     let previous = match old.secret {
-        SecretSource::Keyring | SecretSource::File => {
-            secret::load(&old.name, &old.secret, &ctx.files, ctx.config.settings.command_timeout).ok()
-        }
+        SecretSource::Keyring | SecretSource::File => secret::load(
+            &old.name,
+            &old.secret,
+            &ctx.files,
+            ctx.config.settings.command_timeout,
+        )
+        .ok(),
         _ => None,
     };
     put_secret(ctx, store, &old.name, &token)?;
     if let Err(e) = config_edit::replace_entry(&ctx.config_path, &old.name, &raw) {
         let restored = match (&old.secret, previous) {
-            (SecretSource::Keyring | SecretSource::File, Some(p)) => put_secret(ctx, store, &old.name, &p).is_ok(),
+            (SecretSource::Keyring | SecretSource::File, Some(p)) => {
+                put_secret(ctx, store, &old.name, &p).is_ok()
+            }
             _ => crate::cli::delete_secret(ctx, store, &old.name).is_ok(),
         };
-        let tail = if restored { "" } else { "; the secret store could not be put back as it was, run `git credential-bitbucket doctor`" };
+        let tail = if restored {
+            ""
+        } else {
+            "; the secret store could not be put back as it was, run `git credential-bitbucket doctor`"
+        };
         return Err(format!("'{}' was not migrated: {e}{tail}", old.name));
     }
     let _ = ctx.state.forget(&old.name);
-    println!("'{}' is now an API token (checked: {url} answered {status}).", old.name);
+    println!(
+        "'{}' is now an API token (checked: {url} answered {status}).",
+        old.name
+    );
     Ok(())
 }
 
@@ -83,7 +103,10 @@ pub fn run(args: MigrateArgs) -> Result<bool, String> {
         Some(n) => {
             let e = ctx.entry(n)?;
             if e.kind != Kind::AppPassword {
-                return Err(format!("'{n}' is a {}, not an app password; nothing to migrate", e.kind));
+                return Err(format!(
+                    "'{n}' is a {}, not an app password; nothing to migrate",
+                    e.kind
+                ));
             }
             vec![e]
         }

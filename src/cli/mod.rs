@@ -36,7 +36,8 @@ impl Context {
     /// Loads the configuration from its default place.
     pub fn load() -> Result<Context, String> {
         let config_path = config::default_path().map_err(|e| e.to_string())?;
-        let config = Config::load(&config_path, &|n| std::env::var(n).ok()).map_err(|e| e.to_string())?;
+        let config =
+            Config::load(&config_path, &|n| std::env::var(n).ok()).map_err(|e| e.to_string())?;
         Ok(Context {
             files: FileStore::new(config::secrets_path(&config_path)),
             state: StateFile::new(config::state_path(&config_path)),
@@ -86,15 +87,21 @@ pub fn choose_store(asked: Option<StoreArg>, settings: &config::Settings) -> (St
         config::StoreChoice::File => (StoreArg::File, "settings.store is file".to_owned()),
         config::StoreChoice::Auto => match keyring::probe() {
             Ok(()) => (StoreArg::Keyring, "the OS keyring answered".to_owned()),
-            Err(keyring::KeyringError::Unreachable(why)) => {
-                (StoreArg::File, format!("the OS keyring did not answer: {why}"))
-            }
+            Err(keyring::KeyringError::Unreachable(why)) => (
+                StoreArg::File,
+                format!("the OS keyring did not answer: {why}"),
+            ),
         },
     }
 }
 
 /// Writes `secret` for entry `name` into `store`.
-pub fn put_secret(ctx: &Context, store: StoreArg, name: &str, secret: &Secret) -> Result<(), String> {
+pub fn put_secret(
+    ctx: &Context,
+    store: StoreArg,
+    name: &str,
+    secret: &Secret,
+) -> Result<(), String> {
     match store {
         StoreArg::Keyring => keyring::set(name, secret).map_err(|e| e.to_string()),
         StoreArg::File => ctx
@@ -137,7 +144,9 @@ pub fn read_secret(prompt: &str) -> Result<Secret, String> {
     };
     let secret = Secret::from(text.trim_end_matches(['\r', '\n']));
     if secret.is_empty() {
-        return Err("no secret was given; type it at the prompt or pipe it on standard input".to_owned());
+        return Err(
+            "no secret was given; type it at the prompt or pipe it on standard input".to_owned(),
+        );
     }
     if secret.expose().chars().any(char::is_control) {
         return Err("the secret holds control characters; paste only the token".to_owned());

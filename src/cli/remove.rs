@@ -10,7 +10,9 @@ pub fn run(name: &str) -> Result<bool, String> {
     let ctx = Context::load()?;
     let entry = ctx.entry(name)?;
     if entry.origin == Origin::Environment {
-        return Err(format!("'{name}' comes from the CI variable {name}; unset the variable instead"));
+        return Err(format!(
+            "'{name}' comes from the CI variable {name}; unset the variable instead"
+        ));
     }
     let store = match entry.secret {
         SecretSource::Keyring => Some(StoreArg::Keyring),
@@ -46,7 +48,9 @@ pub fn run(name: &str) -> Result<bool, String> {
     let what = match &entry.secret {
         SecretSource::Keyring => "and its secret in the OS keyring",
         SecretSource::File => "and its secret in the secrets file",
-        SecretSource::Env(_) | SecretSource::Command(_) => "(its secret lives outside the helper and was left alone)",
+        SecretSource::Env(_) | SecretSource::Command(_) => {
+            "(its secret lives outside the helper and was left alone)"
+        }
     };
     println!("Removed entry '{name}' {what}.");
     Ok(true)

@@ -19,7 +19,9 @@ pub enum Level {
 pub const HELPER: &str = "bitbucket";
 
 fn env_path(var: &str) -> Option<PathBuf> {
-    std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// The file git reads for `level`.
@@ -34,14 +36,22 @@ pub fn config_file(level: Level) -> Result<PathBuf, String> {
             let xdg = env_path("XDG_CONFIG_HOME")
                 .unwrap_or_else(|| home.join(".config"))
                 .join("git/config");
-            Ok(if !dot.exists() && xdg.exists() { xdg } else { dot })
+            Ok(if !dot.exists() && xdg.exists() {
+                xdg
+            } else {
+                dot
+            })
         }
         Level::System => Ok(env_path("GIT_CONFIG_SYSTEM")
             .or_else(|| git2::Config::find_system().ok())
             .unwrap_or_else(|| PathBuf::from("/etc/gitconfig"))),
         Level::Local => {
-            let repo = git2::Repository::open_from_env()
-                .map_err(|e| format!("--local needs to run inside a git repository ({})", e.message()))?;
+            let repo = git2::Repository::open_from_env().map_err(|e| {
+                format!(
+                    "--local needs to run inside a git repository ({})",
+                    e.message()
+                )
+            })?;
             Ok(repo.path().join("config"))
         }
     }
@@ -51,8 +61,12 @@ pub fn config_file(level: Level) -> Result<PathBuf, String> {
 /// already and nothing changed.
 pub fn write(file: &std::path::Path, url: &str) -> Result<bool, String> {
     let fail = |e: git2::Error| format!("could not update {}: {}", file.display(), e.message());
-    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("could not create {}: {e}", dir.display()))?;
+    if let Some(dir) = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("could not create {}: {e}", dir.display()))?;
     }
     let mut cfg = git2::Config::open(file).map_err(fail)?;
     let helper_key = format!("credential.{url}.helper");
@@ -74,7 +88,8 @@ pub fn write(file: &std::path::Path, url: &str) -> Result<bool, String> {
     // An empty helper first clears helpers configured for every URL (a
     // general `credential.helper`), so that only this one answers here.
     cfg.set_multivar(&helper_key, "^$", "").map_err(fail)?;
-    cfg.set_multivar(&helper_key, &format!("^{HELPER}$"), HELPER).map_err(fail)?;
+    cfg.set_multivar(&helper_key, &format!("^{HELPER}$"), HELPER)
+        .map_err(fail)?;
     cfg.set_bool(&path_key, true).map_err(fail)?;
     Ok(true)
 }
@@ -82,15 +97,22 @@ pub fn write(file: &std::path::Path, url: &str) -> Result<bool, String> {
 /// Runs `setup`.
 pub fn run(level: Level, url: Option<&str>) -> Result<bool, String> {
     let url = url.unwrap_or("https://bitbucket.org").trim_end_matches('/');
-    let parts = crate::protocol::UrlParts::parse(url).ok_or_else(|| format!("{url:?} is not a URL such as https://bitbucket.org"))?;
+    let parts = crate::protocol::UrlParts::parse(url)
+        .ok_or_else(|| format!("{url:?} is not a URL such as https://bitbucket.org"))?;
     if parts.username.is_some() || parts.password.is_some() {
         return Err(format!("{url:?} must not hold a username or password"));
     }
     let file = config_file(level)?;
     if write(&file, url)? {
-        println!("git now uses git-credential-bitbucket for {url}, with the repository path ({}).", file.display());
+        println!(
+            "git now uses git-credential-bitbucket for {url}, with the repository path ({}).",
+            file.display()
+        );
     } else {
-        println!("git already uses git-credential-bitbucket for {url} ({}); nothing changed.", file.display());
+        println!(
+            "git already uses git-credential-bitbucket for {url} ({}); nothing changed.",
+            file.display()
+        );
     }
     Ok(true)
 }

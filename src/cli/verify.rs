@@ -8,9 +8,19 @@ use crate::secret;
 
 /// Checks one entry; `Ok(None)` when Bitbucket accepts it, else what is
 /// wrong.
-pub fn check(ctx: &Context, entry: &Entry, api_base: Option<&str>, agent: &ureq::Agent) -> Result<Option<String>, String> {
-    let secret = secret::load(&entry.name, &entry.secret, &ctx.files, ctx.config.settings.command_timeout)
-        .map_err(|e| e.to_string())?;
+pub fn check(
+    ctx: &Context,
+    entry: &Entry,
+    api_base: Option<&str>,
+    agent: &ureq::Agent,
+) -> Result<Option<String>, String> {
+    let secret = secret::load(
+        &entry.name,
+        &entry.secret,
+        &ctx.files,
+        ctx.config.settings.command_timeout,
+    )
+    .map_err(|e| e.to_string())?;
     let form = rest::rest_form(entry).map_err(|e| e.to_string())?;
     let base = api_base.map_or_else(|| rest::api_base(entry), str::to_owned);
     let url = format!("{}{}", base.trim_end_matches('/'), rest::verify_path(entry));

@@ -18,7 +18,13 @@ pub enum KeyringError {
     Unreachable(String),
 }
 
-#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd", target_os = "macos", windows))]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "macos",
+    windows
+))]
 mod platform {
     use super::{KeyringError, Secret, SERVICE};
 
@@ -41,7 +47,9 @@ mod platform {
     }
 
     pub fn set(name: &str, secret: &Secret) -> Result<(), KeyringError> {
-        entry(name)?.set_password(secret.expose()).map_err(unreachable)
+        entry(name)?
+            .set_password(secret.expose())
+            .map_err(unreachable)
     }
 
     pub fn delete(name: &str) -> Result<bool, KeyringError> {
@@ -53,7 +61,13 @@ mod platform {
     }
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd", target_os = "macos", windows)))]
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "macos",
+    windows
+)))]
 mod platform {
     use super::{KeyringError, Secret};
 

@@ -38,7 +38,8 @@ pub fn default_git() -> String {
 struct Pki {
     _dir: tempfile::TempDir,
     ca_file: PathBuf,
-    tls: Arc<rustls::ServerConfig>,
+    ca_cert: rcgen::Certificate,
+    ca_key: rcgen::KeyPair,
 }
 
 fn pki() -> &'static Pki {
@@ -56,34 +57,50 @@ fn pki() -> &'static Pki {
             KeyUsagePurpose::DigitalSignature,
         ];
         let ca_cert = ca.self_signed(&ca_key).unwrap();
-        let leaf_key = KeyPair::generate().unwrap();
-        let mut leaf = CertificateParams::new(vec![
-            "bitbucket.org".to_owned(),
-            "api.bitbucket.org".to_owned(),
-            DC_HOST.to_owned(),
-        ])
-        .unwrap();
-        leaf.distinguished_name
-            .push(DnType::CommonName, "bitbucket.org");
-        let leaf_cert = leaf.signed_by(&leaf_key, &ca_cert, &ca_key).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let ca_file = dir.path().join("ca.pem");
         std::fs::write(&ca_file, ca_cert.pem()).unwrap();
-        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
-        let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![leaf_cert.der().clone()], key)
-        .unwrap();
         Pki {
             _dir: dir,
             ca_file,
-            tls: Arc::new(tls),
+            ca_cert,
+            ca_key,
         }
     })
+}
+
+/// A server certificate for the stand-in's host names and its own address.
+fn server_tls(ip: Ipv4Addr) -> Arc<rustls::ServerConfig> {
+    use rcgen::{CertificateParams, DnType, KeyPair};
+    let pki = pki();
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut leaf = CertificateParams::new(vec![
+        "bitbucket.org".to_owned(),
+        "api.bitbucket.org".to_owned(),
+        DC_HOST.to_owned(),
+        ip.to_string(),
+    ])
+    .unwrap();
+    leaf.distinguished_name
+        .push(DnType::CommonName, "bitbucket.org");
+    let leaf_cert = leaf
+        .signed_by(&leaf_key, &pki.ca_cert, &pki.ca_key)
+        .unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
+    let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![leaf_cert.der().clone()], key)
+    .unwrap();
+    Arc::new(tls)
+}
+
+/// The CA certificate file that git (and the helper's REST client) trust.
+pub fn ca_file() -> &'static Path {
+    &pki().ca_file
 }
 
 /// What a Cloud access token reaches.
@@ -166,6 +183,7 @@ pub struct Seen {
 #[derive(Default)]
 struct Inner {
     tokens: Vec<Token>,
+    lacking_scopes: Vec<String>,
     app_passwords_removed: bool,
     seen: Vec<Seen>,
 }
@@ -225,15 +243,18 @@ impl Bitbucket {
                 continue;
             };
             let root = tempfile::tempdir().unwrap();
+            let tls = server_tls(ip);
             for listener in [cloud, dc] {
                 let inner = inner.clone();
                 let root = root.path().to_path_buf();
+                let tls = tls.clone();
                 std::thread::spawn(move || {
                     for stream in listener.incoming().flatten() {
                         let inner = inner.clone();
                         let root = root.clone();
+                        let tls = tls.clone();
                         std::thread::spawn(move || {
-                            let _ = serve(stream, &inner, &root);
+                            let _ = serve(stream, tls, &inner, &root);
                         });
                     }
                 });
@@ -245,6 +266,15 @@ impl Bitbucket {
     /// Accepts `token` from now on.
     pub fn add(&self, token: Token) {
         self.inner.lock().unwrap().tokens.push(token);
+    }
+
+    /// Treats `secret` as valid but without the scopes it needs (403).
+    pub fn lacks_scopes(&self, secret: &str) {
+        self.inner
+            .lock()
+            .unwrap()
+            .lacking_scopes
+            .push(secret.to_owned());
     }
 
     /// Answers app passwords with 410 Gone, as Bitbucket does since their removal.
@@ -324,6 +354,17 @@ impl Bitbucket {
 
 fn route(host: &str, path: &str) -> Option<Site> {
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    // Reached by address (a REST client given --api-base): the path says
+    // which site is meant.
+    let host = if host.parse::<IpAddr>().is_err() {
+        host
+    } else if segs.first() == Some(&"2.0") {
+        "api.bitbucket.org"
+    } else if segs.first() == Some(&"bitbucket") {
+        DC_HOST
+    } else {
+        "bitbucket.org"
+    };
     match host {
         "bitbucket.org" => {
             let [ws, repo, rest @ ..] = segs.as_slice() else {
@@ -387,7 +428,15 @@ fn route(host: &str, path: &str) -> Option<Site> {
 }
 
 fn judge(inner: &Inner, site: &Site, auth: &Presented) -> Verdict {
-    let mut known_secret = false;
+    match judge_credential(inner, site, auth) {
+        Verdict::Ok(_) if inner.lacking_scopes.iter().any(|s| auth.carries(s)) => {
+            Verdict::Forbidden
+        }
+        v => v,
+    }
+}
+
+fn judge_credential(inner: &Inner, site: &Site, auth: &Presented) -> Verdict {
     for token in &inner.tokens {
         let ok = |who: &str| Verdict::Ok(who.to_owned());
         let verdict = match (token, site, auth) {
@@ -484,18 +533,7 @@ fn judge(inner: &Inner, site: &Site, auth: &Presented) -> Verdict {
         if let Some(v) = verdict {
             return v;
         }
-        if auth.carries(match token {
-            Token::AppPassword { secret, .. }
-            | Token::ApiToken { secret, .. }
-            | Token::AccessToken { secret, .. }
-            | Token::DcUser { secret, .. }
-            | Token::DcProject { secret, .. }
-            | Token::DcRepository { secret, .. } => secret,
-        }) {
-            known_secret = true;
-        }
     }
-    let _ = known_secret;
     Verdict::Unauthorized
 }
 
@@ -517,8 +555,13 @@ fn parse_auth(value: Option<&String>) -> Presented {
     }
 }
 
-fn serve(stream: TcpStream, inner: &Mutex<Inner>, root: &Path) -> std::io::Result<()> {
-    let conn = rustls::ServerConnection::new(pki().tls.clone()).map_err(std::io::Error::other)?;
+fn serve(
+    stream: TcpStream,
+    tls: Arc<rustls::ServerConfig>,
+    inner: &Mutex<Inner>,
+    root: &Path,
+) -> std::io::Result<()> {
+    let conn = rustls::ServerConnection::new(tls).map_err(std::io::Error::other)?;
     let mut tls = rustls::StreamOwned::new(conn, stream);
     let mut reader = BufReader::new(&mut tls);
     let mut request_line = String::new();
@@ -869,7 +912,7 @@ impl User {
             .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_TERMINAL_PROMPT", "0")
-            .env("GIT_SSL_CAINFO", &pki().ca_file)
+            .env("GIT_SSL_CAINFO", ca_file())
             .env("LANG", "C")
             .current_dir(self.home.path())
             .stdin(Stdio::null());
@@ -956,4 +999,122 @@ pub fn offers_authtype(git: &str) -> bool {
         .map(|n| n.parse().unwrap_or(0))
         .collect();
     version >= vec![2, 46]
+}
+
+/// A D-Bus session with gnome-keyring's Secret Service, unlocked, for the
+/// keyring tests. Stopped when dropped.
+pub struct KeyringSession {
+    pub address: String,
+    children: Vec<std::process::Child>,
+    _dir: tempfile::TempDir,
+}
+
+impl KeyringSession {
+    /// Starts the session. Off CI, `None` (and a note) when the daemons are
+    /// not installed; on CI (CI=true) a failure to start fails the test.
+    pub fn start() -> Option<KeyringSession> {
+        let on_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        match KeyringSession::try_start() {
+            Ok(s) => Some(s),
+            Err(e) if on_ci => {
+                panic!("the Secret Service for the keyring tests could not start: {e}")
+            }
+            Err(e) => {
+                eprintln!("skipping: the Secret Service could not start ({e}); install dbus and gnome-keyring");
+                None
+            }
+        }
+    }
+
+    fn try_start() -> Result<KeyringSession, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let mut dbus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("dbus-daemon: {e}"))?;
+        let mut address = String::new();
+        BufReader::new(dbus.stdout.take().unwrap())
+            .read_line(&mut address)
+            .map_err(|e| e.to_string())?;
+        let address = address.trim().to_owned();
+        let mut session = KeyringSession {
+            address,
+            children: vec![dbus],
+            _dir: dir,
+        };
+        let home = session._dir.path();
+        let mut keyring = Command::new("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_RUNTIME_DIR", home)
+            .env("DBUS_SESSION_BUS_ADDRESS", &session.address)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("gnome-keyring-daemon: {e}"))?;
+        keyring
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"test-password")
+            .map_err(|e| e.to_string())?;
+        session.children.push(keyring);
+        for _ in 0..200 {
+            let out = Command::new("dbus-send")
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ])
+                .env("DBUS_SESSION_BUS_ADDRESS", &session.address)
+                .output()
+                .map_err(|e| format!("dbus-send: {e}"))?;
+            if String::from_utf8_lossy(&out.stdout).contains("boolean true") {
+                return Ok(session);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Err("gnome-keyring-daemon did not appear on the session bus".to_owned())
+    }
+
+    /// Lets `user`'s commands reach this keyring.
+    pub fn admit(&self, user: &mut User) {
+        user.env("DBUS_SESSION_BUS_ADDRESS", &self.address);
+    }
+
+    /// Whether the keyring holds an item for entry `name` (asked through
+    /// D-Bus directly, not through the helper).
+    pub fn holds(&self, name: &str) -> bool {
+        let out = Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.secrets",
+                "/org/freedesktop/secrets",
+                "org.freedesktop.Secret.Service.SearchItems",
+                &format!("dict:string:string:service,git-credential-bitbucket,username,{name}"),
+            ])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).contains("/org/freedesktop/secrets/collection/")
+    }
+}
+
+impl Drop for KeyringSession {
+    fn drop(&mut self) {
+        for child in self.children.iter_mut().rev() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
