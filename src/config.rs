@@ -205,10 +205,13 @@ pub fn default_path() -> Result<PathBuf, ConfigError> {
     }
 }
 
-/// The secrets file that belongs to the configuration at `config_path`:
-/// `secrets.toml` in the same directory.
-pub fn secrets_path(config_path: &Path) -> PathBuf {
-    config_path.with_file_name("secrets.toml")
+/// The directory of the file store that belongs to the configuration at
+/// `config_path`: the same directory.
+pub fn store_dir(config_path: &Path) -> PathBuf {
+    match config_path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 /// The state file that belongs to the configuration at `config_path`:
@@ -330,12 +333,16 @@ pub fn validate(raw: RawEntry, settings: &Settings, origin: Origin) -> Result<En
     if raw.name.is_empty() {
         return Err(field("name", "must not be empty"));
     }
-    if !raw
-        .name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._-@+".contains(c))
+    if !raw.name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        || !raw
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-@+".contains(c))
     {
-        return Err(field("name", "may hold only letters, digits and . _ - @ +"));
+        return Err(field(
+            "name",
+            "must start with a letter or digit and hold only letters, digits and . _ - @ +",
+        ));
     }
     let kind = Kind::from_fields(&raw.kind, raw.scope.as_deref()).map_err(|e| {
         let name = if raw.scope.is_some() && !matches!(e, crate::credential::KindError::Unknown(_))

@@ -259,12 +259,9 @@ impl Helper<'_> {
     }
 
     fn learned(&mut self, req: &Request) -> Result<Response, HelperError> {
-        if !self.files.path().exists() {
-            return Ok(Response::default());
-        }
-        let contents = self.files.read()?;
-        let Some(found) = contents
-            .learned
+        let Some(found) = self
+            .files
+            .learned()?
             .into_iter()
             .find(|l| learned_matches_get(l, req))
         else {
@@ -341,13 +338,13 @@ impl Helper<'_> {
             password_expiry_utc: req.password_expiry_utc.clone(),
             oauth_refresh_token: req.oauth_refresh_token.clone(),
         };
-        self.files.update(|c| {
-            if c.learned.contains(&learned) {
+        self.files.update_learned(|all| {
+            if all.contains(&learned) {
                 return (false, ());
             }
-            c.learned.retain(|l| !same_key(l, &learned));
+            all.retain(|l| !same_key(l, &learned));
             log::debug!("learning a credential for {}", learned.host);
-            c.learned.push(learned);
+            all.push(learned);
             (true, ())
         })?;
         Ok(())
@@ -369,14 +366,14 @@ impl Helper<'_> {
             }
             return Ok(());
         }
-        if !self.files.path().exists() {
+        if !self.files.learned_path().exists() {
             return Ok(());
         }
-        self.files.update(|c| {
-            let before = c.learned.len();
-            c.learned.retain(|l| !learned_matches_erase(l, req));
-            log::debug!("erased {} learned credential(s)", before - c.learned.len());
-            (c.learned.len() != before, ())
+        self.files.update_learned(|all| {
+            let before = all.len();
+            all.retain(|l| !learned_matches_erase(l, req));
+            log::debug!("erased {} learned credential(s)", before - all.len());
+            (all.len() != before, ())
         })?;
         Ok(())
     }

@@ -54,7 +54,7 @@ fn add_to_the_keyring_then_clone_then_remove() {
         config.contains("secret = \"keyring\"") && !config.contains(TOKEN),
         "{config}"
     );
-    assert!(!user.secrets_path().exists(), "nothing in the file store");
+    assert!(!user.secrets_dir().exists(), "nothing in the file store");
     assert_ok(&user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"]));
     assert!(bb
         .requests()
@@ -111,7 +111,7 @@ fn an_unreachable_keyring_is_named_on_get_and_auto_falls_back_to_the_file() {
     assert!(
         said.contains(&format!(
             "its secret is in {}",
-            user.secrets_path().display()
+            user.secret_file("w").display()
         )) && said.contains("the OS keyring did not answer"),
         "{said}"
     );
@@ -123,7 +123,7 @@ fn an_unreachable_keyring_is_named_on_get_and_auto_falls_back_to_the_file() {
         "{config}"
     );
     assert_eq!(
-        std::fs::metadata(user.secrets_path())
+        std::fs::metadata(user.secret_file("w"))
             .unwrap()
             .permissions()
             .mode()
@@ -203,7 +203,7 @@ fn add_recognises_kinds_refuses_app_passwords_and_checks_before_saving() {
         "{}",
         stderr(&out)
     );
-    assert!(!user.config_path().exists() && !user.secrets_path().exists());
+    assert!(!user.config_path().exists() && !user.secrets_dir().exists());
     bb.add(Token::ApiToken {
         username: "jdoe".into(),
         email: EMAIL.into(),
@@ -419,11 +419,15 @@ fn doctor_names_each_problem_of_a_broken_setup() {
 [[credential]]\nname = \"old\"\nkind = \"app-password\"\nusername = \"jdoe\"\nurl = \"https://bitbucket.org/\"\nsecret = \"file\"\n",
     );
     user.write_secrets(&[("stale", TOKEN), ("old", "ATBB-old")]);
-    std::fs::set_permissions(user.secrets_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(
+        user.secret_file("stale"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
     let out = run(&user, &["doctor"], "");
     assert_eq!(out.status.code(), Some(1));
     let report = stdout(&out);
-    let secrets = user.secrets_path().display().to_string();
+    let secrets = user.secret_file("stale").display().to_string();
     for expected in [
         "ok    git runs the helper for https://bitbucket.org".to_owned(),
         "FAIL  git does not send the repository path for https://bitbucket.org".to_owned(),
@@ -440,7 +444,11 @@ fn doctor_names_each_problem_of_a_broken_setup() {
     }
     assert!(!report.contains(TOKEN));
     // Mended, the same checks pass.
-    std::fs::set_permissions(user.secrets_path(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(
+        user.secret_file("stale"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
     user.write_gitconfig("[credential \"https://bitbucket.org\"]\n\tuseHttpPath = true\n");
     user.write_config("[settings]\nstore = \"file\"\n[[credential]]\nname = \"stale\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/acme/\"\nexpires = \"2099-01-01\"\nsecret = \"file\"\n");
     let out = run(&user, &["doctor"], "");
@@ -508,7 +516,7 @@ fn migrate_replaces_an_app_password_only_after_the_new_token_works() {
     assert!(std::fs::read_to_string(user.config_path())
         .unwrap()
         .contains("app-password"));
-    assert!(std::fs::read_to_string(user.secrets_path())
+    assert!(std::fs::read_to_string(user.secret_file("old"))
         .unwrap()
         .contains("ATBB-old"));
     bb.add(Token::ApiToken {
@@ -539,9 +547,10 @@ fn migrate_replaces_an_app_password_only_after_the_new_token_works() {
             && config.contains("url = \"https://bitbucket.org/acme/\""),
         "{config}"
     );
-    assert!(!std::fs::read_to_string(user.secrets_path())
-        .unwrap()
-        .contains("ATBB-old"));
+    assert_eq!(
+        std::fs::read_to_string(user.secret_file("old")).unwrap(),
+        TOKEN
+    );
     let clone = user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"]);
     assert_ok(&clone);
     assert_eq!(stderr(&clone), "", "no app-password warning any more");

@@ -449,7 +449,7 @@ fn a_rejected_token_is_recorded_and_reported_but_not_deleted() {
         "the entry stays"
     );
     assert!(
-        std::fs::read_to_string(user.secrets_path())
+        std::fs::read_to_string(user.secret_file("acme"))
             .unwrap()
             .contains(REVOKED),
         "the secret stays"

@@ -225,14 +225,18 @@ fn secret_sources_env_command_keyring_and_a_shared_file() {
         stderr(&out).contains("entry 'k' keeps its secret in the OS keyring")
             && stderr(&out).contains("doctor")
     );
-    std::fs::set_permissions(user.secrets_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(
+        user.secret_file("f"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
     let out = get(&user, "file");
     assert_eq!((out.status.code(), stdout(&out)), (Some(1), String::new()));
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
             "run `chmod 600 {}`",
-            user.secrets_path().display()
+            user.secret_file("f").display()
         )),
         "{err}"
     );
@@ -272,7 +276,7 @@ fn learned_credentials_behave_like_gits_own_storage_helpers() {
         "store",
         &format!("{host}username=bob\npassword=pw-b\n"),
     );
-    let mode = std::fs::metadata(user.secrets_path())
+    let mode = std::fs::metadata(user.learned_path())
         .unwrap()
         .permissions()
         .mode()
@@ -376,7 +380,7 @@ fn learned_credentials_behave_like_gits_own_storage_helpers() {
         "store",
         "protocol=https\nhost=eph.example.com\nusername=u\npassword=p\nephemeral=1\n",
     );
-    let text = std::fs::read_to_string(user.secrets_path()).unwrap();
+    let text = std::fs::read_to_string(user.learned_path()).unwrap();
     assert!(
         !text.contains("h.example.com") && !text.contains("eph.example.com"),
         "{text}"
@@ -386,18 +390,14 @@ fn learned_credentials_behave_like_gits_own_storage_helpers() {
 #[test]
 fn the_users_own_credentials_are_not_learned_again() {
     let (_bb, user) = user_with(&api_entry(), &[("acme", TOKEN)]);
-    let before = std::fs::read_to_string(user.secrets_path()).unwrap();
     // git 2.46+: recognised by the state[] the helper attached.
     learned(&user, "store", &format!("capability[]=state\nprotocol=https\nhost=bitbucket.org\npath=acme/w.git\nusername=jdoe\npassword={TOKEN}\nstate[]=bitbucket:entry=acme\n"));
     // Older git: recognised by the equal secret.
     learned(&user, "store", &format!("protocol=https\nhost=bitbucket.org\npath=acme/w.git\nusername=jdoe\npassword={TOKEN}\n"));
-    assert_eq!(
-        std::fs::read_to_string(user.secrets_path()).unwrap(),
-        before
-    );
+    assert!(!user.learned_path().exists(), "nothing was learned");
     // A different password for the same remote is learned.
     learned(&user, "store", "protocol=https\nhost=bitbucket.org\npath=acme/w.git\nusername=jdoe\npassword=typed-by-hand\n");
-    assert!(std::fs::read_to_string(user.secrets_path())
+    assert!(std::fs::read_to_string(user.learned_path())
         .unwrap()
         .contains("typed-by-hand"));
 }

@@ -70,7 +70,13 @@ fn cases() -> Vec<Case> {
         env: Vec::new(),
         target: 0.35,
     };
-    let (config, _, _) = many_entries(&|i| if i == 9999 { "env:BENCH_TOKEN".into() } else { "file".into() });
+    let (config, _, _) = many_entries(&|i| {
+        if i == 9999 {
+            "env:BENCH_TOKEN".into()
+        } else {
+            "file".into()
+        }
+    });
     let env = Case {
         title: "10,000 entries on 100 hosts, the last one asked for, its secret in an environment variable",
         config,
@@ -104,7 +110,11 @@ fn run_once(cmd: &mut Command, input: &[u8]) -> (Duration, Vec<u8>) {
     child.stdin.take().unwrap().write_all(input).unwrap();
     let out = child.wait_with_output().unwrap();
     let took = started.elapsed();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (took, out.stdout)
 }
 
@@ -119,17 +129,31 @@ fn peak_kib(cmd: &mut Command, input: &[u8]) -> Option<u64> {
             None => timed.env_remove(k),
         };
     }
-    let mut child = timed.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().ok()?;
+    let mut child = timed
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
     child.stdin.take()?.write_all(input).ok()?;
     let out = child.wait_with_output().ok()?;
-    String::from_utf8_lossy(&out.stderr).lines().last()?.trim().parse().ok()
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn stats(mut v: Vec<Duration>) -> (f64, f64) {
     v.sort();
     let ms: Vec<f64> = v.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
     let mean = ms.iter().sum::<f64>() / ms.len() as f64;
-    let median = if ms.len() % 2 == 1 { ms[ms.len() / 2] } else { (ms[ms.len() / 2 - 1] + ms[ms.len() / 2]) / 2.0 };
+    let median = if ms.len() % 2 == 1 {
+        ms[ms.len() / 2]
+    } else {
+        (ms[ms.len() / 2 - 1] + ms[ms.len() / 2]) / 2.0
+    };
     (mean, median)
 }
 
@@ -142,35 +166,57 @@ fn main() {
         match a.as_str() {
             "--helper" => helper = PathBuf::from(args.next().expect("--helper PATH")),
             "--runs" => runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N"),
-            "--warmup" => warmup = args.next().and_then(|n| n.parse().ok()).expect("--warmup N"),
+            "--warmup" => {
+                warmup = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("--warmup N")
+            }
             other => panic!("unknown argument {other}; use --helper PATH --runs N --warmup N"),
         }
     }
-    let helper = std::fs::canonicalize(&helper).expect("build the helper first: cargo build --release");
-    let git = ["/usr/local/bin/git", "/usr/bin/git"].into_iter().find(|g| Path::new(g).exists()).unwrap_or("git");
-    let git_version = Command::new(git).arg("version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
+    let helper =
+        std::fs::canonicalize(&helper).expect("build the helper first: cargo build --release");
+    let git = ["/usr/local/bin/git", "/usr/bin/git"]
+        .into_iter()
+        .find(|g| Path::new(g).exists())
+        .unwrap_or("git");
+    let git_version = Command::new(git)
+        .arg("version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
     println!("git-credential-bitbucket get vs `git credential-store get` ({git_version}), {runs} runs each after {warmup} warm-up runs, interleaved");
     println!();
     for case in cases() {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("cfg/config.toml");
         write_file(&config, &case.config, 0o600);
-        if !case.files.is_empty() {
-            let mut secrets = String::from("[secrets]\n");
-            for (name, secret) in &case.files {
-                secrets.push_str(&format!("{name} = \"{secret}\"\n"));
-            }
-            write_file(&config.with_file_name("secrets.toml"), &secrets, 0o600);
+        for (name, secret) in &case.files {
+            write_file(&config.with_file_name("secrets").join(name), secret, 0o600);
         }
         let store = dir.path().join("store");
         write_file(&store, &case.store_lines, 0o600);
         let input = case.request.as_bytes();
         let mut ours = command(helper.to_str().unwrap(), &["get"], &case.env, &config);
-        let mut theirs = command(git, &["credential-store", "--file", store.to_str().unwrap(), "get"], &[], &config);
+        let mut theirs = command(
+            git,
+            &["credential-store", "--file", store.to_str().unwrap(), "get"],
+            &[],
+            &config,
+        );
         let (_, a) = run_once(&mut ours, input);
         let (_, b) = run_once(&mut theirs, input);
-        let answer = |o: &[u8]| String::from_utf8_lossy(o).lines().find(|l| l.starts_with("password=")).map(str::to_owned);
-        assert!(answer(&a).is_some() && answer(&a) == answer(&b), "both must give the same password");
+        let answer = |o: &[u8]| {
+            String::from_utf8_lossy(o)
+                .lines()
+                .find(|l| l.starts_with("password="))
+                .map(str::to_owned)
+        };
+        assert!(
+            answer(&a).is_some() && answer(&a) == answer(&b),
+            "both must give the same password"
+        );
         for _ in 0..warmup {
             run_once(&mut ours, input);
             run_once(&mut theirs, input);
@@ -184,10 +230,20 @@ fn main() {
         let (tm, tmed) = stats(t_theirs);
         let rss_ours = peak_kib(&mut ours, input);
         let rss_theirs = peak_kib(&mut theirs, input);
-        let kib = |v: Option<u64>| v.map_or("n/a (install the Debian package `time`)".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+        let kib = |v: Option<u64>| {
+            v.map_or("n/a (install the Debian package `time`)".to_owned(), |k| {
+                format!("{:.1} MiB", k as f64 / 1024.0)
+            })
+        };
         println!("{}", case.title);
-        println!("  git-credential-bitbucket  mean {om:7.3} ms  median {omed:7.3} ms  peak memory {}", kib(rss_ours));
-        println!("  git credential-store      mean {tm:7.3} ms  median {tmed:7.3} ms  peak memory {}", kib(rss_theirs));
+        println!(
+            "  git-credential-bitbucket  mean {om:7.3} ms  median {omed:7.3} ms  peak memory {}",
+            kib(rss_ours)
+        );
+        println!(
+            "  git credential-store      mean {tm:7.3} ms  median {tmed:7.3} ms  peak memory {}",
+            kib(rss_theirs)
+        );
         let ratio = omed / tmed;
         println!(
             "  ratio helper / credential-store: mean {:.2}x  median {ratio:.2}x  (target {:.2}x: {})",

@@ -212,7 +212,7 @@ pub fn run(args: AddArgs) -> Result<bool, String> {
     let _ = ctx.state.forget(&name);
     let place = match store {
         StoreArg::Keyring => "the OS keyring".to_owned(),
-        StoreArg::File => ctx.files.path().display().to_string(),
+        StoreArg::File => ctx.files.secret_path(&name).display().to_string(),
     };
     println!(
         "Added entry '{name}' ({}) for {}; its secret is in {place} ({why}).",

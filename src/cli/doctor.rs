@@ -142,27 +142,37 @@ pub fn run() -> Result<bool, String> {
         }
     }
 
-    for path in [ctx.files.path(), ctx.state.path()] {
+    let mut private_files = vec![ctx.files.learned_path(), ctx.state.path().to_path_buf()];
+    if let Ok(listing) = std::fs::read_dir(ctx.files.secrets_dir()) {
+        private_files.extend(listing.flatten().map(|f| f.path()).filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        }));
+    }
+    let mut shared = 0;
+    for path in &private_files {
         if let Ok(meta) = std::fs::metadata(path) {
-            match fsutil::shared_bits(&meta) {
-                Some(mode) => r.fail(format!(
+            if let Some(mode) = fsutil::shared_bits(&meta) {
+                shared += 1;
+                r.fail(format!(
                     "{} has mode {mode:o}: other users can read it; run `chmod 600 {}`",
                     path.display(),
                     path.display()
-                )),
-                None => r.ok(format!("{} is private", path.display())),
+                ));
             }
         }
     }
-    if let Some(dir) = ctx.files.path().parent() {
-        if let Ok(meta) = std::fs::metadata(dir) {
-            if fsutil::shared_bits(&meta).is_some() && ctx.files.path().exists() {
-                r.warn(format!(
-                    "{} can be listed by other users; run `chmod 700 {}`",
-                    dir.display(),
-                    dir.display()
-                ));
-            }
+    if shared == 0 && private_files.iter().any(|p| p.exists()) {
+        r.ok("the secret and state files are private (0600)");
+    }
+    let secrets_dir = ctx.files.secrets_dir();
+    if let Ok(meta) = std::fs::metadata(&secrets_dir) {
+        if fsutil::shared_bits(&meta).is_some() {
+            r.fail(format!(
+                "{} can be listed by other users; run `chmod 700 {}`",
+                secrets_dir.display(),
+                secrets_dir.display()
+            ));
         }
     }
 

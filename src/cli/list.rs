@@ -79,12 +79,12 @@ pub fn run() -> Result<bool, String> {
             .collect();
         println!("{}", line.join("  ").trim_end());
     }
-    if let Ok(contents) = ctx.files.read() {
-        if !contents.learned.is_empty() {
+    if let Ok(learned) = ctx.files.learned() {
+        if !learned.is_empty() {
             println!(
                 "\n{} credential(s) learned from git are kept in {}.",
-                contents.learned.len(),
-                ctx.files.path().display()
+                learned.len(),
+                ctx.files.learned_path().display()
             );
         }
     }

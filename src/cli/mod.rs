@@ -39,7 +39,7 @@ impl Context {
         let config =
             Config::load(&config_path, &|n| std::env::var(n).ok()).map_err(|e| e.to_string())?;
         Ok(Context {
-            files: FileStore::new(config::secrets_path(&config_path)),
+            files: FileStore::new(config::store_dir(&config_path)),
             state: StateFile::new(config::state_path(&config_path)),
             config_path,
             config,
@@ -106,10 +106,7 @@ pub fn put_secret(
         StoreArg::Keyring => keyring::set(name, secret).map_err(|e| e.to_string()),
         StoreArg::File => ctx
             .files
-            .update(|c| {
-                c.secrets.insert(name.to_owned(), secret.clone());
-                (true, ())
-            })
+            .set_secret(name, secret)
             .map_err(|e| e.to_string()),
     }
 }
@@ -118,14 +115,11 @@ pub fn put_secret(
 pub fn delete_secret(ctx: &Context, store: StoreArg, name: &str) -> Result<(), String> {
     match store {
         StoreArg::Keyring => keyring::delete(name).map(|_| ()).map_err(|e| e.to_string()),
-        StoreArg::File => {
-            if !ctx.files.path().exists() {
-                return Ok(());
-            }
-            ctx.files
-                .update(|c| (c.secrets.remove(name).is_some(), ()))
-                .map_err(|e| e.to_string())
-        }
+        StoreArg::File => ctx
+            .files
+            .remove_secret(name)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
     }
 }
 

@@ -29,10 +29,7 @@ pub fn run(name: &str) -> Result<bool, String> {
         }
         Some(StoreArg::File) => ctx
             .files
-            .update(|c| {
-                let old = c.secrets.remove(name);
-                (old.is_some(), old)
-            })
+            .remove_secret(name)
             .map_err(|e| format!("nothing removed: {e}"))?,
         None => None,
     };
@@ -47,7 +44,7 @@ pub fn run(name: &str) -> Result<bool, String> {
     let _ = ctx.state.forget(name);
     let what = match &entry.secret {
         SecretSource::Keyring => "and its secret in the OS keyring",
-        SecretSource::File => "and its secret in the secrets file",
+        SecretSource::File => "and its secret in the file store",
         SecretSource::Env(_) | SecretSource::Command(_) => {
             "(its secret lives outside the helper and was left alone)"
         }

@@ -1,13 +1,16 @@
-//! The file store: one TOML file, mode 0600, holding the secrets of entries
-//! with `secret = "file"` and the credentials git asked the helper to learn.
+//! The file store, in the configuration's directory: `secrets/NAME` holds
+//! the secret of each entry with `secret = "file"` (one small file each, so
+//! a `get` reads only the one it needs, whatever the number of entries),
+//! and `learned.toml` the credentials git asked the helper to keep. Every
+//! file is mode 0600 in 0700 directories, written whole under a lock.
 
-use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::Secret;
-use crate::fsutil::{self, FileError};
+use crate::fsutil::{self, FileError, Lock};
 
 /// A credential that git asked the helper to keep (`store`), keyed like
 /// git's own storage helpers key theirs.
@@ -32,85 +35,182 @@ pub struct Learned {
     pub oauth_refresh_token: Option<Secret>,
 }
 
-/// The whole content of the secrets file.
+/// The content of `learned.toml`.
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Contents {
-    /// Entry name to secret.
-    #[serde(default)]
-    pub secrets: BTreeMap<String, Secret>,
+pub struct LearnedFile {
     /// Learned credentials, oldest first.
     #[serde(default)]
     pub learned: Vec<Learned>,
 }
 
-/// The secrets file at one path.
+/// The file store in one directory.
 #[derive(Debug, Clone)]
 pub struct FileStore {
-    path: PathBuf,
+    dir: PathBuf,
 }
 
 impl FileStore {
-    /// The store kept in `path`.
-    pub fn new(path: PathBuf) -> FileStore {
-        FileStore { path }
+    /// The store kept in `dir` (the configuration's directory).
+    pub fn new(dir: PathBuf) -> FileStore {
+        FileStore { dir }
     }
 
-    /// Where the store lives.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The directory of the per-entry secret files.
+    pub fn secrets_dir(&self) -> PathBuf {
+        self.dir.join("secrets")
     }
 
-    /// Reads the store; a missing file is an empty store, a file other
-    /// users can read is refused.
-    pub fn read(&self) -> Result<Contents, FileError> {
-        fsutil::read_private_toml(&self.path)
+    /// The file that holds entry `name`'s secret.
+    pub fn secret_path(&self, name: &str) -> PathBuf {
+        self.secrets_dir().join(name)
     }
 
-    /// The secret stored for entry `name`.
+    /// The file of learned credentials.
+    pub fn learned_path(&self) -> PathBuf {
+        self.dir.join("learned.toml")
+    }
+
+    fn lock(&self) -> Result<Lock, FileError> {
+        let dir = self.secrets_dir();
+        fsutil::ensure_private_dir(&dir).map_err(|source| FileError::Io {
+            action: "create",
+            path: dir.display().to_string(),
+            source,
+        })?;
+        Lock::acquire(&dir).map_err(|source| FileError::Io {
+            action: "lock",
+            path: dir.display().to_string(),
+            source,
+        })
+    }
+
+    /// The secret stored for entry `name`; a file other users can read is
+    /// refused.
     pub fn secret(&self, name: &str) -> Result<Option<Secret>, FileError> {
-        Ok(self.read()?.secrets.remove(name))
+        let path = self.secret_path(name);
+        let io = |source| FileError::Io {
+            action: "read",
+            path: path.display().to_string(),
+            source,
+        };
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(e)),
+        };
+        let meta = file.metadata().map_err(io)?;
+        if let Some(mode) = fsutil::shared_bits(&meta) {
+            return Err(FileError::Shared {
+                path: path.display().to_string(),
+                mode,
+            });
+        }
+        let mut text = zeroize::Zeroizing::new(String::new());
+        (&file)
+            .take(1024 * 1024)
+            .read_to_string(&mut text)
+            .map_err(io)?;
+        Ok(Some(Secret::from(text.trim_end_matches(['\r', '\n']))))
     }
 
-    /// Changes the store under its lock; see [`fsutil::update_private_toml`].
-    pub fn update<R>(
+    /// Stores (or replaces) the secret of entry `name`.
+    pub fn set_secret(&self, name: &str, secret: &Secret) -> Result<(), FileError> {
+        let lock = self.lock()?;
+        let path = self.secret_path(name);
+        fsutil::write_atomically(&path, secret.expose().as_bytes(), 0o600, &lock).map_err(
+            |source| FileError::Io {
+                action: "write",
+                path: path.display().to_string(),
+                source,
+            },
+        )
+    }
+
+    /// Deletes the secret of entry `name`, returning it (to put back if
+    /// what follows fails).
+    pub fn remove_secret(&self, name: &str) -> Result<Option<Secret>, FileError> {
+        if !self.secrets_dir().exists() {
+            return Ok(None);
+        }
+        let _lock = self.lock()?;
+        let old = self.secret(name)?;
+        if old.is_some() {
+            let path = self.secret_path(name);
+            std::fs::remove_file(&path).map_err(|source| FileError::Io {
+                action: "remove",
+                path: path.display().to_string(),
+                source,
+            })?;
+        }
+        Ok(old)
+    }
+
+    /// The learned credentials; none when the file does not exist.
+    pub fn learned(&self) -> Result<Vec<Learned>, FileError> {
+        fsutil::read_private_toml::<LearnedFile>(&self.learned_path()).map(|f| f.learned)
+    }
+
+    /// Changes the learned credentials under their lock; see
+    /// [`fsutil::update_private_toml`].
+    pub fn update_learned<R>(
         &self,
-        change: impl FnOnce(&mut Contents) -> (bool, R),
+        change: impl FnOnce(&mut Vec<Learned>) -> (bool, R),
     ) -> Result<R, FileError> {
-        fsutil::update_private_toml(&self.path, change)
+        fsutil::update_private_toml(&self.learned_path(), |f: &mut LearnedFile| {
+            change(&mut f.learned)
+        })
+    }
+
+    /// The directory the store lives in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 }
 
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
-    fn round_trips_and_refuses_a_shared_file() {
+    fn secrets_round_trip_privately_and_a_shared_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::new(dir.path().join("sub/secrets.toml"));
+        let store = FileStore::new(dir.path().join("cfg"));
         assert!(store.secret("acme").unwrap().is_none());
-        store
-            .update(|c| {
-                c.secrets.insert("acme".into(), Secret::from("ATATT1"));
-                (true, ())
-            })
-            .unwrap();
+        store.set_secret("acme", &Secret::from("ATATT1")).unwrap();
         assert_eq!(store.secret("acme").unwrap().unwrap().expose(), "ATATT1");
-        crate::fsutil::set_mode(store.path(), 0o640).unwrap();
-        let err = store.read().unwrap_err().to_string();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&store.secret_path("acme")), 0o600);
+        assert_eq!(mode(&store.secrets_dir()), 0o700);
+        crate::fsutil::set_mode(&store.secret_path("acme"), 0o640).unwrap();
+        let err = store.secret("acme").unwrap_err().to_string();
         assert!(err.contains("chmod 600"), "{err}");
         assert!(!err.contains("ATATT1"));
+        crate::fsutil::set_mode(&store.secret_path("acme"), 0o600).unwrap();
+        assert_eq!(
+            store.remove_secret("acme").unwrap().unwrap().expose(),
+            "ATATT1"
+        );
+        assert!(store.secret("acme").unwrap().is_none());
+        assert!(store.remove_secret("acme").unwrap().is_none());
     }
 
     #[test]
-    fn a_damaged_file_is_reported_without_its_content_and_left_alone() {
+    fn a_damaged_learned_file_is_reported_without_its_content_and_left_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("secrets.toml");
-        std::fs::write(&path, "[secrets]\nacme = 5\nother = \"ATATT-leak\"\n").unwrap();
+        let store = FileStore::new(dir.path().to_path_buf());
+        let path = store.learned_path();
+        std::fs::write(
+            &path,
+            "[[learned]]\nprotocol = 5\npassword = \"ATATT-leak\"\n",
+        )
+        .unwrap();
         crate::fsutil::set_mode(&path, 0o600).unwrap();
-        let store = FileStore::new(path.clone());
-        let err = store.update(|_| (true, ())).unwrap_err().to_string();
+        let err = store
+            .update_learned(|_| (true, ()))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("damaged") && err.contains("line 2"), "{err}");
         assert!(!err.contains("ATATT-leak"), "{err}");
         assert!(std::fs::read_to_string(&path)

@@ -127,7 +127,7 @@ pub enum SecretError {
         var: String,
     },
     /// The secrets file has no secret for the entry.
-    #[error("entry '{entry}' keeps its secret in {path}, which holds none for it; add it again with `git credential-bitbucket add`")]
+    #[error("entry '{entry}' keeps its secret in the file store, but {path} does not exist; add it again with `git credential-bitbucket add`")]
     FileMissing {
         /// The entry's name.
         entry: String,
@@ -180,7 +180,7 @@ pub fn load(
             .secret(entry)?
             .ok_or_else(|| SecretError::FileMissing {
                 entry: entry.to_owned(),
-                path: files.path().display().to_string(),
+                path: files.secret_path(entry).display().to_string(),
             }),
         SecretSource::Command(words) => {
             command::run(words, command_timeout).map_err(|problem| SecretError::Command {

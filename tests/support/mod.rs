@@ -870,9 +870,19 @@ impl User {
             .join(".config/git-credential-bitbucket/config.toml")
     }
 
-    /// The helper's secrets file.
-    pub fn secrets_path(&self) -> PathBuf {
-        self.config_path().with_file_name("secrets.toml")
+    /// The directory of the file store's secrets.
+    pub fn secrets_dir(&self) -> PathBuf {
+        self.config_path().with_file_name("secrets")
+    }
+
+    /// The file that holds entry `name`'s secret in the file store.
+    pub fn secret_file(&self, name: &str) -> PathBuf {
+        self.secrets_dir().join(name)
+    }
+
+    /// The file of learned credentials.
+    pub fn learned_path(&self) -> PathBuf {
+        self.config_path().with_file_name("learned.toml")
     }
 
     /// Writes the helper's configuration file.
@@ -885,14 +895,14 @@ impl User {
     /// Writes secrets into the file store (as `add` will), mode 0600.
     pub fn write_secrets(&self, pairs: &[(&str, &str)]) {
         use std::os::unix::fs::PermissionsExt;
-        let path = self.secrets_path();
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let mut text = String::from("[secrets]\n");
+        let dir = self.secrets_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
         for (name, secret) in pairs {
-            text.push_str(&format!("{name} = \"{secret}\"\n"));
+            let path = self.secret_file(name);
+            std::fs::write(&path, secret).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         }
-        std::fs::write(&path, text).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
 
     /// Sets an environment variable for every command this user runs.
