@@ -98,6 +98,27 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The fields as they would be written in the file.
+    pub fn to_raw(&self) -> RawEntry {
+        let secret = match &self.secret {
+            SecretSource::Keyring => "keyring".to_owned(),
+            SecretSource::File => "file".to_owned(),
+            SecretSource::Env(v) => format!("env:{v}"),
+            SecretSource::Command(words) => format!("command:{}", shell_words::join(words)),
+        };
+        RawEntry {
+            name: self.name.clone(),
+            kind: self.kind.name().to_owned(),
+            url: self.url.clone(),
+            username: self.username.clone(),
+            email: self.email.clone(),
+            scope: self.kind.scope_name().map(str::to_owned),
+            repos: (!self.repos.is_empty()).then(|| self.repos.clone()),
+            expires: self.expires.map(|d| d.to_string()),
+            secret: Some(secret),
+        }
+    }
+
     /// The scope segments of the entry's url.
     pub fn scope(&self) -> &[String] {
         self.remote.scope.as_deref().unwrap_or(&[])
@@ -242,14 +263,18 @@ impl Config {
             }
         };
         let mut config = Config::parse(&text, path)?;
-        let ci = ci_entries(env, &config.settings)?;
-        let names: HashSet<&str> = config.entries.iter().map(|e| e.name.as_str()).collect();
-        let ci: Vec<Entry> = ci
-            .into_iter()
-            .filter(|e| !names.contains(e.name.as_str()))
-            .collect();
-        config.entries.extend(ci);
+        config.add_ci_entries(env)?;
         Ok(config)
+    }
+
+    /// Adds the entries that the CI variables in `env` describe, after the
+    /// file's (a file entry of the same name wins).
+    pub fn add_ci_entries(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let ci = ci_entries(env, &self.settings)?;
+        let names: HashSet<&str> = self.entries.iter().map(|e| e.name.as_str()).collect();
+        let ci: Vec<Entry> = ci.into_iter().filter(|e| !names.contains(e.name.as_str())).collect();
+        self.entries.extend(ci);
+        Ok(())
     }
 
     /// Parses and validates configuration text (without CI entries).

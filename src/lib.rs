@@ -19,6 +19,7 @@ pub mod config_edit;
 pub mod credential;
 pub mod fsutil;
 pub mod helper;
+pub mod index;
 pub mod protocol;
 pub mod remote;
 pub mod resolve;

@@ -7,9 +7,12 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use git_credential_bitbucket::calendar;
-use git_credential_bitbucket::cli::{
-    self, add::AddArgs, migrate::MigrateArgs, setup::Level, Context,
-};
+use git_credential_bitbucket::cli::{self, add::AddArgs, migrate::MigrateArgs, setup::Level};
+use git_credential_bitbucket::config;
+use git_credential_bitbucket::index;
+use git_credential_bitbucket::remote::Origin;
+use git_credential_bitbucket::secret::file::FileStore;
+use git_credential_bitbucket::state::StateFile;
 use git_credential_bitbucket::helper::Helper;
 use git_credential_bitbucket::protocol::Request;
 
@@ -140,12 +143,20 @@ fn main() -> ExitCode {
 fn protocol(op: Operation) -> Result<(), String> {
     let request = Request::read_from(std::io::stdin().lock()).map_err(|e| e.to_string())?;
     request.require_origin().map_err(|e| e.to_string())?;
-    let ctx = Context::load()?;
+    // Only the entries of the request's host are read (from the index).
+    let config_path = config::default_path().map_err(|e| e.to_string())?;
+    let host = Origin::new(
+        request.protocol.as_deref().unwrap_or_default(),
+        request.host.as_deref().unwrap_or_default(),
+    )
+    .map_or_else(|| request.host.clone().unwrap_or_default(), |o| o.host);
+    let config = index::load_for_host(&config_path, &host, &|n| std::env::var(n).ok())
+        .map_err(|e| e.to_string())?;
     let mut stderr = std::io::stderr();
     let mut helper = Helper {
-        config: ctx.config,
-        files: ctx.files,
-        state: ctx.state,
+        config,
+        files: FileStore::new(config::store_dir(&config_path)),
+        state: StateFile::new(config::state_path(&config_path)),
         now: calendar::now(),
         notes: &mut stderr,
     };

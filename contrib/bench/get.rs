@@ -159,12 +159,17 @@ fn stats(mut v: Vec<Duration>) -> (f64, f64) {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let mut helper = PathBuf::from("target/release/git-credential-bitbucket");
+    let mut helpers: Vec<(String, PathBuf)> = Vec::new();
     let mut runs = 300usize;
     let mut warmup = 30usize;
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--helper" => helper = PathBuf::from(args.next().expect("--helper PATH")),
+            "--helper" => {
+                let spec = args.next().expect("--helper LABEL=PATH");
+                let (label, path) = spec.split_once('=').unwrap_or(("git-credential-bitbucket", &spec));
+                let path = std::fs::canonicalize(path).unwrap_or_else(|_| panic!("{path} does not exist; build it first"));
+                helpers.push((label.to_owned(), path));
+            }
             "--runs" => runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N"),
             "--warmup" => {
                 warmup = args
@@ -172,11 +177,10 @@ fn main() {
                     .and_then(|n| n.parse().ok())
                     .expect("--warmup N")
             }
-            other => panic!("unknown argument {other}; use --helper PATH --runs N --warmup N"),
+            other => panic!("unknown argument {other}; use --helper LABEL=PATH (repeatable) --runs N --warmup N"),
         }
     }
-    let helper =
-        std::fs::canonicalize(&helper).expect("build the helper first: cargo build --release");
+    assert!(!helpers.is_empty(), "name at least one helper: --helper LABEL=PATH");
     let git = ["/usr/local/bin/git", "/usr/bin/git"]
         .into_iter()
         .find(|g| Path::new(g).exists())
@@ -198,59 +202,44 @@ fn main() {
         let store = dir.path().join("store");
         write_file(&store, &case.store_lines, 0o600);
         let input = case.request.as_bytes();
-        let mut ours = command(helper.to_str().unwrap(), &["get"], &case.env, &config);
-        let mut theirs = command(
-            git,
-            &["credential-store", "--file", store.to_str().unwrap(), "get"],
-            &[],
-            &config,
-        );
-        let (_, a) = run_once(&mut ours, input);
-        let (_, b) = run_once(&mut theirs, input);
-        let answer = |o: &[u8]| {
-            String::from_utf8_lossy(o)
-                .lines()
-                .find(|l| l.starts_with("password="))
-                .map(str::to_owned)
-        };
-        assert!(
-            answer(&a).is_some() && answer(&a) == answer(&b),
-            "both must give the same password"
-        );
+        let mut theirs = command(git, &["credential-store", "--file", store.to_str().unwrap(), "get"], &[], &config);
+        let answer = |o: &[u8]| String::from_utf8_lossy(o).lines().find(|l| l.starts_with("password=")).map(str::to_owned);
+        let (_, expected) = run_once(&mut theirs, input);
+        let mut ours: Vec<Command> = helpers.iter().map(|(_, p)| command(p.to_str().unwrap(), &["get"], &case.env, &config)).collect();
+        for cmd in &mut ours {
+            let (_, got) = run_once(cmd, input);
+            assert!(answer(&got).is_some() && answer(&got) == answer(&expected), "both must give the same password");
+        }
         for _ in 0..warmup {
-            run_once(&mut ours, input);
             run_once(&mut theirs, input);
+            for cmd in &mut ours {
+                run_once(cmd, input);
+            }
         }
-        let (mut t_ours, mut t_theirs) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+        let mut t_theirs = Vec::with_capacity(runs);
+        let mut t_ours: Vec<Vec<Duration>> = vec![Vec::with_capacity(runs); ours.len()];
         for _ in 0..runs {
-            t_ours.push(run_once(&mut ours, input).0);
             t_theirs.push(run_once(&mut theirs, input).0);
+            for (cmd, times) in ours.iter_mut().zip(&mut t_ours) {
+                times.push(run_once(cmd, input).0);
+            }
         }
-        let (om, omed) = stats(t_ours);
         let (tm, tmed) = stats(t_theirs);
-        let rss_ours = peak_kib(&mut ours, input);
-        let rss_theirs = peak_kib(&mut theirs, input);
-        let kib = |v: Option<u64>| {
-            v.map_or("n/a (install the Debian package `time`)".to_owned(), |k| {
-                format!("{:.1} MiB", k as f64 / 1024.0)
-            })
-        };
+        let kib = |v: Option<u64>| v.map_or("n/a (install the Debian package `time`)".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
         println!("{}", case.title);
-        println!(
-            "  git-credential-bitbucket  mean {om:7.3} ms  median {omed:7.3} ms  peak memory {}",
-            kib(rss_ours)
-        );
-        println!(
-            "  git credential-store      mean {tm:7.3} ms  median {tmed:7.3} ms  peak memory {}",
-            kib(rss_theirs)
-        );
-        let ratio = omed / tmed;
-        println!(
-            "  ratio helper / credential-store: mean {:.2}x  median {ratio:.2}x  (target {:.2}x: {})",
-            om / tm,
-            case.target,
-            if ratio <= case.target { "met" } else { "not met" }
-        );
+        println!("  {:<34} mean {tm:7.3} ms  median {tmed:7.3} ms  peak memory {}", "git credential-store", kib(peak_kib(&mut theirs, input)));
+        for (((label, _), cmd), times) in helpers.iter().zip(&mut ours).zip(t_ours) {
+            let (om, omed) = stats(times);
+            let ratio = omed / tmed;
+            println!("  {label:<34} mean {om:7.3} ms  median {omed:7.3} ms  peak memory {}", kib(peak_kib(cmd, input)));
+            println!(
+                "  {:<34} ratio to credential-store: mean {:.2}x  median {ratio:.2}x  (target {:.2}x: {})",
+                "",
+                om / tm,
+                case.target,
+                if ratio <= case.target { "met" } else { "not met" }
+            );
+        }
         println!();
     }
 }

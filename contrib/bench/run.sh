@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Benchmark: git-credential-bitbucket get vs git's git-credential-store get,
-# at 1 and 10,000 entries; prints times, ratios and peak memory.
+# at 1 and 10,000 entries; prints times, ratios and peak memory for the
+# ordinary release build (what `cargo install` makes) and the static build
+# (contrib/build-static.sh, what contrib/ci/install.sh makes).
 # Usage: contrib/bench/run.sh [--runs N] [--warmup N]
 # Needs: cargo, git, and /usr/bin/time (Debian package `time`) for memory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --locked --quiet
-cargo run --release --locked --quiet --example bench_get -- --helper target/release/git-credential-bitbucket "$@"
+static=$(contrib/build-static.sh --quiet)
+cargo run --release --locked --quiet --example bench_get -- \
+    --helper "helper (release build)=target/release/git-credential-bitbucket" \
+    --helper "helper (static build)=$static" "$@"
 if [ -r /proc/cpuinfo ]; then
     echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(uname -sr)"
 fi
