@@ -11,8 +11,10 @@ case "$host" in
     *-linux-gnu) ;;
     *) echo "contrib/build-static.sh builds for *-linux-gnu hosts; this is $host" >&2; exit 1 ;;
 esac
-# An explicit --target keeps the static flag away from build scripts and
-# proc-macros, which must stay dynamic.
-RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
+# An explicit --target keeps the static flags away from build scripts and
+# proc-macros, which must stay dynamic. relocation-model=static makes a
+# plain (not position-independent) executable, which needs no relocating
+# at start.
+RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static -C relocation-model=static" \
     cargo build --release --locked --target "$host" "$@" >&2
 echo "target/$host/release/git-credential-bitbucket"

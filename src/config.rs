@@ -269,10 +269,16 @@ impl Config {
 
     /// Adds the entries that the CI variables in `env` describe, after the
     /// file's (a file entry of the same name wins).
-    pub fn add_ci_entries(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+    pub fn add_ci_entries(
+        &mut self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
         let ci = ci_entries(env, &self.settings)?;
         let names: HashSet<&str> = self.entries.iter().map(|e| e.name.as_str()).collect();
-        let ci: Vec<Entry> = ci.into_iter().filter(|e| !names.contains(e.name.as_str())).collect();
+        let ci: Vec<Entry> = ci
+            .into_iter()
+            .filter(|e| !names.contains(e.name.as_str()))
+            .collect();
         self.entries.extend(ci);
         Ok(())
     }

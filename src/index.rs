@@ -32,7 +32,11 @@ pub fn index_path(config_path: &Path) -> Option<PathBuf> {
         hash ^= u64::from(*b);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    Some(dirs::cache_dir()?.join("git-credential-bitbucket").join(format!("{hash:016x}.index")))
+    Some(
+        dirs::cache_dir()?
+            .join("git-credential-bitbucket")
+            .join(format!("{hash:016x}.index")),
+    )
 }
 
 fn fingerprint(meta: &std::fs::Metadata) -> String {
@@ -48,7 +52,12 @@ fn fingerprint(meta: &std::fs::Metadata) -> String {
     };
     #[cfg(not(unix))]
     let node = String::from("-");
-    format!("{}:{}.{:09}:{node}", meta.len(), modified.as_secs(), modified.subsec_nanos())
+    format!(
+        "{}:{}.{:09}:{node}",
+        meta.len(),
+        modified.as_secs(),
+        modified.subsec_nanos()
+    )
 }
 
 fn escape(s: &str) -> String {
@@ -157,7 +166,10 @@ fn parse_settings(line: &str) -> Option<Settings> {
     };
     let expiry_warning_days = f.next()?.parse().ok()?;
     let command_timeout = Duration::from_secs(f.next()?.parse().ok()?);
-    let insecure_http_hosts = f.filter(|h| !h.is_empty()).map(unescape).collect::<Option<Vec<_>>>()?;
+    let insecure_http_hosts = f
+        .filter(|h| !h.is_empty())
+        .map(unescape)
+        .collect::<Option<Vec<_>>>()?;
     Some(Settings {
         store,
         insecure_http_hosts,
@@ -169,7 +181,11 @@ fn parse_settings(line: &str) -> Option<Settings> {
 /// Serialises `config`'s file entries, grouped by host.
 fn render(config: &Config, fingerprint: &str) -> String {
     let mut hosts: Vec<(&str, Vec<&Entry>)> = Vec::new();
-    for e in config.entries.iter().filter(|e| e.origin == config::Origin::File) {
+    for e in config
+        .entries
+        .iter()
+        .filter(|e| e.origin == config::Origin::File)
+    {
         let host = e.remote.origin.host.as_str();
         match hosts.iter_mut().find(|(h, _)| *h == host) {
             Some((_, list)) => list.push(e),
@@ -184,7 +200,11 @@ fn render(config: &Config, fingerprint: &str) -> String {
             body.push_str(&record(&e.to_raw()));
             body.push('\n');
         }
-        table.push_str(&format!("{}\t{start}\t{}\n", escape(host), body.len() - start));
+        table.push_str(&format!(
+            "{}\t{start}\t{}\n",
+            escape(host),
+            body.len() - start
+        ));
     }
     let rest = format!("{}\n{table}", settings_line(&config.settings));
     // The first line ends with the header's length, itself included, in
@@ -276,7 +296,11 @@ fn load_with_index(
         hosts.push(CLOUD_HOST);
     }
     if let Some((settings, raws)) = read(index, fp, &hosts) {
-        log::trace!("read {} entr(ies) for {host} from the index {}", raws.len(), index.display());
+        log::trace!(
+            "read {} entr(ies) for {host} from the index {}",
+            raws.len(),
+            index.display()
+        );
         let mut entries = Vec::with_capacity(raws.len());
         for raw in raws {
             let name = raw.name.clone();
@@ -359,8 +383,16 @@ secret = "env:DC"
         let full = Config::parse(CONFIG, &path).unwrap();
         for e in &full.entries {
             let raw = e.to_raw();
-            assert_eq!(parse_record(&record(&raw)).as_ref().map(|r| r.name.clone()), Some(raw.name.clone()));
-            let again = config::validate(parse_record(&record(&raw)).unwrap(), &full.settings, config::Origin::File).unwrap();
+            assert_eq!(
+                parse_record(&record(&raw)).as_ref().map(|r| r.name.clone()),
+                Some(raw.name.clone())
+            );
+            let again = config::validate(
+                parse_record(&record(&raw)).unwrap(),
+                &full.settings,
+                config::Origin::File,
+            )
+            .unwrap();
             assert_eq!(&again, e);
         }
         let index = dir.path().join("x.index");
@@ -368,11 +400,20 @@ secret = "env:DC"
         std::fs::write(&index, &text).unwrap();
         let (settings, entries) = read(&index, "fp", &["bitbucket.org"]).unwrap();
         assert_eq!(settings, full.settings);
-        assert_eq!(entries.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["acme", "proj"]);
+        assert_eq!(
+            entries.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
+            ["acme", "proj"]
+        );
         let (_, entries) = read(&index, "fp", &["git.example.com"]).unwrap();
         assert_eq!(entries.len(), 1);
-        assert_eq!(entries[0].url, "https://git.example.com:8443/bitbucket/scm/PROJ/");
-        assert!(read(&index, "fp", &["other.example.com"]).unwrap().1.is_empty());
+        assert_eq!(
+            entries[0].url,
+            "https://git.example.com:8443/bitbucket/scm/PROJ/"
+        );
+        assert!(read(&index, "fp", &["other.example.com"])
+            .unwrap()
+            .1
+            .is_empty());
         assert!(read(&index, "another-fingerprint", &["bitbucket.org"]).is_none());
         // A damaged index is not used.
         std::fs::write(&index, &text[..text.len() / 2]).unwrap();
@@ -396,12 +437,24 @@ secret = "env:DC"
                 .collect();
             names
         };
-        assert_eq!(load("bitbucket.org"), ["acme", "proj", "dc"], "the first call parses the whole file");
+        assert_eq!(
+            load("bitbucket.org"),
+            ["acme", "proj", "dc"],
+            "the first call parses the whole file"
+        );
         assert!(index.exists());
         assert_eq!(load("api.bitbucket.org"), ["acme", "proj"]);
         assert_eq!(load("git.example.com"), ["dc"]);
-        std::fs::write(&path, CONFIG.replace("name = \"dc\"", "name = \"dc-renamed\"")).unwrap();
-        assert_eq!(load("git.example.com"), ["acme", "proj", "dc-renamed"], "a changed file is read again");
+        std::fs::write(
+            &path,
+            CONFIG.replace("name = \"dc\"", "name = \"dc-renamed\""),
+        )
+        .unwrap();
+        assert_eq!(
+            load("git.example.com"),
+            ["acme", "proj", "dc-renamed"],
+            "a changed file is read again"
+        );
         assert_eq!(load("git.example.com"), ["dc-renamed"]);
     }
 }

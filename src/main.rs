@@ -9,12 +9,12 @@ use clap::{Args, Parser, Subcommand};
 use git_credential_bitbucket::calendar;
 use git_credential_bitbucket::cli::{self, add::AddArgs, migrate::MigrateArgs, setup::Level};
 use git_credential_bitbucket::config;
+use git_credential_bitbucket::helper::Helper;
 use git_credential_bitbucket::index;
+use git_credential_bitbucket::protocol::Request;
 use git_credential_bitbucket::remote::Origin;
 use git_credential_bitbucket::secret::file::FileStore;
 use git_credential_bitbucket::state::StateFile;
-use git_credential_bitbucket::helper::Helper;
-use git_credential_bitbucket::protocol::Request;
 
 /// A git credential helper for Bitbucket Cloud and Data Center: each remote
 /// gets the one credential stored for it, in the form Bitbucket accepts for
@@ -93,6 +93,20 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off"))
         .target(env_logger::Target::Stderr)
         .init();
+    // git runs `git-credential-bitbucket get|store|erase` on every fetch
+    // and push: answer those without building the whole command line.
+    let mut args = std::env::args_os().skip(1);
+    if let (Some(op), None) = (args.next(), args.next()) {
+        let op = match op.to_str() {
+            Some("get") => Some(Operation::Get),
+            Some("store") => Some(Operation::Store),
+            Some("erase") => Some(Operation::Erase),
+            _ => None,
+        };
+        if let Some(op) = op {
+            return exit(protocol(op).map(|()| true));
+        }
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Get => protocol(Operation::Get).map(|()| true),
@@ -130,6 +144,10 @@ fn main() -> ExitCode {
             Ok(true)
         }
     };
+    exit(result)
+}
+
+fn exit(result: Result<bool, String>) -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,

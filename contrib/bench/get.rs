@@ -180,7 +180,10 @@ fn main() {
             other => panic!("unknown argument {other}; use --helper LABEL=PATH (repeatable) --runs N --warmup N"),
         }
     }
-    assert!(!helpers.is_empty(), "name at least one helper: --helper LABEL=PATH");
+    assert!(
+        !helpers.is_empty(),
+        "name at least one helper: --helper LABEL=PATH"
+    );
     let git = ["/usr/local/bin/git", "/usr/bin/git"]
         .into_iter()
         .find(|g| Path::new(g).exists())
@@ -202,13 +205,29 @@ fn main() {
         let store = dir.path().join("store");
         write_file(&store, &case.store_lines, 0o600);
         let input = case.request.as_bytes();
-        let mut theirs = command(git, &["credential-store", "--file", store.to_str().unwrap(), "get"], &[], &config);
-        let answer = |o: &[u8]| String::from_utf8_lossy(o).lines().find(|l| l.starts_with("password=")).map(str::to_owned);
+        let mut theirs = command(
+            git,
+            &["credential-store", "--file", store.to_str().unwrap(), "get"],
+            &[],
+            &config,
+        );
+        let answer = |o: &[u8]| {
+            String::from_utf8_lossy(o)
+                .lines()
+                .find(|l| l.starts_with("password="))
+                .map(str::to_owned)
+        };
         let (_, expected) = run_once(&mut theirs, input);
-        let mut ours: Vec<Command> = helpers.iter().map(|(_, p)| command(p.to_str().unwrap(), &["get"], &case.env, &config)).collect();
+        let mut ours: Vec<Command> = helpers
+            .iter()
+            .map(|(_, p)| command(p.to_str().unwrap(), &["get"], &case.env, &config))
+            .collect();
         for cmd in &mut ours {
             let (_, got) = run_once(cmd, input);
-            assert!(answer(&got).is_some() && answer(&got) == answer(&expected), "both must give the same password");
+            assert!(
+                answer(&got).is_some() && answer(&got) == answer(&expected),
+                "both must give the same password"
+            );
         }
         for _ in 0..warmup {
             run_once(&mut theirs, input);
@@ -225,13 +244,24 @@ fn main() {
             }
         }
         let (tm, tmed) = stats(t_theirs);
-        let kib = |v: Option<u64>| v.map_or("n/a (install the Debian package `time`)".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+        let kib = |v: Option<u64>| {
+            v.map_or("n/a (install the Debian package `time`)".to_owned(), |k| {
+                format!("{:.1} MiB", k as f64 / 1024.0)
+            })
+        };
         println!("{}", case.title);
-        println!("  {:<34} mean {tm:7.3} ms  median {tmed:7.3} ms  peak memory {}", "git credential-store", kib(peak_kib(&mut theirs, input)));
+        println!(
+            "  {:<34} mean {tm:7.3} ms  median {tmed:7.3} ms  peak memory {}",
+            "git credential-store",
+            kib(peak_kib(&mut theirs, input))
+        );
         for (((label, _), cmd), times) in helpers.iter().zip(&mut ours).zip(t_ours) {
             let (om, omed) = stats(times);
             let ratio = omed / tmed;
-            println!("  {label:<34} mean {om:7.3} ms  median {omed:7.3} ms  peak memory {}", kib(peak_kib(cmd, input)));
+            println!(
+                "  {label:<34} mean {om:7.3} ms  median {omed:7.3} ms  peak memory {}",
+                kib(peak_kib(cmd, input))
+            );
             println!(
                 "  {:<34} ratio to credential-store: mean {:.2}x  median {ratio:.2}x  (target {:.2}x: {})",
                 "",
