@@ -4,10 +4,11 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::Parser;
 
 use git_credential_bitbucket::calendar;
-use git_credential_bitbucket::cli::{self, add::AddArgs, migrate::MigrateArgs, setup::Level};
+use git_credential_bitbucket::cli::args::{Cli, Command};
+use git_credential_bitbucket::cli::{self, setup::Level};
 use git_credential_bitbucket::config;
 use git_credential_bitbucket::helper::Helper;
 use git_credential_bitbucket::index;
@@ -15,72 +16,6 @@ use git_credential_bitbucket::protocol::Request;
 use git_credential_bitbucket::remote::Origin;
 use git_credential_bitbucket::secret::file::FileStore;
 use git_credential_bitbucket::state::StateFile;
-
-/// A git credential helper for Bitbucket Cloud and Data Center: each remote
-/// gets the one credential stored for it, in the form Bitbucket accepts for
-/// that kind of credential and that endpoint.
-#[derive(Parser)]
-#[command(name = "git-credential-bitbucket", version, about, long_about = None)]
-#[command(allow_external_subcommands = true)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Answer git's request for a credential (run by git).
-    Get,
-    /// Hear from git that a credential worked (run by git).
-    Store,
-    /// Hear from git that a credential was rejected (run by git).
-    Erase,
-    /// Store a new credential for a URL; the secret is read from a prompt or standard input.
-    Add(AddArgs),
-    /// Show the configured credentials, where their secrets live, expiry and rejections.
-    List,
-    /// Remove a credential: its entry and its secret.
-    Remove {
-        /// The entry's name.
-        name: String,
-    },
-    /// Ask Bitbucket's REST API whether each credential (or the one named) works.
-    Verify {
-        /// Only this entry.
-        name: Option<String>,
-        /// The REST API base URL (default: https://api.bitbucket.org, or the Data Center server).
-        #[arg(long, value_name = "URL")]
-        api_base: Option<String>,
-    },
-    /// Configure git to use this helper (and send repository paths) for a Bitbucket URL.
-    Setup(SetupArgs),
-    /// Check git, the configuration, the stores, expiry and permissions.
-    Doctor,
-    /// Replace app-password entries by API tokens for the same scope.
-    Migrate(MigrateArgs),
-    /// Print the Authorization header Bitbucket's REST API wants for URL.
-    Header {
-        /// A REST URL, such as https://api.bitbucket.org/2.0/repositories/WORKSPACE/REPO.
-        url: String,
-    },
-    #[command(external_subcommand)]
-    Other(Vec<String>),
-}
-
-#[derive(Args)]
-struct SetupArgs {
-    /// Write the user's git configuration (the default).
-    #[arg(long, group = "level")]
-    global: bool,
-    /// Write the machine's git configuration.
-    #[arg(long, group = "level")]
-    system: bool,
-    /// Write the current repository's git configuration.
-    #[arg(long, group = "level")]
-    local: bool,
-    /// The Bitbucket URL (default: https://bitbucket.org), e.g. https://git.example.com:7990.
-    url: Option<String>,
-}
 
 #[derive(Clone, Copy)]
 enum Operation {

@@ -4,6 +4,7 @@
 //! could not do its work.
 
 pub mod add;
+pub mod args;
 pub mod doctor;
 pub mod header;
 pub mod list;

@@ -78,6 +78,7 @@ fn server_tls(ip: Ipv4Addr) -> Arc<rustls::ServerConfig> {
         "bitbucket.org".to_owned(),
         "api.bitbucket.org".to_owned(),
         DC_HOST.to_owned(),
+        "localhost".to_owned(),
         ip.to_string(),
     ])
     .unwrap();
@@ -229,38 +230,45 @@ impl Bitbucket {
     pub fn start() -> Bitbucket {
         static NEXT: AtomicU8 = AtomicU8::new(1);
         let pid = std::process::id();
-        let inner = Arc::new(Mutex::new(Inner::default()));
         loop {
             let n = NEXT.fetch_add(1, Ordering::SeqCst);
             assert!(n < 250, "ran out of loopback addresses");
             let ip = Ipv4Addr::new(127, 1 + (pid % 250) as u8, ((pid / 250) % 250) as u8, n);
-            let cloud = match TcpListener::bind(SocketAddr::new(IpAddr::V4(ip), 443)) {
-                Ok(l) => l,
-                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
-                Err(e) => panic!("binding {ip}:443 failed ({e}); the end-to-end tests serve bitbucket.org on port 443 and need root or CAP_NET_BIND_SERVICE"),
-            };
-            let Ok(dc) = TcpListener::bind(SocketAddr::new(IpAddr::V4(ip), DC_PORT)) else {
-                continue;
-            };
-            let root = tempfile::tempdir().unwrap();
-            let tls = server_tls(ip);
-            for listener in [cloud, dc] {
-                let inner = inner.clone();
-                let root = root.path().to_path_buf();
-                let tls = tls.clone();
-                std::thread::spawn(move || {
-                    for stream in listener.incoming().flatten() {
-                        let inner = inner.clone();
-                        let root = root.clone();
-                        let tls = tls.clone();
-                        std::thread::spawn(move || {
-                            let _ = serve(stream, tls, &inner, &root);
-                        });
-                    }
-                });
+            if let Some(bb) = Bitbucket::start_at(ip) {
+                return bb;
             }
-            return Bitbucket { ip, root, inner };
         }
+    }
+
+    /// Starts a server on `ip` (ports 443 and 7990); `None` when they are
+    /// taken. 127.0.0.1 is where `localhost` leads, for clients that
+    /// resolve names themselves.
+    pub fn start_at(ip: Ipv4Addr) -> Option<Bitbucket> {
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let cloud = match TcpListener::bind(SocketAddr::new(IpAddr::V4(ip), 443)) {
+            Ok(l) => l,
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => return None,
+            Err(e) => panic!("binding {ip}:443 failed ({e}); the end-to-end tests serve bitbucket.org on port 443 and need root or CAP_NET_BIND_SERVICE"),
+        };
+        let dc = TcpListener::bind(SocketAddr::new(IpAddr::V4(ip), DC_PORT)).ok()?;
+        let root = tempfile::tempdir().unwrap();
+        let tls = server_tls(ip);
+        for listener in [cloud, dc] {
+            let inner = inner.clone();
+            let root = root.path().to_path_buf();
+            let tls = tls.clone();
+            std::thread::spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let inner = inner.clone();
+                    let root = root.clone();
+                    let tls = tls.clone();
+                    std::thread::spawn(move || {
+                        let _ = serve(stream, tls, &inner, &root);
+                    });
+                }
+            });
+        }
+        Some(Bitbucket { ip, root, inner })
     }
 
     /// Accepts `token` from now on.
@@ -356,7 +364,7 @@ fn route(host: &str, path: &str) -> Option<Site> {
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     // Reached by address (a REST client given --api-base): the path says
     // which site is meant.
-    let host = if host.parse::<IpAddr>().is_err() {
+    let host = if host.parse::<IpAddr>().is_err() && host != "localhost" {
         host
     } else if segs.first() == Some(&"2.0") {
         "api.bitbucket.org"
@@ -823,6 +831,10 @@ pub struct User {
     pub home: tempfile::TempDir,
     pub git: String,
     extra_env: Vec<(String, String)>,
+    /// Where the helper is found on PATH (default: the build's).
+    pub helper_dir: PathBuf,
+    /// git's system configuration file, when the user has one (a CI image).
+    pub system_config: Option<PathBuf>,
 }
 
 /// The helper executable under test.
@@ -837,6 +849,8 @@ impl User {
             home: tempfile::tempdir().unwrap(),
             git: default_git(),
             extra_env: Vec::new(),
+            helper_dir: Path::new(helper_exe()).parent().unwrap().to_path_buf(),
+            system_config: None,
         };
         let ip = bb.ip;
         user.write_gitconfig(&format!(
@@ -912,20 +926,23 @@ impl User {
 
     fn command(&self, program: &str) -> Command {
         let mut cmd = Command::new(program);
-        let bin_dir = Path::new(helper_exe()).parent().unwrap();
         cmd.env_clear()
             .env(
                 "PATH",
-                format!("{}:/usr/local/bin:/usr/bin:/bin", bin_dir.display()),
+                format!("{}:/usr/local/bin:/usr/bin:/bin", self.helper_dir.display()),
             )
             .env("HOME", self.home.path())
             .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("XDG_CACHE_HOME", self.home.path().join(".cache"))
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_SSL_CAINFO", ca_file())
             .env("LANG", "C")
             .current_dir(self.home.path())
             .stdin(Stdio::null());
+        match &self.system_config {
+            Some(file) => cmd.env("GIT_CONFIG_SYSTEM", file),
+            None => cmd.env("GIT_CONFIG_NOSYSTEM", "1"),
+        };
         for (k, v) in &self.extra_env {
             cmd.env(k, v);
         }
