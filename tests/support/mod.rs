@@ -961,11 +961,16 @@ impl User {
 
     /// Runs git with `input` on its standard input.
     pub fn git_input(&self, args: &[&str], input: &str) -> Output {
-        run_with_input(self.command(&self.git).args(args), input)
+        run_with_input(self.command(&self.git).args(args), input.as_bytes())
     }
 
     /// Runs the helper directly with `input` on its standard input.
     pub fn helper(&self, args: &[&str], input: &str) -> Output {
+        run_with_input(self.command(helper_exe()).args(args), input.as_bytes())
+    }
+
+    /// Runs the helper with raw bytes on its standard input.
+    pub fn helper_bytes(&self, args: &[&str], input: &[u8]) -> Output {
         run_with_input(self.command(helper_exe()).args(args), input)
     }
 
@@ -975,7 +980,7 @@ impl User {
     }
 }
 
-fn run_with_input(cmd: &mut Command, input: &str) -> Output {
+fn run_with_input(cmd: &mut Command, input: &[u8]) -> Output {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -983,7 +988,7 @@ fn run_with_input(cmd: &mut Command, input: &str) -> Output {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    let input = input.as_bytes().to_vec();
+    let input = input.to_vec();
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(&input);
     });
