@@ -178,8 +178,12 @@ fn normalise_segments(path: &str) -> Vec<String> {
     out
 }
 
+/// `repo.git` → `repo`; a segment that is only `.git` stays as it is (an
+/// empty segment would make a scope shorter than the path it came from).
 fn strip_git(s: &str) -> &str {
-    s.strip_suffix(".git").unwrap_or(s)
+    s.strip_suffix(".git")
+        .filter(|r| !r.is_empty())
+        .unwrap_or(s)
 }
 
 fn cloud(segments: Option<Vec<String>>) -> (RemoteKind, Option<Vec<String>>) {
@@ -430,6 +434,23 @@ mod tests {
                 (Other, Git, Some("team/Repo")),
             ),
             (("https", "git.example.com", None), (Other, Git, None)),
+            // Found by fuzzing: a segment that is only `.git` keeps its name.
+            (
+                (
+                    "https",
+                    "bitbuctke.org:8443",
+                    Some("acme/x/../widget.git/.git"),
+                ),
+                (Other, Git, Some("acme/widget.git/.git")),
+            ),
+            (
+                ("https", "bitbucket.org", Some("acme/.git")),
+                (repo("acme", ".git", false), Git, Some("acme/.git")),
+            ),
+            (
+                ("https", "git.example.com", Some("scm/P/.git")),
+                (DataCenterScm, Git, Some("scm/p/.git")),
+            ),
         ];
         for ((scheme, host, path), (kind, surface, want)) in cases {
             assert_eq!(

@@ -23,7 +23,8 @@ secret = "env:DC_TOKEN"
 "#;
 
 const REPO_ANSWER: &str = "username=x-token-auth\npassword=ATCTT-hostile-repo\n";
-const DC_ANSWER: &str = "capability[]=authtype\nauthtype=Bearer\ncredential=BBDC-hostile-dc\nephemeral=1\n";
+const DC_ANSWER: &str =
+    "capability[]=authtype\nauthtype=Bearer\ncredential=BBDC-hostile-dc\nephemeral=1\n";
 
 enum Want {
     /// Exit 0, exactly this on stdout, nothing on stderr.
@@ -104,11 +105,17 @@ fn hostile_requests_have_exact_outcomes() {
         let ok = match &want {
             Want::Answer(a) => code == Some(0) && so == *a && se.is_empty(),
             Want::Nothing => code == Some(0) && so.is_empty() && se.is_empty(),
-            Want::NothingWithNote(n) => code == Some(0) && so.is_empty() && se.lines().count() == 1 && se.contains(n),
-            Want::Refused(m) => code == Some(1) && so.is_empty() && se.lines().count() == 1 && se.contains(m),
+            Want::NothingWithNote(n) => {
+                code == Some(0) && so.is_empty() && se.lines().count() == 1 && se.contains(n)
+            }
+            Want::Refused(m) => {
+                code == Some(1) && so.is_empty() && se.lines().count() == 1 && se.contains(m)
+            }
         };
         if !ok {
-            failures.push(format!("{name}: exit {code:?}, stdout {so:?}, stderr {se:?}"));
+            failures.push(format!(
+                "{name}: exit {code:?}, stdout {so:?}, stderr {se:?}"
+            ));
         }
         for token in ["ATCTT-hostile-repo", "BBDC-hostile-dc"] {
             assert!(!se.contains(token), "{name}: a token on stderr");
