@@ -178,12 +178,14 @@ fn normalise_segments(path: &str) -> Vec<String> {
     out
 }
 
-/// `repo.git` → `repo`; a segment that is only `.git` stays as it is (an
-/// empty segment would make a scope shorter than the path it came from).
+/// `repo.git` → `repo`; a segment that stripping would turn into an empty,
+/// `.` or `..` segment (`.git`, `..git`) stays as it is, so that a scope
+/// never holds a segment the path normalisation has removed.
 fn strip_git(s: &str) -> &str {
-    s.strip_suffix(".git")
-        .filter(|r| !r.is_empty())
-        .unwrap_or(s)
+    match s.strip_suffix(".git") {
+        Some("" | "." | "..") | None => s,
+        Some(stripped) => stripped,
+    }
 }
 
 fn cloud(segments: Option<Vec<String>>) -> (RemoteKind, Option<Vec<String>>) {
@@ -450,6 +452,10 @@ mod tests {
             (
                 ("https", "git.example.com", Some("scm/P/.git")),
                 (DataCenterScm, Git, Some("scm/p/.git")),
+            ),
+            (
+                ("https", "eo39", Some(".et/..git")),
+                (Other, Git, Some(".et/..git")),
             ),
         ];
         for ((scheme, host, path), (kind, surface, want)) in cases {
