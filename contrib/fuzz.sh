@@ -14,7 +14,7 @@ command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked cargo-fuzz
 for t in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$t"
     echo "fuzzing $t for ${seconds}s"
-    cargo +nightly fuzz run "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" -- \
+    cargo +nightly fuzz run "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" "fuzz/regressions/$t" -- \
         -max_total_time="$seconds" -max_len=70000 -print_final_stats=1 2>&1 |
         grep -E "^(#|Done|stat::number_of_executed_units|stat::peak_rss|==|SUMMARY|thread|panicked|assert)" | tail -8
     test "${PIPESTATUS[0]}" -eq 0
