@@ -127,10 +127,14 @@ fn credentials(doc: &mut DocumentMut) -> Result<&mut ArrayOfTables, EditError> {
     })
 }
 
-fn position(tables: &ArrayOfTables, name: &str) -> Option<usize> {
+fn position(tables: &ArrayOfTables, path: &Path, name: &str) -> Result<usize, EditError> {
     tables
         .iter()
         .position(|t| t.get("name").and_then(Item::as_str) == Some(name))
+        .ok_or_else(|| EditError::NoSuchEntry {
+            path: path.display().to_string(),
+            name: name.to_owned(),
+        })
 }
 
 /// Appends `raw` as a new `[[credential]]`.
@@ -145,10 +149,7 @@ pub fn add_entry(path: &Path, raw: &RawEntry) -> Result<(), EditError> {
 pub fn remove_entry(path: &Path, name: &str) -> Result<(), EditError> {
     edit(path, |doc| {
         let tables = credentials(doc)?;
-        let i = position(tables, name).ok_or_else(|| EditError::NoSuchEntry {
-            path: path.display().to_string(),
-            name: name.to_owned(),
-        })?;
+        let i = position(tables, path, name)?;
         tables.remove(i);
         Ok(())
     })
@@ -158,10 +159,7 @@ pub fn remove_entry(path: &Path, name: &str) -> Result<(), EditError> {
 pub fn replace_entry(path: &Path, name: &str, raw: &RawEntry) -> Result<(), EditError> {
     edit(path, |doc| {
         let tables = credentials(doc)?;
-        let i = position(tables, name).ok_or_else(|| EditError::NoSuchEntry {
-            path: path.display().to_string(),
-            name: name.to_owned(),
-        })?;
+        let i = position(tables, path, name)?;
         let decor = tables.get(i).map(|t| t.decor().clone());
         let mut table = entry_table(raw);
         if let Some(d) = decor {

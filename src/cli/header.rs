@@ -5,7 +5,6 @@ use crate::cli::Context;
 use crate::protocol::UrlParts;
 use crate::remote::Remote;
 use crate::resolve::{resolve, Resolution};
-use crate::{rest, secret};
 
 /// Runs `header`.
 pub fn run(url: &str) -> Result<bool, String> {
@@ -40,17 +39,7 @@ pub fn run(url: &str) -> Result<bool, String> {
             return Err(format!("no entry covers {url}"))
         }
     };
-    let secret = secret::load(
-        &entry.name,
-        &entry.secret,
-        &ctx.files,
-        ctx.config.settings.command_timeout,
-    )
-    .map_err(|e| e.to_string())?;
-    let form = rest::rest_form(entry).map_err(|e| format!("entry '{}': {e}", entry.name))?;
-    println!(
-        "Authorization: {}",
-        rest::authorization(&form, &secret).expose()
-    );
+    let authorization = ctx.rest_authorization(entry)?;
+    println!("Authorization: {}", authorization.expose());
     Ok(true)
 }

@@ -6,7 +6,7 @@ use crate::config::{self, Entry, Origin, RawEntry};
 use crate::config_edit;
 use crate::credential::Kind;
 use crate::rest;
-use crate::secret::{self, SecretSource};
+use crate::secret::SecretSource;
 
 /// The options of `migrate`.
 #[derive(Debug, clap::Args)]
@@ -64,13 +64,7 @@ fn migrate_one(ctx: &Context, old: &Entry, args: &MigrateArgs) -> Result<(), Str
         ));
     }
     let previous = match old.secret {
-        SecretSource::Keyring | SecretSource::File => secret::load(
-            &old.name,
-            &old.secret,
-            &ctx.files,
-            ctx.config.settings.command_timeout,
-        )
-        .ok(),
+        SecretSource::Keyring | SecretSource::File => ctx.secret_of(old).ok(),
         _ => None,
     };
     put_secret(ctx, store, &old.name, &token)?;

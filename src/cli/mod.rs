@@ -47,6 +47,26 @@ impl Context {
         })
     }
 
+    /// The secret of `entry`, from wherever it lives.
+    pub fn secret_of(&self, entry: &config::Entry) -> Result<Secret, String> {
+        crate::secret::load(
+            &entry.name,
+            &entry.secret,
+            &self.files,
+            self.config.settings.command_timeout,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    /// The `Authorization` header value Bitbucket's REST API wants from
+    /// `entry`.
+    pub fn rest_authorization(&self, entry: &config::Entry) -> Result<Secret, String> {
+        let secret = self.secret_of(entry)?;
+        let form =
+            crate::rest::rest_form(entry).map_err(|e| format!("entry '{}': {e}", entry.name))?;
+        Ok(crate::rest::authorization(&form, &secret))
+    }
+
     /// The entry called `name`, or a sentence saying there is none.
     pub fn entry(&self, name: &str) -> Result<&config::Entry, String> {
         self.config

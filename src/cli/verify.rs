@@ -4,7 +4,6 @@
 use crate::cli::Context;
 use crate::config::Entry;
 use crate::rest;
-use crate::secret;
 
 /// Checks one entry; `Ok(None)` when Bitbucket accepts it, else what is
 /// wrong.
@@ -14,17 +13,10 @@ pub fn check(
     api_base: Option<&str>,
     agent: &ureq::Agent,
 ) -> Result<Option<String>, String> {
-    let secret = secret::load(
-        &entry.name,
-        &entry.secret,
-        &ctx.files,
-        ctx.config.settings.command_timeout,
-    )
-    .map_err(|e| e.to_string())?;
-    let form = rest::rest_form(entry).map_err(|e| e.to_string())?;
+    let authorization = ctx.rest_authorization(entry)?;
     let base = api_base.map_or_else(|| rest::api_base(entry), str::to_owned);
     let url = format!("{}{}", base.trim_end_matches('/'), rest::verify_path(entry));
-    let status = rest::get_status(agent, &url, &rest::authorization(&form, &secret))?;
+    let status = rest::get_status(agent, &url, &authorization)?;
     Ok(rest::explain(entry.kind, status).map(|p| format!("{url} answered {p}")))
 }
 
