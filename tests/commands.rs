@@ -11,9 +11,7 @@ const TOKEN: &str = "ATATT3xFfGF0-commands-api-token";
 const EMAIL: &str = "jdoe@example.com";
 
 fn cloud_user(bb: &Bitbucket) -> User {
-    let user = User::new(bb);
-    user.use_helper_for("https://bitbucket.org");
-    user
+    User::with_helper_for(bb, "https://bitbucket.org")
 }
 
 fn run(user: &User, args: &[&str], input: &str) -> std::process::Output {

@@ -9,9 +9,7 @@ const API_TOKEN: &str = "ATATT3xFfGF0-test-api-token";
 const EMAIL: &str = "jdoe@example.com";
 
 fn cloud_user(bb: &Bitbucket) -> User {
-    let user = User::new(bb);
-    user.use_helper_for("https://bitbucket.org");
-    user
+    User::with_helper_for(bb, "https://bitbucket.org")
 }
 
 #[test]
@@ -251,9 +249,7 @@ const DC_PROJECT_TOKEN: &str = "BBDC-NTE0MjkyOTg2Njc3-project/token+x";
 const DC_URL: &str = "https://bitbucket.example.com:7990/bitbucket/scm/PROJ/repo.git";
 
 fn dc_user(bb: &Bitbucket) -> User {
-    let user = User::new(bb);
-    user.use_helper_for("https://bitbucket.example.com:7990");
-    user
+    User::with_helper_for(bb, "https://bitbucket.example.com:7990")
 }
 
 #[test]

@@ -859,6 +859,13 @@ impl User {
         user
     }
 
+    /// A user whose git runs the helper (with paths) for `url`.
+    pub fn with_helper_for(bb: &Bitbucket, url: &str) -> User {
+        let user = User::new(bb);
+        user.use_helper_for(url);
+        user
+    }
+
     /// Appends `text` to `~/.gitconfig`.
     pub fn write_gitconfig(&self, text: &str) {
         let path = self.home.path().join(".gitconfig");
