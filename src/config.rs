@@ -242,13 +242,6 @@ pub fn state_path(config_path: &Path) -> PathBuf {
 }
 
 impl Config {
-    /// Loads the configuration from its default place and the process
-    /// environment.
-    pub fn load_default() -> Result<Config, ConfigError> {
-        let path = default_path()?;
-        Config::load(&path, &|name| std::env::var(name).ok())
-    }
-
     /// Loads the file at `path` (missing: empty) and adds the CI entries
     /// that the variables in `env` describe.
     pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {

@@ -9,7 +9,7 @@ use crate::credential::{self, Form, FormError, Note};
 use crate::fsutil::FileError;
 use crate::protocol::{ProtocolError, Request, Response};
 use crate::remote::Remote;
-use crate::resolve::{self, origin_covers, Resolution};
+use crate::resolve::{self, host_serves, Resolution};
 use crate::secret::file::{FileStore, Learned};
 use crate::secret::{self, Secret, SecretError};
 use crate::state::StateFile;
@@ -100,15 +100,11 @@ impl Helper<'_> {
             return Ok(Response::default());
         }
         if self.insecure(&remote) {
-            let https = crate::remote::Origin {
-                scheme: "https".to_owned(),
-                port: 443,
-                ..remote.origin.clone()
-            };
-            let held = self.config.entries.iter().any(|e| {
-                let o = &e.remote.origin;
-                o.host == remote.origin.host || origin_covers(o, &https)
-            });
+            let held = self
+                .config
+                .entries
+                .iter()
+                .any(|e| host_serves(&e.remote.origin.host, &remote.origin.host));
             if held {
                 self.note(format_args!(
                     "refusing to send a credential for {} over plain http; use https, or list the host in settings.insecure_http_hosts",

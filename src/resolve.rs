@@ -21,14 +21,19 @@ pub enum Resolution<'a> {
     NotFound,
 }
 
-/// Whether an entry for `entry` may be sent to `remote`'s origin: equal
-/// scheme, host and port, and entries for bitbucket.org also serve
+/// Whether an entry for host `entry` serves requests for host `remote`:
+/// the same host, and entries for bitbucket.org also serve
 /// api.bitbucket.org.
+pub fn host_serves(entry: &str, remote: &str) -> bool {
+    entry == remote || (entry == CLOUD_HOST && remote == CLOUD_API_HOST)
+}
+
+/// Whether an entry for `entry` may be sent to `remote`'s origin: equal
+/// scheme and port, and a host it serves ([`host_serves`]).
 pub fn origin_covers(entry: &crate::remote::Origin, remote: &crate::remote::Origin) -> bool {
     entry.scheme == remote.scheme
         && entry.port == remote.port
-        && (entry.host == remote.host
-            || (entry.host == CLOUD_HOST && remote.host == CLOUD_API_HOST))
+        && host_serves(&entry.host, &remote.host)
 }
 
 /// How specifically `entry` covers `remote`, or `None` when it does not.

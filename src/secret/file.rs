@@ -5,7 +5,7 @@
 //! file is mode 0600 in 0700 directories, written whole under a lock.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -161,17 +161,13 @@ impl FileStore {
             change(&mut f.learned)
         })
     }
-
-    /// The directory the store lives in.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
 }
 
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
 
     #[test]
     fn secrets_round_trip_privately_and_a_shared_file_is_refused() {
