@@ -43,10 +43,10 @@ pub fn protocol(data: &[u8]) {
             req.host.as_deref().unwrap(),
             req.path.as_deref(),
         ) {
-            for seg in remote.scope.iter().flatten() {
+            for seg in remote.segments.iter().flatten() {
                 assert!(
                     !seg.is_empty() && seg != "." && seg != "..",
-                    "scope segment {seg:?}"
+                    "path segment {seg:?}"
                 );
             }
         }
@@ -81,10 +81,10 @@ pub fn config(data: &[u8]) {
     for entry in &cfg.entries {
         assert!(names.insert(entry.name.clone()), "duplicate name accepted");
         assert!(!entry.name.contains('/') && entry.name != "." && entry.name != "..");
-        let again = config::validate(entry.to_raw(), &cfg.settings, config::Origin::File)
+        let again = config::validate(entry.to_table(), &cfg.settings, config::DefinedIn::File)
             .expect("an accepted entry must validate again");
         assert_eq!(&again, entry);
-        for seg in entry.scope() {
+        for seg in entry.prefix() {
             assert!(!seg.is_empty() && seg != "." && seg != "..");
         }
     }
@@ -106,8 +106,8 @@ pub fn remote(data: &[u8]) {
         return;
     };
     assert_eq!(remote.origin.host, remote.origin.host.to_lowercase());
-    assert_eq!(remote.scope.is_some(), path.is_some());
-    for seg in remote.scope.iter().flatten() {
+    assert_eq!(remote.segments.is_some(), path.is_some());
+    for seg in remote.segments.iter().flatten() {
         assert!(
             !seg.is_empty() && seg != "." && seg != "..",
             "segment {seg:?}"

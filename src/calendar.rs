@@ -85,6 +85,44 @@ fn civil_from_days(z: i64) -> (i32, u32, u32) {
     (y as i32, m, d)
 }
 
+/// How far off a token's expiry date is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// The date has come: the token stopped working at 00:00 UTC on it.
+    Expired,
+    /// The date is this many calendar days (UTC) away, within the warning
+    /// window.
+    Soon(i64),
+    /// The date is this many calendar days away, beyond the window.
+    Later(i64),
+}
+
+impl Expiry {
+    /// Where `date` stands at unix time `now`, warning `warning_days`
+    /// ahead. Days are counted as calendar days in UTC, so a token that
+    /// expires on the 30th is "in 6 days" all through the 24th.
+    pub fn of(date: Date, now: i64, warning_days: u32) -> Expiry {
+        let days = date.unix_start().div_euclid(86_400) - now.div_euclid(86_400);
+        if days <= 0 {
+            Expiry::Expired
+        } else if days <= i64::from(warning_days) {
+            Expiry::Soon(days)
+        } else {
+            Expiry::Later(days)
+        }
+    }
+
+    /// "in 1 day", "in 6 days": the days left in words (empty when
+    /// expired).
+    pub fn in_days(self) -> String {
+        match self {
+            Expiry::Expired => String::new(),
+            Expiry::Soon(1) | Expiry::Later(1) => "in 1 day".to_owned(),
+            Expiry::Soon(d) | Expiry::Later(d) => format!("in {d} days"),
+        }
+    }
+}
+
 /// `YYYY-MM-DD HH:MM UTC` for unix seconds.
 pub fn format_utc(secs: i64) -> String {
     let rem = secs.rem_euclid(86_400);
@@ -129,5 +167,25 @@ mod tests {
             assert_eq!(Date::parse(&d.to_string()), Some(d));
         }
         assert_eq!(format_utc(1_785_196_800 + 3_723), "2026-07-28 01:02 UTC");
+    }
+
+    #[test]
+    fn expiry_counts_calendar_days() {
+        let date = Date::parse("2026-11-30").unwrap();
+        let day = |d: &str, hh: i64| Date::parse(d).unwrap().unix_start() + hh * 3600;
+        let cases = [
+            (day("2026-11-24", 0), Expiry::Soon(6)),
+            (day("2026-11-24", 15), Expiry::Soon(6)),
+            (day("2026-11-24", 23), Expiry::Soon(6)),
+            (day("2026-11-29", 23), Expiry::Soon(1)),
+            (day("2026-11-30", 0), Expiry::Expired),
+            (day("2026-12-02", 0), Expiry::Expired),
+            (day("2026-11-01", 12), Expiry::Later(29)),
+        ];
+        for (now, want) in cases {
+            assert_eq!(Expiry::of(date, now, 14), want, "{}", format_utc(now));
+        }
+        assert_eq!(Expiry::Soon(6).in_days(), "in 6 days");
+        assert_eq!(Expiry::Soon(1).in_days(), "in 1 day");
     }
 }

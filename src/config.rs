@@ -1,6 +1,11 @@
 //! The configuration file (TOML): settings and the user's credential
 //! entries, plus the entries that CI variables stand for. The file holds no
 //! secret; each entry says where its secret lives.
+//!
+//! Words: a `[[credential]]` table is what the user wrote
+//! ([`CredentialTable`]); an [`Entry`] is one that passed [`validate`].
+//! An entry's `url` is its *prefix* (scheme, host, port, path segments);
+//! its *scope* is the token's own (`scope = "project"`), see [`Kind`].
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -9,30 +14,19 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::calendar::Date;
-use crate::credential::{AccessScope, HttpScope, Kind};
-use crate::protocol::UrlParts;
-use crate::remote::{Remote, RemoteKind, CLOUD_API_HOST, CLOUD_HOST};
-use crate::secret::SecretSource;
+use crate::credential::{AccessScope, HttpScope, Kind, KindError};
+use crate::remote::{self, Remote, UrlError, CLOUD_API_HOST, CLOUD_HOST};
+use crate::store::{SecretSource, SourceError, Store};
 
 /// The variable that overrides the configuration file's path.
 pub const CONFIG_ENV: &str = "GIT_CREDENTIAL_BITBUCKET_CONFIG";
 
-/// Where `add` and `store` put new secrets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreChoice {
-    /// The keyring when it answers, else the file store.
-    Auto,
-    /// The OS keyring.
-    Keyring,
-    /// The 0600 secrets file.
-    File,
-}
-
 /// `[settings]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    /// `store`.
-    pub store: StoreChoice,
+    /// `store`: where `add` and `store` put new secrets; `None` is `auto`,
+    /// the keyring when it answers, else the file store.
+    pub store: Option<Store>,
     /// `insecure_http_hosts`, lower case; `host` or `host:port`.
     pub insecure_http_hosts: Vec<String>,
     /// `expiry_warning_days`.
@@ -44,7 +38,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            store: StoreChoice::Auto,
+            store: None,
             insecure_http_hosts: Vec::new(),
             expiry_warning_days: 14,
             command_timeout: Duration::from_secs(10),
@@ -53,26 +47,30 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Whether plain http may carry credentials to `host` (`port` included
-    /// when the entry names one).
-    pub fn allows_http(&self, host: &str, port: u16) -> bool {
-        let with_port = format!("{host}:{port}");
-        self.insecure_http_hosts
+    /// Whether a credential must not go to `origin`: plain http to a host
+    /// (or `host:port`) not listed in `insecure_http_hosts`.
+    pub fn refuses_plain_http(&self, origin: &remote::Origin) -> bool {
+        if origin.scheme != "http" {
+            return false;
+        }
+        let with_port = format!("{}:{}", origin.host, origin.port);
+        !self
+            .insecure_http_hosts
             .iter()
-            .any(|h| *h == host || *h == with_port)
+            .any(|h| *h == origin.host || *h == with_port)
     }
 }
 
-/// Where an entry came from.
+/// Where an entry was defined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
+pub enum DefinedIn {
     /// The configuration file.
     File,
     /// CI variables (`BITBUCKET_*`): lowest priority.
     Environment,
 }
 
-/// One credential the user configured.
+/// One credential the user configured, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// `name`: unique, the key of the secret in its store.
@@ -94,34 +92,41 @@ pub struct Entry {
     /// `secret`.
     pub secret: SecretSource,
     /// File or environment.
-    pub origin: Origin,
+    pub defined_in: DefinedIn,
 }
 
 impl Entry {
-    /// The fields as they would be written in the file.
-    pub fn to_raw(&self) -> RawEntry {
-        let secret = match &self.secret {
-            SecretSource::Keyring => "keyring".to_owned(),
-            SecretSource::File => "file".to_owned(),
-            SecretSource::Env(v) => format!("env:{v}"),
-            SecretSource::Command(words) => format!("command:{}", shell_words::join(words)),
-        };
-        RawEntry {
-            name: self.name.clone(),
-            kind: self.kind.name().to_owned(),
-            url: self.url.clone(),
-            username: self.username.clone(),
-            email: self.email.clone(),
-            scope: self.kind.scope_name().map(str::to_owned),
-            repos: (!self.repos.is_empty()).then(|| self.repos.clone()),
-            expires: self.expires.map(|d| d.to_string()),
-            secret: Some(secret),
+    /// The table as it would be written in the file.
+    pub fn to_table(&self) -> CredentialTable {
+        let Entry {
+            name,
+            kind,
+            url,
+            remote: _,
+            username,
+            email,
+            repos,
+            expires,
+            secret,
+            defined_in: _,
+        } = self;
+        CredentialTable {
+            name: name.clone(),
+            kind: kind.name().to_owned(),
+            url: url.clone(),
+            username: username.clone(),
+            email: email.clone(),
+            scope: kind.scope_name().map(str::to_owned),
+            repos: (!repos.is_empty()).then(|| repos.clone()),
+            expires: expires.map(|d| d.to_string()),
+            secret: Some(secret.to_string()),
         }
     }
 
-    /// The scope segments of the entry's url.
-    pub fn scope(&self) -> &[String] {
-        self.remote.scope.as_deref().unwrap_or(&[])
+    /// The path segments of the entry's url: the prefix a remote's must
+    /// start with.
+    pub fn prefix(&self) -> &[String] {
+        self.remote.segments.as_deref().unwrap_or(&[])
     }
 }
 
@@ -158,19 +163,206 @@ pub enum ConfigError {
         /// The parser's message.
         message: String,
     },
-    /// A field that does not make sense.
-    #[error("{path}: {location}: {message}")]
-    Invalid {
-        /// The file, or the CI variables.
+    /// `[settings]` holds a value that does not make sense.
+    #[error("{path}: [settings]: {source}")]
+    Settings {
+        /// The file.
         path: String,
-        /// `credential 'acme'` or `[settings]`.
+        /// What is wrong.
+        source: SettingsError,
+    },
+    /// A `[[credential]]` table holds a value that does not make sense.
+    #[error("{path}: {location}: {source}")]
+    Entry {
+        /// The file.
+        path: String,
+        /// `credential 'acme'`, or `credential #3` when it has no name.
         location: String,
-        /// What is wrong and how to fix it.
-        message: String,
+        /// What is wrong, and in which field.
+        source: EntryError,
+    },
+    /// Two tables with the same name.
+    #[error("{path}: credential '{name}': another entry has the same name; names must be unique")]
+    Duplicate {
+        /// The file.
+        path: String,
+        /// The name.
+        name: String,
+    },
+    /// A CI variable that cannot be used.
+    #[error("the environment: {variable}: {problem}")]
+    Environment {
+        /// The variable.
+        variable: String,
+        /// What is wrong with it.
+        problem: Problem,
     },
     /// No configuration directory could be found.
     #[error("no configuration directory was found; set {CONFIG_ENV} or HOME")]
     NoConfigDir,
+}
+
+/// What is wrong in `[settings]`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    /// `store` is not a known store.
+    #[error("field `store`: {0:?} is not one of auto, keyring, file")]
+    Store(String),
+    /// `command_timeout_seconds = 0`.
+    #[error("field `command_timeout_seconds` must be at least 1")]
+    ZeroTimeout,
+}
+
+/// A field of a `[[credential]]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// `name`.
+    Name,
+    /// `kind`.
+    Kind,
+    /// `scope`.
+    Scope,
+    /// `url`.
+    Url,
+    /// `username`.
+    Username,
+    /// `email`.
+    Email,
+    /// `repos`.
+    Repos,
+    /// `expires`.
+    Expires,
+    /// `secret`.
+    Secret,
+}
+
+impl Field {
+    /// The field's name in the file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Kind => "kind",
+            Field::Scope => "scope",
+            Field::Url => "url",
+            Field::Username => "username",
+            Field::Email => "email",
+            Field::Repos => "repos",
+            Field::Expires => "expires",
+            Field::Secret => "secret",
+        }
+    }
+}
+
+/// Why a `[[credential]]` table is not a valid entry: the field, and what
+/// is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("field `{}`: {problem}", field.name())]
+pub struct EntryError {
+    /// The field at fault.
+    pub field: Field,
+    /// What is wrong with it.
+    pub problem: Problem,
+}
+
+/// What is wrong with a field of a `[[credential]]` table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    /// `name = ""`.
+    #[error("must not be empty")]
+    EmptyName,
+    /// A name with characters that cannot be a key in every store.
+    #[error("must start with a letter or digit and hold only letters, digits and . _ - @ +")]
+    BadName,
+    /// `kind` or `scope`.
+    #[error(transparent)]
+    Kind(#[from] KindError),
+    /// A url that cannot be read.
+    #[error("{url:?} {error}")]
+    Url {
+        /// The url.
+        url: String,
+        /// Why.
+        error: UrlError,
+    },
+    /// A scheme other than https or http.
+    #[error("{0:?}: only https (and http for hosts in insecure_http_hosts) is supported")]
+    Scheme(String),
+    /// `https://user@host/`.
+    #[error("{0:?} must not hold a username or password; use the `username` field")]
+    UserInUrl(String),
+    /// `?` or `#` in the url.
+    #[error("{0:?} must not hold a query or fragment")]
+    QueryInUrl(String),
+    /// Plain http to a host that is not listed.
+    #[error("{0:?} uses plain http, which is allowed only for hosts listed in settings.insecure_http_hosts")]
+    PlainHttp(String),
+    /// A Cloud repository token for a url that names no repository.
+    #[error("a repository access token needs the repository's URL, https://bitbucket.org/WORKSPACE/REPO")]
+    CloudRepositoryUrl,
+    /// A Cloud workspace token for a url that names no workspace.
+    #[error(
+        "a workspace access token needs the workspace's URL, https://bitbucket.org/WORKSPACE/"
+    )]
+    CloudWorkspaceUrl,
+    /// A Cloud project token without `repos`.
+    #[error("a project access token needs the list of the project's repositories, repos = [\"WORKSPACE/REPO\", ...]")]
+    ProjectRepos,
+    /// A Data Center project token for a url that names no project.
+    #[error("a project token needs the project's URL, https://HOST[/CONTEXT]/scm/PROJECT/")]
+    DataCenterProjectUrl,
+    /// A Data Center repository token for a url that names no repository.
+    #[error("a repository token needs the repository's URL, https://HOST[/CONTEXT]/scm/PROJECT/REPO.git")]
+    DataCenterRepositoryUrl,
+    /// `username` for a kind that sends a fixed one.
+    #[error("a {0} always sends its own fixed username; remove this field")]
+    FixedUsername(Kind),
+    /// No `username` for a kind that needs the user's.
+    #[error("a {0} needs the Bitbucket username")]
+    NeedsUsername(Kind),
+    /// An empty username, or one with control characters.
+    #[error("must be a non-empty name")]
+    BadUsername,
+    /// An email as an API token's git username.
+    #[error("git refuses the email with an API token; give the Bitbucket username here and the email in `email`")]
+    EmailAsUsername,
+    /// `email` for a kind other than an API token.
+    #[error("only API tokens use an email; remove this field")]
+    EmailNotUsed,
+    /// Not an email address.
+    #[error("is not an email address")]
+    BadEmail,
+    /// `repos` for a kind other than a Cloud project token.
+    #[error("only Cloud project access tokens take a list of repositories")]
+    ReposNotUsed,
+    /// A `repos` item that is not `WORKSPACE/REPO`.
+    #[error("{0:?} is not of the form \"WORKSPACE/REPO\"")]
+    BadRepo(String),
+    /// A `repos` item outside the url.
+    #[error("{repo:?} lies outside the entry's url {url}")]
+    RepoOutside {
+        /// The item.
+        repo: String,
+        /// The url.
+        url: String,
+    },
+    /// `expires` that is not a date.
+    #[error("{0:?} is not a date of the form YYYY-MM-DD")]
+    BadDate(String),
+    /// No `secret`.
+    #[error("is missing; say where the secret lives: \"keyring\", \"file\", \"env:VAR\" or \"command:PROGRAM ARGS\"")]
+    NoSecret,
+    /// A `secret` that is not a source.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+}
+
+impl Problem {
+    fn at(self, field: Field) -> EntryError {
+        EntryError {
+            field,
+            problem: self,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -179,7 +371,7 @@ struct RawConfig {
     #[serde(default)]
     settings: RawSettings,
     #[serde(default)]
-    credential: Vec<RawEntry>,
+    credential: Vec<CredentialTable>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -191,10 +383,10 @@ struct RawSettings {
     command_timeout_seconds: Option<u64>,
 }
 
-/// An entry as written in the file, before validation.
+/// A `[[credential]]` table as written in the file, before validation.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawEntry {
+pub struct CredentialTable {
     /// `name`.
     pub name: String,
     /// `kind`.
@@ -286,27 +478,30 @@ impl Config {
                 .map_or(1, |s| crate::fsutil::line_of(text, s.start)),
             message: e.message().trim_end_matches('\n').replace('\n', "; "),
         })?;
-        let invalid = |location: String, message: String| ConfigError::Invalid {
+        let settings = settings(raw.settings).map_err(|source| ConfigError::Settings {
             path: shown.clone(),
-            location,
-            message,
-        };
-        let settings = settings(raw.settings).map_err(|m| invalid("[settings]".into(), m))?;
+            source,
+        })?;
         let mut entries = Vec::with_capacity(raw.credential.len());
         let mut seen = HashSet::new();
-        for (i, raw_entry) in raw.credential.into_iter().enumerate() {
-            let location = if raw_entry.name.is_empty() {
+        for (i, table) in raw.credential.into_iter().enumerate() {
+            let location = if table.name.is_empty() {
                 format!("credential #{}", i + 1)
             } else {
-                format!("credential '{}'", raw_entry.name)
+                format!("credential '{}'", table.name)
             };
-            let entry = validate(raw_entry, &settings, Origin::File)
-                .map_err(|m| invalid(location.clone(), m))?;
-            if !seen.insert(entry.name.clone()) {
-                return Err(invalid(
+            let entry = validate(table, &settings, DefinedIn::File).map_err(|source| {
+                ConfigError::Entry {
+                    path: shown.clone(),
                     location,
-                    "another entry has the same name; names must be unique".into(),
-                ));
+                    source,
+                }
+            })?;
+            if !seen.insert(entry.name.clone()) {
+                return Err(ConfigError::Duplicate {
+                    path: shown,
+                    name: entry.name,
+                });
             }
             entries.push(entry);
         }
@@ -318,18 +513,12 @@ impl Config {
     }
 }
 
-fn settings(raw: RawSettings) -> Result<Settings, String> {
+fn settings(raw: RawSettings) -> Result<Settings, SettingsError> {
     let mut s = Settings::default();
     if let Some(store) = raw.store {
         s.store = match store.as_str() {
-            "auto" => StoreChoice::Auto,
-            "keyring" => StoreChoice::Keyring,
-            "file" => StoreChoice::File,
-            other => {
-                return Err(format!(
-                    "field `store`: {other:?} is not one of auto, keyring, file"
-                ))
-            }
+            "auto" => None,
+            other => Some(other.parse().map_err(|()| SettingsError::Store(store))?),
         };
     }
     if let Some(hosts) = raw.insecure_http_hosts {
@@ -340,186 +529,156 @@ fn settings(raw: RawSettings) -> Result<Settings, String> {
     }
     if let Some(secs) = raw.command_timeout_seconds {
         if secs == 0 {
-            return Err("field `command_timeout_seconds` must be at least 1".into());
+            return Err(SettingsError::ZeroTimeout);
         }
         s.command_timeout = Duration::from_secs(secs);
     }
     Ok(s)
 }
 
-fn field(name: &str, message: impl std::fmt::Display) -> String {
-    format!("field `{name}`: {message}")
-}
-
-/// Checks one entry and turns it into an [`Entry`]; the error is a sentence
-/// that names the field.
-pub fn validate(raw: RawEntry, settings: &Settings, origin: Origin) -> Result<Entry, String> {
-    if raw.name.is_empty() {
-        return Err(field("name", "must not be empty"));
-    }
-    if !raw.name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        || !raw
-            .name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-@+".contains(c))
-    {
-        return Err(field(
-            "name",
-            "must start with a letter or digit and hold only letters, digits and . _ - @ +",
-        ));
-    }
-    let kind = Kind::from_fields(&raw.kind, raw.scope.as_deref()).map_err(|e| {
-        let name = if raw.scope.is_some() && !matches!(e, crate::credential::KindError::Unknown(_))
-        {
-            "scope"
-        } else {
-            "kind"
-        };
-        field(name, e)
-    })?;
-    let remote = entry_remote(&raw.url, settings).map_err(|m| field("url", m))?;
-    let cloud = remote.origin.host == CLOUD_HOST || remote.origin.host == CLOUD_API_HOST;
-    let depth = remote.scope.as_deref().map_or(0, <[String]>::len);
-    let dc_depth = remote
-        .scope
-        .as_deref()
-        .and_then(|s| s.iter().position(|x| x == "scm").map(|i| s.len() - i - 1))
-        .unwrap_or(0);
-    match kind {
-        Kind::AccessToken(AccessScope::Repository) if cloud && depth < 2 => {
-            return Err(field("url", "a repository access token needs the repository's URL, https://bitbucket.org/WORKSPACE/REPO"));
-        }
-        Kind::AccessToken(AccessScope::Workspace) if cloud && depth < 1 => {
-            return Err(field("url", "a workspace access token needs the workspace's URL, https://bitbucket.org/WORKSPACE/"));
-        }
-        Kind::AccessToken(AccessScope::Project) if raw.repos.as_ref().is_none_or(Vec::is_empty) => {
-            return Err(field("repos", "a project access token needs the list of the project's repositories, repos = [\"WORKSPACE/REPO\", ...]"));
-        }
-        Kind::HttpToken(HttpScope::Project)
-            if remote.kind != RemoteKind::DataCenterScm || dc_depth < 1 =>
-        {
-            return Err(field(
-                "url",
-                "a project token needs the project's URL, https://HOST[/CONTEXT]/scm/PROJECT/",
-            ));
-        }
-        Kind::HttpToken(HttpScope::Repository)
-            if remote.kind != RemoteKind::DataCenterScm || dc_depth < 2 =>
-        {
-            return Err(field("url", "a repository token needs the repository's URL, https://HOST[/CONTEXT]/scm/PROJECT/REPO.git"));
-        }
-        _ => {}
-    }
-    if raw.username.is_some() && !kind.takes_username() {
-        return Err(field(
-            "username",
-            format!("a {kind} always sends its own fixed username; remove this field"),
-        ));
-    }
-    if raw.username.is_none()
-        && matches!(kind, Kind::AppPassword | Kind::HttpToken(HttpScope::User))
-    {
-        return Err(field(
-            "username",
-            format!("a {kind} needs the Bitbucket username"),
-        ));
-    }
-    if let Some(u) = &raw.username {
-        if u.is_empty() || u.chars().any(char::is_control) {
-            return Err(field("username", "must be a non-empty name"));
-        }
-        if kind == Kind::ApiToken && u.contains('@') {
-            return Err(field("username", "git refuses the email with an API token; give the Bitbucket username here and the email in `email`"));
-        }
-    }
-    if let Some(e) = &raw.email {
-        if kind != Kind::ApiToken {
-            return Err(field(
-                "email",
-                "only API tokens use an email; remove this field",
-            ));
-        }
-        if !e.contains('@') || e.chars().any(char::is_control) {
-            return Err(field("email", "is not an email address"));
-        }
-    }
-    let mut repos = Vec::new();
-    if let Some(list) = raw.repos {
-        if kind != Kind::AccessToken(AccessScope::Project) {
-            return Err(field(
-                "repos",
-                "only Cloud project access tokens take a list of repositories",
-            ));
-        }
-        let prefix = remote.scope.clone().unwrap_or_default();
-        for r in list {
-            let segs: Vec<String> = r.split('/').map(str::to_lowercase).collect();
-            if segs.len() != 2 || segs.iter().any(|s| s.is_empty() || s == "." || s == "..") {
-                return Err(field(
-                    "repos",
-                    format!("{r:?} is not of the form \"WORKSPACE/REPO\""),
-                ));
-            }
-            if !segs.starts_with(&prefix) && !prefix.starts_with(&segs) {
-                return Err(field(
-                    "repos",
-                    format!("{r:?} lies outside the entry's url {}", raw.url),
-                ));
-            }
-            repos.push(segs.join("/"));
-        }
-    }
-    let expires = match raw.expires {
-        None => None,
-        Some(text) => Some(Date::parse(&text).ok_or_else(|| {
-            field(
-                "expires",
-                format!("{text:?} is not a date of the form YYYY-MM-DD"),
-            )
-        })?),
-    };
-    let secret = match raw.secret {
-        None => return Err(field("secret", "is missing; say where the secret lives: \"keyring\", \"file\", \"env:VAR\" or \"command:PROGRAM ARGS\"")),
-        Some(text) => SecretSource::parse(&text).map_err(|m| field("secret", m))?,
-    };
-    Ok(Entry {
-        name: raw.name,
+/// Checks one `[[credential]]` table and turns it into an [`Entry`].
+pub fn validate(
+    table: CredentialTable,
+    settings: &Settings,
+    defined_in: DefinedIn,
+) -> Result<Entry, EntryError> {
+    let CredentialTable {
+        name,
         kind,
-        url: raw.url,
-        remote,
-        username: raw.username,
-        email: raw.email,
+        url,
+        username,
+        email,
+        scope,
         repos,
         expires,
         secret,
-        origin,
+    } = table;
+    if name.is_empty() {
+        return Err(Problem::EmptyName.at(Field::Name));
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-@+".contains(c))
+    {
+        return Err(Problem::BadName.at(Field::Name));
+    }
+    let kind = Kind::from_fields(&kind, scope.as_deref()).map_err(|e| {
+        let field = if scope.is_some() && !matches!(e, KindError::Unknown(_)) {
+            Field::Scope
+        } else {
+            Field::Kind
+        };
+        Problem::Kind(e).at(field)
+    })?;
+    let remote = entry_remote(&url, settings).map_err(|p| p.at(Field::Url))?;
+    let cloud = remote.origin.host == CLOUD_HOST || remote.origin.host == CLOUD_API_HOST;
+    let depth = remote.segments.as_deref().map_or(0, <[String]>::len);
+    let scm = remote.data_center_scm();
+    match kind {
+        Kind::AccessToken(AccessScope::Repository) if cloud && depth < 2 => {
+            return Err(Problem::CloudRepositoryUrl.at(Field::Url));
+        }
+        Kind::AccessToken(AccessScope::Workspace) if cloud && depth < 1 => {
+            return Err(Problem::CloudWorkspaceUrl.at(Field::Url));
+        }
+        Kind::AccessToken(AccessScope::Project) if repos.as_ref().is_none_or(Vec::is_empty) => {
+            return Err(Problem::ProjectRepos.at(Field::Repos));
+        }
+        Kind::HttpToken(HttpScope::Project) if scm.is_none_or(|p| p.owner.is_none()) => {
+            return Err(Problem::DataCenterProjectUrl.at(Field::Url));
+        }
+        Kind::HttpToken(HttpScope::Repository) if scm.is_none_or(|p| p.repo.is_none()) => {
+            return Err(Problem::DataCenterRepositoryUrl.at(Field::Url));
+        }
+        _ => {}
+    }
+    if username.is_some() && !kind.takes_username() {
+        return Err(Problem::FixedUsername(kind).at(Field::Username));
+    }
+    if username.is_none() && matches!(kind, Kind::AppPassword | Kind::HttpToken(HttpScope::User)) {
+        return Err(Problem::NeedsUsername(kind).at(Field::Username));
+    }
+    if let Some(u) = &username {
+        if u.is_empty() || u.chars().any(char::is_control) {
+            return Err(Problem::BadUsername.at(Field::Username));
+        }
+        if kind == Kind::ApiToken && u.contains('@') {
+            return Err(Problem::EmailAsUsername.at(Field::Username));
+        }
+    }
+    if let Some(e) = &email {
+        if kind != Kind::ApiToken {
+            return Err(Problem::EmailNotUsed.at(Field::Email));
+        }
+        if !e.contains('@') || e.chars().any(char::is_control) {
+            return Err(Problem::BadEmail.at(Field::Email));
+        }
+    }
+    let mut repo_list = Vec::new();
+    if let Some(list) = repos {
+        if kind != Kind::AccessToken(AccessScope::Project) {
+            return Err(Problem::ReposNotUsed.at(Field::Repos));
+        }
+        let prefix = remote.segments.clone().unwrap_or_default();
+        for r in list {
+            let segs: Vec<String> = r.split('/').map(str::to_lowercase).collect();
+            if segs.len() != 2 || segs.iter().any(|s| s.is_empty() || s == "." || s == "..") {
+                return Err(Problem::BadRepo(r).at(Field::Repos));
+            }
+            if !segs.starts_with(&prefix) && !prefix.starts_with(&segs) {
+                return Err(Problem::RepoOutside { repo: r, url }.at(Field::Repos));
+            }
+            repo_list.push(segs.join("/"));
+        }
+    }
+    let expires = match expires {
+        None => None,
+        Some(text) => {
+            Some(Date::parse(&text).ok_or_else(|| Problem::BadDate(text).at(Field::Expires))?)
+        }
+    };
+    let secret = match secret {
+        None => return Err(Problem::NoSecret.at(Field::Secret)),
+        Some(text) => {
+            SecretSource::parse(&text).map_err(|e| Problem::Source(e).at(Field::Secret))?
+        }
+    };
+    Ok(Entry {
+        name,
+        kind,
+        url,
+        remote,
+        username,
+        email,
+        repos: repo_list,
+        expires,
+        secret,
+        defined_in,
     })
 }
 
-fn entry_remote(url: &str, settings: &Settings) -> Result<Remote, String> {
-    let parts =
-        UrlParts::parse(url).ok_or("is not a URL such as https://bitbucket.org/WORKSPACE/")?;
-    let scheme = parts.protocol.to_ascii_lowercase();
-    if scheme != "https" && scheme != "http" {
-        return Err(format!(
-            "{url:?}: only https (and http for hosts in insecure_http_hosts) is supported"
-        ));
+fn entry_remote(url: &str, settings: &Settings) -> Result<Remote, Problem> {
+    let url_problem = |error| Problem::Url {
+        url: url.to_owned(),
+        error,
+    };
+    let (remote, username) = match Remote::from_url(url) {
+        Ok(r) => r,
+        Err(UrlError::Password) => return Err(Problem::UserInUrl(url.to_owned())),
+        Err(error) => return Err(url_problem(error)),
+    };
+    if remote.origin.scheme != "https" && remote.origin.scheme != "http" {
+        return Err(Problem::Scheme(url.to_owned()));
     }
-    if parts.username.is_some() || parts.password.is_some() {
-        return Err(format!(
-            "{url:?} must not hold a username or password; use the `username` field"
-        ));
+    if username.is_some() {
+        return Err(Problem::UserInUrl(url.to_owned()));
     }
-    if url.contains('?') || url.contains('#') {
-        return Err(format!("{url:?} must not hold a query or fragment"));
+    if url.contains(['?', '#']) {
+        return Err(Problem::QueryInUrl(url.to_owned()));
     }
-    let host = parts.host.ok_or_else(|| format!("{url:?} names no host"))?;
-    let remote = Remote::classify(&scheme, &host, Some(parts.path.as_deref().unwrap_or("")))
-        .ok_or_else(|| format!("{url:?} has a malformed host or port"))?;
-    if scheme == "http" && !settings.allows_http(&remote.origin.host, remote.origin.port) {
-        return Err(format!(
-            "{url:?} uses plain http, which is allowed only for hosts listed in settings.insecure_http_hosts"
-        ));
+    if settings.refuses_plain_http(&remote.origin) {
+        return Err(Problem::PlainHttp(url.to_owned()));
     }
     Ok(remote)
 }
@@ -535,15 +694,15 @@ fn ci_entries(
     let mut out = Vec::new();
     let mut add =
         |var: &str, kind: Kind, url: &str, username: Option<String>, email: Option<String>| {
-            let remote = entry_remote(url, settings).map_err(|message| ConfigError::Invalid {
-                path: "the environment".into(),
-                location: if url == cloud {
-                    var.to_owned()
-                } else {
-                    "BITBUCKET_SERVER_URL".to_owned()
-                },
-                message,
-            })?;
+            let remote =
+                entry_remote(url, settings).map_err(|problem| ConfigError::Environment {
+                    variable: if url == cloud {
+                        var.to_owned()
+                    } else {
+                        "BITBUCKET_SERVER_URL".to_owned()
+                    },
+                    problem,
+                })?;
             out.push(Entry {
                 name: var.to_owned(),
                 kind,
@@ -554,7 +713,7 @@ fn ci_entries(
                 repos: Vec::new(),
                 expires: None,
                 secret: SecretSource::Env(var.to_owned()),
-                origin: Origin::Environment,
+                defined_in: DefinedIn::Environment,
             });
             Ok::<(), ConfigError>(())
         };
@@ -654,12 +813,12 @@ secret = "command:pass show dc"
 "#,
         )
         .unwrap();
-        assert_eq!(c.settings.store, StoreChoice::File);
+        assert_eq!(c.settings.store, Some(Store::File));
         assert_eq!(c.settings.insecure_http_hosts, vec!["localhost"]);
         assert_eq!(c.entries.len(), 3);
-        assert_eq!(c.entries[0].scope(), ["acme"]);
+        assert_eq!(c.entries[0].prefix(), ["acme"]);
         assert_eq!(c.entries[1].repos, vec!["acme/api", "acme/web"]);
-        assert_eq!(c.entries[2].scope(), ["bitbucket", "scm", "proj"]);
+        assert_eq!(c.entries[2].prefix(), ["bitbucket", "scm", "proj"]);
         assert_eq!(c.entries[2].remote.origin.port, 8443);
     }
 
@@ -729,7 +888,7 @@ secret = "command:pass show dc"
         let summary: Vec<(String, String, Vec<String>)> = c
             .entries
             .iter()
-            .map(|e| (e.name.clone(), e.kind.to_string(), e.scope().to_vec()))
+            .map(|e| (e.name.clone(), e.kind.to_string(), e.prefix().to_vec()))
             .collect();
         assert_eq!(
             summary,
@@ -747,7 +906,10 @@ secret = "command:pass show dc"
                 ),
             ]
         );
-        assert!(c.entries.iter().all(|e| e.origin == Origin::Environment));
+        assert!(c
+            .entries
+            .iter()
+            .all(|e| e.defined_in == DefinedIn::Environment));
         assert_eq!(c.entries[0].email.as_deref(), Some("ci@example.com"));
         let bad = |name: &str| -> Option<String> {
             match name {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
 
-use crate::config::{Config, RawEntry};
+use crate::config::{Config, CredentialTable};
 use crate::fsutil::{self, Lock};
 
 /// Why the configuration could not be changed.
@@ -36,31 +36,42 @@ pub enum EditError {
     },
 }
 
-fn entry_table(raw: &RawEntry) -> Table {
+fn entry_table(table: &CredentialTable) -> Table {
+    let CredentialTable {
+        name,
+        kind,
+        url,
+        username,
+        email,
+        scope,
+        repos,
+        expires,
+        secret,
+    } = table;
     let mut t = Table::new();
-    t.insert("name", value(raw.name.as_str()));
-    t.insert("kind", value(raw.kind.as_str()));
-    if let Some(s) = &raw.scope {
+    t.insert("name", value(name.as_str()));
+    t.insert("kind", value(kind.as_str()));
+    if let Some(s) = scope {
         t.insert("scope", value(s.as_str()));
     }
-    t.insert("url", value(raw.url.as_str()));
-    if let Some(u) = &raw.username {
+    t.insert("url", value(url.as_str()));
+    if let Some(u) = username {
         t.insert("username", value(u.as_str()));
     }
-    if let Some(e) = &raw.email {
+    if let Some(e) = email {
         t.insert("email", value(e.as_str()));
     }
-    if let Some(repos) = &raw.repos {
+    if let Some(repos) = repos {
         let mut a = Array::new();
         for r in repos {
             a.push(r.as_str());
         }
         t.insert("repos", value(a));
     }
-    if let Some(x) = &raw.expires {
+    if let Some(x) = expires {
         t.insert("expires", value(x.as_str()));
     }
-    if let Some(s) = &raw.secret {
+    if let Some(s) = secret {
         t.insert("secret", value(s.as_str()));
     }
     t
@@ -137,10 +148,10 @@ fn position(tables: &ArrayOfTables, path: &Path, name: &str) -> Result<usize, Ed
         })
 }
 
-/// Appends `raw` as a new `[[credential]]`.
-pub fn add_entry(path: &Path, raw: &RawEntry) -> Result<(), EditError> {
+/// Appends `table` as a new `[[credential]]`.
+pub fn add_entry(path: &Path, table: &CredentialTable) -> Result<(), EditError> {
     edit(path, |doc| {
-        credentials(doc)?.push(entry_table(raw));
+        credentials(doc)?.push(entry_table(table));
         Ok(())
     })
 }
@@ -155,18 +166,18 @@ pub fn remove_entry(path: &Path, name: &str) -> Result<(), EditError> {
     })
 }
 
-/// Replaces the entry called `name` by `raw`, in place.
-pub fn replace_entry(path: &Path, name: &str, raw: &RawEntry) -> Result<(), EditError> {
+/// Replaces the entry called `name` by `table`, in place.
+pub fn replace_entry(path: &Path, name: &str, table: &CredentialTable) -> Result<(), EditError> {
     edit(path, |doc| {
         let tables = credentials(doc)?;
         let i = position(tables, path, name)?;
         let decor = tables.get(i).map(|t| t.decor().clone());
-        let mut table = entry_table(raw);
+        let mut new = entry_table(table);
         if let Some(d) = decor {
-            *table.decor_mut() = d;
+            *new.decor_mut() = d;
         }
         if let Some(slot) = tables.get_mut(i) {
-            *slot = table;
+            *slot = new;
         }
         Ok(())
     })
@@ -176,13 +187,13 @@ pub fn replace_entry(path: &Path, name: &str, raw: &RawEntry) -> Result<(), Edit
 mod tests {
     use super::*;
 
-    fn raw(name: &str) -> RawEntry {
-        RawEntry {
+    fn table(name: &str) -> CredentialTable {
+        CredentialTable {
             name: name.into(),
             kind: "api-token".into(),
             url: format!("https://bitbucket.org/{name}/"),
             secret: Some("file".into()),
-            ..RawEntry::default()
+            ..CredentialTable::default()
         }
     }
 
@@ -196,9 +207,9 @@ mod tests {
             "# my settings\n[settings]\nexpiry_warning_days = 3 # short\n",
         )
         .unwrap();
-        add_entry(&path, &raw("acme")).unwrap();
-        add_entry(&path, &raw("beta")).unwrap();
-        let mut changed = raw("acme");
+        add_entry(&path, &table("acme")).unwrap();
+        add_entry(&path, &table("beta")).unwrap();
+        let mut changed = table("acme");
         changed.email = Some("j@example.com".into());
         replace_entry(&path, "acme", &changed).unwrap();
         remove_entry(&path, "beta").unwrap();
@@ -211,7 +222,7 @@ mod tests {
         assert_eq!(config.entries.len(), 1);
         assert_eq!(config.entries[0].email.as_deref(), Some("j@example.com"));
         // A duplicate name would make the file invalid: refused, file unchanged.
-        let err = add_entry(&path, &raw("acme")).unwrap_err().to_string();
+        let err = add_entry(&path, &table("acme")).unwrap_err().to_string();
         assert!(err.contains("same name"), "{err}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
         assert!(matches!(

@@ -128,7 +128,7 @@ impl fmt::Display for Kind {
 }
 
 /// Why `kind`/`scope` could not be understood.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum KindError {
     /// An unknown `kind`.
     #[error("kind {0:?} is not one of app-password, api-token, access-token, http-token")]
@@ -180,8 +180,8 @@ pub enum Form {
 }
 
 /// Something the user should hear about this use of a credential.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Note {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caveat {
     /// The credential is an app password.
     AppPasswordRemoved,
     /// Bearer was wanted but the caller cannot send it.
@@ -208,7 +208,7 @@ pub fn form(
     email: Option<&str>,
     surface: Surface,
     bearer_possible: bool,
-) -> Result<(Form, Option<Note>), FormError> {
+) -> Result<(Form, Option<Caveat>), FormError> {
     let own_username = || username.map(str::to_owned).ok_or(FormError::NoUsername);
     let bearer = || {
         if bearer_possible {
@@ -216,12 +216,15 @@ pub fn form(
         } else {
             (
                 Form::Basic(ACCESS_TOKEN_USER.to_owned()),
-                Some(Note::BasicFallback),
+                Some(Caveat::BasicFallback),
             )
         }
     };
     Ok(match (kind, surface) {
-        (Kind::AppPassword, _) => (Form::Basic(own_username()?), Some(Note::AppPasswordRemoved)),
+        (Kind::AppPassword, _) => (
+            Form::Basic(own_username()?),
+            Some(Caveat::AppPasswordRemoved),
+        ),
         (Kind::ApiToken, Surface::Git) => (
             Form::Basic(username.unwrap_or(API_TOKEN_GIT_USER).to_owned()),
             None,
@@ -244,7 +247,7 @@ mod tests {
 
     type Case<'a> = (
         (Kind, Option<&'a str>, Option<&'a str>, Surface, bool),
-        Result<(Form, Option<Note>), FormError>,
+        Result<(Form, Option<Caveat>), FormError>,
     );
 
     #[test]
@@ -258,11 +261,11 @@ mod tests {
         let cases: Vec<Case> = vec![
             (
                 (Kind::AppPassword, user, None, Git, true),
-                Ok((basic("jdoe"), Some(Note::AppPasswordRemoved))),
+                Ok((basic("jdoe"), Some(Caveat::AppPasswordRemoved))),
             ),
             (
                 (Kind::AppPassword, user, None, Rest, true),
-                Ok((basic("jdoe"), Some(Note::AppPasswordRemoved))),
+                Ok((basic("jdoe"), Some(Caveat::AppPasswordRemoved))),
             ),
             (
                 (Kind::AppPassword, None, None, Git, true),
@@ -295,7 +298,7 @@ mod tests {
             ((ws, None, None, Rest, true), Ok((Form::Bearer, None))),
             (
                 (ws, None, None, Rest, false),
-                Ok((basic("x-token-auth"), Some(Note::BasicFallback))),
+                Ok((basic("x-token-auth"), Some(Caveat::BasicFallback))),
             ),
             (
                 (Kind::HttpToken(HttpScope::User), user, None, Git, true),
@@ -315,7 +318,7 @@ mod tests {
             ),
             (
                 (dc_project, None, None, Git, false),
-                Ok((basic("x-token-auth"), Some(Note::BasicFallback))),
+                Ok((basic("x-token-auth"), Some(Caveat::BasicFallback))),
             ),
             ((dc_repo, None, None, Rest, true), Ok((Form::Bearer, None))),
         ];

@@ -1,39 +1,35 @@
 //! `get`, `store` and `erase`: the three operations git runs, joining the
-//! protocol, the remote, the entries and the secret stores.
+//! protocol, the remote, the entries and the secret stores. Each takes a
+//! request that has been read and checked once (by the caller), and gives
+//! back what git is told and what the user is told, as data.
 
-use std::io::Write;
+use std::fmt;
 
-use crate::calendar::{self, Date};
+use crate::calendar::{self, Date, Expiry};
 use crate::config::{Config, Entry};
-use crate::credential::{self, Form, FormError, Note};
+use crate::credential::{self, Caveat, Form, FormError};
 use crate::fsutil::FileError;
-use crate::protocol::{ProtocolError, Request, Response};
+use crate::learned::Learned;
+use crate::protocol::{Request, Response};
 use crate::remote::Remote;
-use crate::resolve::{self, host_serves, Resolution};
-use crate::secret::file::{FileStore, Learned};
-use crate::secret::{self, Secret, SecretError};
+use crate::resolve::{self, host_serves, Resolution, TieError};
+use crate::secret::Secret;
 use crate::state::StateFile;
+use crate::store::file::FileStore;
+use crate::store::{SecretError, Sources};
 
 /// Why an operation failed. Each message is one sentence for the user.
 #[derive(Debug, thiserror::Error)]
 pub enum HelperError {
-    /// The request itself.
-    #[error(transparent)]
-    Protocol(#[from] ProtocolError),
     /// The secret could not be had.
     #[error(transparent)]
     Secret(#[from] SecretError),
-    /// The secrets or state file.
+    /// The file store or the state file.
     #[error(transparent)]
     File(#[from] FileError),
     /// Two entries claim the same remote.
-    #[error("entries {names} have the same scope for {url}, so neither is used; give them different urls, or set `username` so the remote's user picks one (see `git credential-bitbucket doctor`)")]
-    Tie {
-        /// The entries, quoted.
-        names: String,
-        /// The remote.
-        url: String,
-    },
+    #[error(transparent)]
+    Tie(#[from] TieError),
     /// The entry cannot answer this kind of request.
     #[error("entry '{entry}' cannot answer {url}: {source}")]
     Form {
@@ -46,19 +42,94 @@ pub enum HelperError {
     },
 }
 
+/// Something the user should hear (on standard error) about a request that
+/// concerns one of their entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// A credential is held for the host, but the request is plain http.
+    PlainHttp {
+        /// The host.
+        host: String,
+    },
+    /// git sent no path, and only narrower entries exist for the host.
+    NeedsPath {
+        /// The host.
+        host: String,
+        /// `scheme://host[:port]`, for the `git config` line.
+        origin: String,
+    },
+    /// Bitbucket rejected the entry before.
+    Rejected {
+        /// The entry.
+        entry: String,
+        /// The remote that rejected it.
+        url: String,
+        /// When, in unix seconds.
+        at: i64,
+    },
+    /// The entry's token has expired.
+    Expired {
+        /// The entry.
+        entry: String,
+        /// Its expiry date.
+        on: Date,
+    },
+    /// The entry's token expires soon (said once a day).
+    ExpiresSoon {
+        /// The entry.
+        entry: String,
+        /// Its expiry date.
+        on: Date,
+        /// How far off it is.
+        expiry: Expiry,
+    },
+    /// The entry's kind or the caller makes its use worth a word.
+    Caveat {
+        /// The entry.
+        entry: String,
+        /// What.
+        caveat: Caveat,
+    },
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::PlainHttp { host } => write!(f, "refusing to send a credential for {host} over plain http; use https, or list the host in settings.insecure_http_hosts"),
+            Note::NeedsPath { host, origin } => write!(f, "git sent no repository path for {host}, and the entries for it are for single repositories, projects or workspaces; run `git config --global credential.{origin}.useHttpPath true`"),
+            Note::Rejected { entry, url, at } => write!(f, "Bitbucket rejected entry '{entry}' for {url} at {}; check it with `git credential-bitbucket verify {entry}`", calendar::format_utc(*at)),
+            Note::Expired { entry, on } => write!(f, "entry '{entry}' expired on {on}; create a new token in Bitbucket and store it with `git credential-bitbucket add`"),
+            Note::ExpiresSoon { entry, on, expiry } => write!(f, "entry '{entry}' expires on {on} ({}); create a new token in Bitbucket before then", expiry.in_days()),
+            Note::Caveat { entry, caveat: Caveat::AppPasswordRemoved } => write!(f, "entry '{entry}' is an app password, which Bitbucket removed on 2026-07-28; replace it with an API token: git credential-bitbucket migrate"),
+            Note::Caveat { entry, caveat: Caveat::BasicFallback } => write!(f, "entry '{entry}' is meant for Bearer authentication, which needs git 2.46 or later; sending it as Basic x-token-auth instead"),
+        }
+    }
+}
+
+/// What `get` gives back: the notes for the user, and the answer for git
+/// (or why there is none). Notes come with an error too: an expired token
+/// whose secret is also missing gets both said.
+#[derive(Debug)]
+pub struct Answer {
+    /// For the user, in order.
+    pub notes: Vec<Note>,
+    /// For git; an empty response when nothing matched.
+    pub response: Result<Response, HelperError>,
+}
+
 /// Everything one operation needs: the configuration, the stores, the
-/// clock and the place where notes for the user go.
+/// clock and the environment.
 pub struct Helper<'a> {
     /// The loaded configuration.
     pub config: Config,
-    /// The secrets file.
+    /// The file store.
     pub files: FileStore,
     /// The state file.
     pub state: StateFile,
     /// Now, in unix seconds.
     pub now: i64,
-    /// Where notes go (stderr).
-    pub notes: &'a mut dyn Write,
+    /// The environment (`env:` secret sources).
+    pub env: &'a dyn Fn(&str) -> Option<String>,
 }
 
 fn request_url(remote: &Remote, req: &Request) -> String {
@@ -68,48 +139,52 @@ fn request_url(remote: &Remote, req: &Request) -> String {
     }
 }
 
+/// The remote the request is for; `None` when its host is malformed. The
+/// request's protocol and host were checked when it was read.
+fn classify(req: &Request) -> Option<Remote> {
+    let protocol = req.protocol.as_deref().unwrap_or_default();
+    let host = req.host.as_deref().unwrap_or_default();
+    Remote::classify(protocol, host, req.path.as_deref())
+}
+
 impl Helper<'_> {
-    fn note(&mut self, text: std::fmt::Arguments<'_>) {
-        let _ = writeln!(self.notes, "git-credential-bitbucket: {text}");
+    fn sources(&self) -> Sources<'_> {
+        Sources {
+            files: &self.files,
+            env: self.env,
+            command_timeout: self.config.settings.command_timeout,
+        }
     }
 
-    fn classify(req: &Request) -> Result<Option<Remote>, HelperError> {
-        req.require_origin()?;
-        let protocol = req.protocol.as_deref().unwrap_or_default();
-        let host = req.host.as_deref().unwrap_or_default();
-        Ok(Remote::classify(protocol, host, req.path.as_deref()))
-    }
-
-    /// Whether the request is plain http to a host not allowed to receive
-    /// credentials that way.
-    fn insecure(&self, remote: &Remote) -> bool {
-        remote.origin.scheme == "http"
-            && !self
-                .config
-                .settings
-                .allows_http(&remote.origin.host, remote.origin.port)
+    fn load_secret(&self, entry: &Entry) -> Result<Secret, SecretError> {
+        self.sources().load(&entry.name, &entry.secret)
     }
 
     /// `get`: the credential for the request, or an empty response.
-    pub fn get(&mut self, req: &Request) -> Result<Response, HelperError> {
-        let Some(remote) = Helper::classify(req)? else {
+    pub fn get(&self, req: &Request) -> Answer {
+        let mut notes = Vec::new();
+        let response = self.get_noting(req, &mut notes);
+        Answer { notes, response }
+    }
+
+    fn get_noting(&self, req: &Request, notes: &mut Vec<Note>) -> Result<Response, HelperError> {
+        let Some(remote) = classify(req) else {
             log::debug!("the host is malformed; answering nothing");
             return Ok(Response::default());
         };
         if !matches!(remote.origin.scheme.as_str(), "https" | "http") {
             return Ok(Response::default());
         }
-        if self.insecure(&remote) {
+        if self.config.settings.refuses_plain_http(&remote.origin) {
             let held = self
                 .config
                 .entries
                 .iter()
                 .any(|e| host_serves(&e.remote.origin.host, &remote.origin.host));
             if held {
-                self.note(format_args!(
-                    "refusing to send a credential for {} over plain http; use https, or list the host in settings.insecure_http_hosts",
-                    remote.origin.host
-                ));
+                notes.push(Note::PlainHttp {
+                    host: remote.origin.host.clone(),
+                });
             }
             log::debug!(
                 "plain http to {} is not allowed; answering nothing",
@@ -117,8 +192,7 @@ impl Helper<'_> {
             );
             return Ok(Response::default());
         }
-        let entries = std::mem::take(&mut self.config.entries);
-        let outcome = match resolve::resolve(&entries, &remote, req.username.as_deref()) {
+        match resolve::resolve(&self.config.entries, &remote, req.username.as_deref()) {
             Resolution::Found(entry) => {
                 log::debug!(
                     "entry '{}' ({}, url {}) serves {} as the most specific match",
@@ -127,22 +201,14 @@ impl Helper<'_> {
                     entry.url,
                     request_url(&remote, req)
                 );
-                self.answer(entry, &remote, req)
+                self.answer(entry, &remote, req, notes)
             }
-            Resolution::Tie(tied) => Err(HelperError::Tie {
-                names: tied
-                    .iter()
-                    .map(|e| format!("'{}'", e.name))
-                    .collect::<Vec<_>>()
-                    .join(" and "),
-                url: request_url(&remote, req),
-            }),
+            Resolution::Tie(tied) => Err(TieError::new(&tied, request_url(&remote, req)).into()),
             Resolution::NeedsPath => {
-                self.note(format_args!(
-                    "git sent no repository path for {host}, and the entries for it are for single repositories, projects or workspaces; run `git config --global credential.{origin}.useHttpPath true`",
-                    host = remote.origin.host,
-                    origin = remote.origin.display()
-                ));
+                notes.push(Note::NeedsPath {
+                    host: remote.origin.host.clone(),
+                    origin: remote.origin.display(),
+                });
                 Ok(Response::default())
             }
             Resolution::NotFound => {
@@ -152,79 +218,72 @@ impl Helper<'_> {
                 );
                 self.learned(req)
             }
-        };
-        self.config.entries = entries;
-        outcome
+        }
+    }
+
+    /// What the user hears about using `entry`: a past rejection, expiry,
+    /// and the caveat of its kind.
+    fn notes_for(&self, entry: &Entry, caveat: Option<Caveat>, notes: &mut Vec<Note>) {
+        if let Ok(state) = self.state.read() {
+            if let Some(r) = state.rejected.get(&entry.name) {
+                notes.push(Note::Rejected {
+                    entry: entry.name.clone(),
+                    url: r.url.clone(),
+                    at: r.at,
+                });
+            }
+        }
+        if let Some(on) = entry.expires {
+            let warning_days = self.config.settings.expiry_warning_days;
+            match Expiry::of(on, self.now, warning_days) {
+                Expiry::Expired => notes.push(Note::Expired {
+                    entry: entry.name.clone(),
+                    on,
+                }),
+                expiry @ Expiry::Soon(_)
+                    if self
+                        .state
+                        .announce_expiry(&entry.name, self.now.div_euclid(86_400))
+                        .unwrap_or(false) =>
+                {
+                    notes.push(Note::ExpiresSoon {
+                        entry: entry.name.clone(),
+                        on,
+                        expiry,
+                    });
+                }
+                _ => {}
+            }
+        }
+        if let Some(caveat) = caveat {
+            notes.push(Note::Caveat {
+                entry: entry.name.clone(),
+                caveat,
+            });
+        }
     }
 
     fn answer(
-        &mut self,
+        &self,
         entry: &Entry,
         remote: &Remote,
         req: &Request,
+        notes: &mut Vec<Note>,
     ) -> Result<Response, HelperError> {
-        let bearer_possible = req.offers("authtype");
-        let (form, note) = credential::form(
+        let (form, caveat) = credential::form(
             entry.kind,
             entry.username.as_deref(),
             entry.email.as_deref(),
             remote.surface,
-            bearer_possible,
+            req.offers("authtype"),
         )
         .map_err(|source| HelperError::Form {
             entry: entry.name.clone(),
             url: request_url(remote, req),
             source,
         })?;
-        if let Ok(state) = self.state.read() {
-            if let Some(r) = state.rejected.get(&entry.name) {
-                self.note(format_args!(
-                    "Bitbucket rejected entry '{}' for {} at {}; check it with `git credential-bitbucket verify {}`",
-                    entry.name,
-                    r.url,
-                    calendar::format_utc(r.at),
-                    entry.name
-                ));
-            }
-        }
-        if let Some(expires) = entry.expires {
-            let left = expires.unix_start() - self.now;
-            let warn_days = i64::from(self.config.settings.expiry_warning_days);
-            if left <= 0 {
-                self.note(format_args!(
-                    "entry '{}' expired on {expires}; create a new token in Bitbucket and store it with `git credential-bitbucket add`",
-                    entry.name
-                ));
-            } else if left <= warn_days * 86_400
-                && self
-                    .state
-                    .announce_expiry(&entry.name, self.now.div_euclid(86_400))
-                    .unwrap_or(false)
-            {
-                self.note(format_args!(
-                    "entry '{}' expires on {expires} (in {} days); create a new token in Bitbucket before then",
-                    entry.name,
-                    (left + 86_399) / 86_400
-                ));
-            }
-        }
-        match note {
-            Some(Note::AppPasswordRemoved) => self.note(format_args!(
-                "entry '{}' is an app password, which Bitbucket removed on 2026-07-28; replace it with an API token: git credential-bitbucket migrate",
-                entry.name
-            )),
-            Some(Note::BasicFallback) => self.note(format_args!(
-                "entry '{}' is meant for Bearer authentication, which needs git 2.46 or later; sending it as Basic x-token-auth instead",
-                entry.name
-            )),
-            None => {}
-        }
-        let secret = secret::load(
-            &entry.name,
-            &entry.secret,
-            &self.files,
-            self.config.settings.command_timeout,
-        )?;
+        self.notes_for(entry, caveat, notes);
+        let secret = self.load_secret(entry)?;
         log::debug!(
             "answering with entry '{}' as {}",
             entry.name,
@@ -233,34 +292,11 @@ impl Helper<'_> {
                 Form::Bearer => "Bearer".to_owned(),
             }
         );
-        let mut response = Response::default();
-        match form {
-            Form::Basic(username) => {
-                response.username = Some(username);
-                response.password = Some(secret);
-            }
-            Form::Bearer => {
-                response.capabilities.push("authtype");
-                response.authtype = Some("Bearer");
-                response.credential = Some(secret);
-                response.ephemeral = true;
-            }
-        }
-        response.password_expiry_utc = entry.expires.map(|d: Date| d.unix_start().to_string());
-        if req.offers("state") {
-            response.capabilities.push("state");
-            response.state.push(format!("entry={}", entry.name));
-        }
-        Ok(response)
+        Ok(respond(entry, form, secret, req))
     }
 
-    fn learned(&mut self, req: &Request) -> Result<Response, HelperError> {
-        let Some(found) = self
-            .files
-            .learned()?
-            .into_iter()
-            .find(|l| learned_matches_get(l, req))
-        else {
+    fn learned(&self, req: &Request) -> Result<Response, HelperError> {
+        let Some(found) = self.files.learned()?.into_iter().find(|l| l.answers(req)) else {
             return Ok(Response::default());
         };
         log::debug!("answering with a learned credential for {}", found.host);
@@ -276,12 +312,8 @@ impl Helper<'_> {
     /// The configured entry that supplied the request's credential: named
     /// by the `state[]` this helper attached, or the entry for the remote
     /// whose secret equals the request's password.
-    fn supplier<'e>(
-        &self,
-        entries: &'e [Entry],
-        req: &Request,
-        remote: &Remote,
-    ) -> Option<&'e Entry> {
+    fn supplier(&self, req: &Request, remote: &Remote) -> Option<&Entry> {
+        let entries = &self.config.entries;
         if let Some(name) = req.own_state().find_map(|s| s.strip_prefix("entry=")) {
             return entries.iter().find(|e| e.name == name);
         }
@@ -290,12 +322,7 @@ impl Helper<'_> {
         else {
             return None;
         };
-        match secret::load(
-            &entry.name,
-            &entry.secret,
-            &self.files,
-            self.config.settings.command_timeout,
-        ) {
+        match self.load_secret(entry) {
             Ok(secret) if &secret == given => Some(entry),
             Ok(_) => None,
             Err(e) => {
@@ -306,39 +333,30 @@ impl Helper<'_> {
     }
 
     /// `store`: git reports that a credential worked.
-    pub fn store(&mut self, req: &Request) -> Result<(), HelperError> {
-        let Some(remote) = Helper::classify(req)? else {
+    pub fn store(&self, req: &Request) -> Result<(), HelperError> {
+        let Some(remote) = classify(req) else {
             return Ok(());
         };
-        if let Some(entry) = self.supplier(&self.config.entries, req, &remote) {
+        if let Some(entry) = self.supplier(req, &remote) {
             log::debug!("the credential is entry '{}'; nothing to store", entry.name);
             if let Err(e) = self.state.clear_rejection(&entry.name) {
                 log::debug!("could not clear the rejection of '{}': {e}", entry.name);
             }
             return Ok(());
         }
-        let (Some(username), Some(password)) = (&req.username, &req.password) else {
+        let Some(learned) = Learned::from_request(req) else {
             log::debug!("the request has no username and password; nothing to store");
             return Ok(());
         };
-        if req.ephemeral || self.insecure(&remote) {
+        if req.ephemeral || self.config.settings.refuses_plain_http(&remote.origin) {
             log::debug!("the credential is ephemeral or for plain http; not stored");
             return Ok(());
         }
-        let learned = Learned {
-            protocol: req.protocol.clone().unwrap_or_default(),
-            host: req.host.clone().unwrap_or_default(),
-            path: req.path.clone(),
-            username: username.clone(),
-            password: password.clone(),
-            password_expiry_utc: req.password_expiry_utc.clone(),
-            oauth_refresh_token: req.oauth_refresh_token.clone(),
-        };
         self.files.update_learned(|all| {
             if all.contains(&learned) {
                 return (false, ());
             }
-            all.retain(|l| !same_key(l, &learned));
+            all.retain(|l| !l.same_key(&learned));
             log::debug!("learning a credential for {}", learned.host);
             all.push(learned);
             (true, ())
@@ -347,11 +365,11 @@ impl Helper<'_> {
     }
 
     /// `erase`: git reports that a credential was rejected.
-    pub fn erase(&mut self, req: &Request) -> Result<(), HelperError> {
-        let Some(remote) = Helper::classify(req)? else {
+    pub fn erase(&self, req: &Request) -> Result<(), HelperError> {
+        let Some(remote) = classify(req) else {
             return Ok(());
         };
-        if let Some(entry) = self.supplier(&self.config.entries, req, &remote) {
+        if let Some(entry) = self.supplier(req, &remote) {
             log::debug!(
                 "entry '{}' was rejected; recording it, not deleting it",
                 entry.name
@@ -367,7 +385,7 @@ impl Helper<'_> {
         }
         self.files.update_learned(|all| {
             let before = all.len();
-            all.retain(|l| !learned_matches_erase(l, req));
+            all.retain(|l| !l.erased_by(req));
             log::debug!("erased {} learned credential(s)", before - all.len());
             (all.len() != before, ())
         })?;
@@ -375,30 +393,26 @@ impl Helper<'_> {
     }
 }
 
-/// A learned credential answers a `get` when protocol and host are equal,
-/// its path (if it has one) is the request's, and the request's username
-/// (if any) is its own. Unlike git-credential-store, a credential learned
-/// for one path is never given to a request without that path.
-fn learned_matches_get(l: &Learned, req: &Request) -> bool {
-    Some(&l.protocol) == req.protocol.as_ref()
-        && Some(&l.host) == req.host.as_ref()
-        && (l.path.is_none() || l.path == req.path)
-        && req.username.as_ref().is_none_or(|u| *u == l.username)
-}
-
-/// `erase` removes the learned credentials that match every field the
-/// request gives (protocol, host, path, username, password).
-fn learned_matches_erase(l: &Learned, req: &Request) -> bool {
-    Some(&l.protocol) == req.protocol.as_ref()
-        && Some(&l.host) == req.host.as_ref()
-        && req.path.as_ref().is_none_or(|p| l.path.as_ref() == Some(p))
-        && req.username.as_ref().is_none_or(|u| *u == l.username)
-        && req
-            .password
-            .as_ref()
-            .is_none_or(|p: &Secret| *p == l.password)
-}
-
-fn same_key(a: &Learned, b: &Learned) -> bool {
-    a.protocol == b.protocol && a.host == b.host && a.path == b.path && a.username == b.username
+/// The answer for git: `form` with `secret`, the expiry, and the `state[]`
+/// that names the entry when git can carry it.
+fn respond(entry: &Entry, form: Form, secret: Secret, req: &Request) -> Response {
+    let mut response = Response::default();
+    match form {
+        Form::Basic(username) => {
+            response.username = Some(username);
+            response.password = Some(secret);
+        }
+        Form::Bearer => {
+            response.capabilities.push("authtype");
+            response.authtype = Some("Bearer");
+            response.credential = Some(secret);
+            response.ephemeral = true;
+        }
+    }
+    response.password_expiry_utc = entry.expires.map(|d| d.unix_start().to_string());
+    if req.offers("state") {
+        response.capabilities.push("state");
+        response.state.push(format!("entry={}", entry.name));
+    }
+    response
 }

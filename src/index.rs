@@ -18,9 +18,9 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::config::{self, Config, ConfigError, Entry, RawEntry, Settings, StoreChoice};
+use crate::config::{self, Config, ConfigError, CredentialTable, DefinedIn, Entry, Settings};
 use crate::fsutil::{self, Lock};
-use crate::remote::{CLOUD_API_HOST, CLOUD_HOST};
+use crate::resolve::hosts_serving;
 
 const FORMAT: &str = concat!("gcb-index 1 ", env!("CARGO_PKG_VERSION"));
 
@@ -108,27 +108,38 @@ fn unopt(field: &str) -> Option<Option<String>> {
     }
 }
 
-fn record(raw: &RawEntry) -> String {
+fn record(table: &CredentialTable) -> String {
+    let CredentialTable {
+        name,
+        kind,
+        url,
+        username,
+        email,
+        scope,
+        repos,
+        expires,
+        secret,
+    } = table;
     [
-        escape(&raw.name),
-        escape(&raw.kind),
-        escape(&raw.url),
-        opt(&raw.scope),
-        opt(&raw.username),
-        opt(&raw.email),
-        opt(&raw.repos.as_ref().map(|r| r.join(","))),
-        opt(&raw.expires),
-        opt(&raw.secret),
+        escape(name),
+        escape(kind),
+        escape(url),
+        opt(scope),
+        opt(username),
+        opt(email),
+        opt(&repos.as_ref().map(|r| r.join(","))),
+        opt(expires),
+        opt(secret),
     ]
     .join("\t")
 }
 
-fn parse_record(line: &str) -> Option<RawEntry> {
+fn parse_record(line: &str) -> Option<CredentialTable> {
     let f: Vec<&str> = line.split('\t').collect();
     let [name, kind, url, scope, username, email, repos, expires, secret] = f.as_slice() else {
         return None;
     };
-    Some(RawEntry {
+    Some(CredentialTable {
         name: unescape(name)?,
         kind: unescape(kind)?,
         url: unescape(url)?,
@@ -142,11 +153,7 @@ fn parse_record(line: &str) -> Option<RawEntry> {
 }
 
 fn settings_line(s: &Settings) -> String {
-    let store = match s.store {
-        StoreChoice::Auto => "auto",
-        StoreChoice::Keyring => "keyring",
-        StoreChoice::File => "file",
-    };
+    let store = s.store.map_or("auto", |s| s.as_str());
     let hosts: Vec<String> = s.insecure_http_hosts.iter().map(|h| escape(h)).collect();
     format!(
         "{store}\t{}\t{}\t{}",
@@ -159,10 +166,8 @@ fn settings_line(s: &Settings) -> String {
 fn parse_settings(line: &str) -> Option<Settings> {
     let mut f = line.split('\t');
     let store = match f.next()? {
-        "auto" => StoreChoice::Auto,
-        "keyring" => StoreChoice::Keyring,
-        "file" => StoreChoice::File,
-        _ => return None,
+        "auto" => None,
+        other => Some(other.parse().ok()?),
     };
     let expiry_warning_days = f.next()?.parse().ok()?;
     let command_timeout = Duration::from_secs(f.next()?.parse().ok()?);
@@ -184,7 +189,7 @@ fn render(config: &Config, fingerprint: &str) -> String {
     for e in config
         .entries
         .iter()
-        .filter(|e| e.origin == config::Origin::File)
+        .filter(|e| e.defined_in == DefinedIn::File)
     {
         let host = e.remote.origin.host.as_str();
         match hosts.iter_mut().find(|(h, _)| *h == host) {
@@ -197,7 +202,7 @@ fn render(config: &Config, fingerprint: &str) -> String {
     for (host, entries) in &hosts {
         let start = body.len();
         for e in entries {
-            body.push_str(&record(&e.to_raw()));
+            body.push_str(&record(&e.to_table()));
             body.push('\n');
         }
         table.push_str(&format!(
@@ -216,7 +221,11 @@ fn render(config: &Config, fingerprint: &str) -> String {
 
 /// Reads the settings and the raw entries of `hosts` from the index, if it
 /// is current.
-fn read(path: &Path, fingerprint: &str, hosts: &[&str]) -> Option<(Settings, Vec<RawEntry>)> {
+fn read(
+    path: &Path,
+    fingerprint: &str,
+    hosts: &[&str],
+) -> Option<(Settings, Vec<CredentialTable>)> {
     let mut file = File::open(path).ok()?;
     let mut head = vec![0u8; 4096];
     let n = file.read(&mut head).ok()?;
@@ -291,10 +300,7 @@ fn load_with_index(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
     let host = host.to_lowercase();
-    let mut hosts = vec![host.as_str()];
-    if host == CLOUD_API_HOST {
-        hosts.push(CLOUD_HOST);
-    }
+    let hosts: Vec<&str> = hosts_serving(&host).collect();
     if let Some((settings, raws)) = read(index, fp, &hosts) {
         log::trace!(
             "read {} entr(ies) for {host} from the index {}",
@@ -304,7 +310,7 @@ fn load_with_index(
         let mut entries = Vec::with_capacity(raws.len());
         for raw in raws {
             let name = raw.name.clone();
-            match config::validate(raw, &settings, config::Origin::File) {
+            match config::validate(raw, &settings, DefinedIn::File) {
                 Ok(e) => entries.push(e),
                 Err(m) => {
                     log::debug!("the index holds an entry '{name}' that no longer validates ({m}); reading the file");
@@ -382,7 +388,7 @@ secret = "env:DC"
         std::fs::write(&path, CONFIG).unwrap();
         let full = Config::parse(CONFIG, &path).unwrap();
         for e in &full.entries {
-            let raw = e.to_raw();
+            let raw = e.to_table();
             assert_eq!(
                 parse_record(&record(&raw)).as_ref().map(|r| r.name.clone()),
                 Some(raw.name.clone())
@@ -390,7 +396,7 @@ secret = "env:DC"
             let again = config::validate(
                 parse_record(&record(&raw)).unwrap(),
                 &full.settings,
-                config::Origin::File,
+                DefinedIn::File,
             )
             .unwrap();
             assert_eq!(&again, e);

@@ -6,8 +6,9 @@
 //! One `get` flows through the modules in order:
 //! [`protocol`] reads the request, [`remote`] says what the remote is,
 //! [`resolve`] picks the entry from [`config`], [`credential`] says what the
-//! entry's kind sends, [`secret`] fetches the secret, and [`protocol`]
-//! writes the answer. [`helper`] joins them for `get`, `store` and `erase`.
+//! entry's kind sends, [`store`] fetches the [`secret`], and [`protocol`]
+//! writes the answer. [`helper`] joins them for `get`, `store` and `erase`;
+//! [`learned`] holds what git asked to keep that no entry supplied.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -20,9 +21,12 @@ pub mod credential;
 pub mod fsutil;
 pub mod helper;
 pub mod index;
+pub mod learned;
 pub mod protocol;
 pub mod remote;
 pub mod resolve;
 pub mod rest;
 pub mod secret;
 pub mod state;
+pub mod store;
+pub mod url;

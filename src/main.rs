@@ -14,8 +14,8 @@ use git_credential_bitbucket::helper::Helper;
 use git_credential_bitbucket::index;
 use git_credential_bitbucket::protocol::Request;
 use git_credential_bitbucket::remote::Origin;
-use git_credential_bitbucket::secret::file::FileStore;
 use git_credential_bitbucket::state::StateFile;
+use git_credential_bitbucket::store::file::FileStore;
 
 #[derive(Clone, Copy)]
 enum Operation {
@@ -44,9 +44,9 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Get => protocol(Operation::Get).map(|()| true),
-        Command::Store => protocol(Operation::Store).map(|()| true),
-        Command::Erase => protocol(Operation::Erase).map(|()| true),
+        Command::Get => return exit(protocol(Operation::Get).map(|()| true)),
+        Command::Store => return exit(protocol(Operation::Store).map(|()| true)),
+        Command::Erase => return exit(protocol(Operation::Erase).map(|()| true)),
         Command::Add(args) => cli::add::run(args),
         Command::List => cli::list::run(),
         Command::Remove { name } => cli::remove::run(&name),
@@ -82,7 +82,7 @@ fn main() -> ExitCode {
     exit(result)
 }
 
-fn exit(result: Result<bool, String>) -> ExitCode {
+fn exit<E: std::fmt::Display>(result: Result<bool, E>) -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -93,6 +93,7 @@ fn exit(result: Result<bool, String>) -> ExitCode {
     }
 }
 
+/// Reads git's request, checks it once, and answers it.
 fn protocol(op: Operation) -> Result<(), String> {
     let request = Request::read_from(std::io::stdin().lock()).map_err(|e| e.to_string())?;
     request.require_origin().map_err(|e| e.to_string())?;
@@ -103,19 +104,23 @@ fn protocol(op: Operation) -> Result<(), String> {
         request.host.as_deref().unwrap_or_default(),
     )
     .map_or_else(|| request.host.clone().unwrap_or_default(), |o| o.host);
-    let config = index::load_for_host(&config_path, &host, &|n| std::env::var(n).ok())
-        .map_err(|e| e.to_string())?;
-    let mut stderr = std::io::stderr();
-    let mut helper = Helper {
+    let env = cli::process_env;
+    let config = index::load_for_host(&config_path, &host, &env).map_err(|e| e.to_string())?;
+    let helper = Helper {
         config,
         files: FileStore::new(config::store_dir(&config_path)),
         state: StateFile::new(config::state_path(&config_path)),
         now: calendar::now(),
-        notes: &mut stderr,
+        env: &env,
     };
     match op {
         Operation::Get => {
-            let response = helper.get(&request).map_err(|e| e.to_string())?;
+            let answer = helper.get(&request);
+            let mut notes = std::io::stderr().lock();
+            for note in &answer.notes {
+                let _ = writeln!(notes, "git-credential-bitbucket: {note}");
+            }
+            let response = answer.response.map_err(|e| e.to_string())?;
             let mut out = std::io::stdout().lock();
             response
                 .write_to(&mut out)

@@ -8,6 +8,7 @@
 use std::io::{BufRead, Read, Write};
 
 use crate::secret::Secret;
+use crate::url::UrlParts;
 
 /// The longest line accepted, in bytes, not counting its LF.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -225,100 +226,6 @@ fn printable_key(key: &str) -> String {
 fn zero(buf: &mut [u8]) {
     use zeroize::Zeroize;
     buf.zeroize();
-}
-
-/// The parts of a URL, decoded as git decodes them for the credential
-/// protocol.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UrlParts {
-    /// The scheme, as written.
-    pub protocol: String,
-    /// The host with `:port` when present; `None` for `file:///path`.
-    pub host: Option<String>,
-    /// The path without its leading and trailing slashes, percent-decoded.
-    pub path: Option<String>,
-    /// The percent-decoded username of the userinfo.
-    pub username: Option<String>,
-    /// The percent-decoded password of the userinfo.
-    pub password: Option<String>,
-}
-
-impl UrlParts {
-    /// Splits `scheme://[user[:password]@]host[:port][/path]`; `None` when
-    /// there is no `://` or a percent escape decodes to a NUL, CR or LF.
-    pub fn parse(url: &str) -> Option<UrlParts> {
-        let (protocol, rest) = url.split_once("://")?;
-        if protocol.is_empty() {
-            return None;
-        }
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-            None => (rest, None),
-        };
-        let (userinfo, host) = match authority.rfind('@') {
-            Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
-            None => (None, authority),
-        };
-        let (username, password) = match userinfo {
-            None => (None, None),
-            Some(info) => match info.split_once(':') {
-                Some((u, p)) => (Some(decode(u)?), Some(decode(p)?)),
-                None => (Some(decode(info)?), None),
-            },
-        };
-        let host = if host.is_empty() {
-            None
-        } else {
-            Some(decode(host)?)
-        };
-        let path = match path {
-            None => None,
-            Some(p) => {
-                let decoded = decode(p)?;
-                let trimmed = decoded.trim_end_matches('/');
-                if trimmed.is_empty() {
-                    None
-                } else {
-                    Some(trimmed.to_owned())
-                }
-            }
-        };
-        Some(UrlParts {
-            protocol: protocol.to_owned(),
-            host,
-            path,
-            username,
-            password,
-        })
-    }
-}
-
-/// Percent-decodes `s`, refusing escapes that produce control line breaks
-/// or NUL, or bytes that are not UTF-8.
-pub fn decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
-            match u8::from_str_radix(hex, 16) {
-                Ok(b) => {
-                    out.push(b);
-                    i += 3;
-                    continue;
-                }
-                Err(_) => out.push(b'%'),
-            }
-        } else {
-            out.push(bytes[i]);
-        }
-        i += 1;
-    }
-    if out.iter().any(|&b| b == 0 || b == b'\r' || b == b'\n') {
-        return None;
-    }
-    String::from_utf8(out).ok()
 }
 
 /// What the helper answers to `get`. Only fields that are set are written,
@@ -540,14 +447,5 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "capability[]=authtype\ncapability[]=state\nauthtype=Bearer\ncredential=BBDC-x\nephemeral=1\npassword_expiry_utc=1800000000\nstate[]=bitbucket:entry=dc\n"
         );
-    }
-
-    #[test]
-    fn decode_handles_malformed_escapes_literally() {
-        assert_eq!(decode("a%2Fb").as_deref(), Some("a/b"));
-        assert_eq!(decode("100%").as_deref(), Some("100%"));
-        assert_eq!(decode("%zz").as_deref(), Some("%zz"));
-        assert_eq!(decode("%4").as_deref(), Some("%4"));
-        assert_eq!(decode("%ff"), None);
     }
 }

@@ -1,9 +1,11 @@
-//! What a remote is: the origin (scheme, host, port) and the scope its path
+//! What a remote is: the origin (scheme, host, port) and what its path
 //! names, in Bitbucket's terms — a Cloud repository or its wiki, the Cloud
 //! REST API, a Data Center repository or its REST API, or another host.
 //!
 //! The same classification is applied to a request from git and to an
-//! entry's `url`, so that both reduce to comparable scope segments.
+//! entry's `url`, so that both reduce to comparable path segments.
+
+use crate::url::UrlParts;
 
 /// The host of Bitbucket Cloud's web and git endpoints.
 pub const CLOUD_HOST: &str = "bitbucket.org";
@@ -79,32 +81,74 @@ fn split_port(host: &str) -> Option<(&str, Option<u16>)> {
 /// Bitbucket's REST API; the two want different usernames and schemes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Surface {
-    /// git over HTTPS.
+    /// git over HTTPS (Data Center: under `/scm`).
     Git,
-    /// The REST API.
+    /// The REST API (Data Center: under `/rest`).
     Rest,
+}
+
+/// Who owns a Data Center repository: a project, or a user (personal
+/// repositories, `~user`). Kept as written in the URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// A project, by its key (`PROJ`).
+    Project(String),
+    /// A user, by their slug, without the `~`.
+    User(String),
+}
+
+impl Owner {
+    fn from_scm_segment(segment: &str) -> Owner {
+        match segment.strip_prefix('~') {
+            Some(user) => Owner::User(user.to_owned()),
+            None => Owner::Project(segment.to_owned()),
+        }
+    }
+
+    /// The owner as it appears after `/scm/` and after REST's
+    /// `/projects/`: `PROJ` or `~user`.
+    pub fn path_segment(&self) -> String {
+        match self {
+            Owner::Project(key) => key.clone(),
+            Owner::User(user) => format!("~{user}"),
+        }
+    }
+}
+
+/// Where a Data Center path points: `[/context]/scm/{owner}/{repo}.git` for
+/// git, `[/context]/rest/api/{version}/projects/{KEY}/repos/{repo}/...`
+/// (or `/users/{user}/...`) for REST. Segments are kept as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataCenterPath {
+    /// The context path segments before `scm` or `rest` (`bitbucket`).
+    pub context: Vec<String>,
+    /// The project or user, when the path names one.
+    pub owner: Option<Owner>,
+    /// The repository slug (without `.git`), when the path names one.
+    pub repo: Option<String>,
 }
 
 /// The Bitbucket layout a remote's path follows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemoteKind {
-    /// `bitbucket.org/{workspace}/{repo}[.git][/wiki]`.
+    /// `bitbucket.org/{workspace}/{repo}[.git][/wiki]`, slugs in lower case.
     CloudRepository {
         /// The workspace slug.
         workspace: String,
         /// The repository slug.
         repo: String,
-        /// Whether this is the repository's wiki.
-        wiki: bool,
     },
     /// `bitbucket.org` with a path that names no repository.
     CloudSite,
-    /// `api.bitbucket.org/...`.
-    CloudApi,
-    /// `[/context]/scm/{PROJECT|~user}[/{repo}.git]` on a Data Center host.
-    DataCenterScm,
-    /// `[/context]/rest/...` on a Data Center host.
-    DataCenterRest,
+    /// `api.bitbucket.org/...`; `/2.0/repositories/{workspace}/{repo}/...`
+    /// names a repository.
+    CloudApi {
+        /// The repository (`workspace/repo`, lower case) the path is about.
+        repository: Option<String>,
+    },
+    /// A Data Center path under `scm` or `rest` (which of the two is the
+    /// remote's [`Surface`]).
+    DataCenter(DataCenterPath),
     /// Anything else.
     Other,
 }
@@ -114,15 +158,33 @@ pub enum RemoteKind {
 pub struct Remote {
     /// Scheme, host, port.
     pub origin: Origin,
-    /// The layout of the path.
+    /// The layout of the path, with its parts.
     pub kind: RemoteKind,
     /// Git or REST.
     pub surface: Surface,
-    /// The scope the path names, as segments: `.git`, `/wiki`, empty and
-    /// dot segments normalised away, Cloud slugs and Data Center project
-    /// keys in lower case, REST paths mapped onto the repository they
-    /// address. `None` when git sent no path.
-    pub scope: Option<Vec<String>>,
+    /// The path as comparable segments: `.git`, `/wiki`, empty and dot
+    /// segments normalised away, Cloud slugs and Data Center project keys
+    /// in lower case, REST paths mapped onto the repository they address.
+    /// An entry's `url` covers a remote when its segments are a prefix of
+    /// the remote's. `None` when git sent no path.
+    pub segments: Option<Vec<String>>,
+}
+
+/// Why a URL could not be read as a remote.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    /// No `scheme://`, or an escape that decodes to a line break or NUL.
+    #[error("is not a URL such as https://bitbucket.org/WORKSPACE/")]
+    NotAUrl,
+    /// Nothing between `://` and the path.
+    #[error("names no host")]
+    NoHost,
+    /// A port that is not a number, or an empty host name.
+    #[error("has a malformed host or port")]
+    BadHost,
+    /// `user:password@`.
+    #[error("must not hold a password")]
+    Password,
 }
 
 impl Remote {
@@ -130,33 +192,55 @@ impl Remote {
     pub fn classify(scheme: &str, host: &str, path: Option<&str>) -> Option<Remote> {
         let origin = Origin::new(scheme, host)?;
         let segments = path.map(normalise_segments);
-        let (kind, scope) = if origin.host == CLOUD_HOST {
+        let (kind, surface, segments) = if origin.host == CLOUD_HOST {
             cloud(segments)
         } else if origin.host == CLOUD_API_HOST {
-            (RemoteKind::CloudApi, segments.map(|s| cloud_api(&s)))
+            cloud_api(segments)
         } else {
             data_center(segments)
-        };
-        let surface = match kind {
-            RemoteKind::CloudApi | RemoteKind::DataCenterRest => Surface::Rest,
-            _ => Surface::Git,
         };
         Some(Remote {
             origin,
             kind,
             surface,
-            scope,
+            segments,
         })
+    }
+
+    /// Reads a URL a person wrote (an entry's `url`, a command's argument):
+    /// the remote, with the path empty rather than absent, and the
+    /// username the URL holds. A query or fragment is not part of the
+    /// remote.
+    pub fn from_url(url: &str) -> Result<(Remote, Option<String>), UrlError> {
+        let end = url.find(['?', '#']).unwrap_or(url.len());
+        let parts = UrlParts::parse(&url[..end]).ok_or(UrlError::NotAUrl)?;
+        if parts.password.is_some() {
+            return Err(UrlError::Password);
+        }
+        let host = parts.host.ok_or(UrlError::NoHost)?;
+        let remote = Remote::classify(
+            &parts.protocol,
+            &host,
+            Some(parts.path.as_deref().unwrap_or("")),
+        )
+        .ok_or(UrlError::BadHost)?;
+        Ok((remote, parts.username))
     }
 
     /// The Cloud repository (`workspace/repo`) this remote addresses, if any;
     /// used to match the `repos` list of a project token.
     pub fn cloud_repository(&self) -> Option<String> {
-        if self.origin.host != CLOUD_HOST && self.origin.host != CLOUD_API_HOST {
-            return None;
+        match &self.kind {
+            RemoteKind::CloudRepository { workspace, repo } => Some(format!("{workspace}/{repo}")),
+            RemoteKind::CloudApi { repository } => repository.clone(),
+            _ => None,
         }
-        match self.scope.as_deref() {
-            Some([ws, repo, ..]) => Some(format!("{ws}/{repo}")),
+    }
+
+    /// The Data Center path parts, when the path is under `scm` (git).
+    pub fn data_center_scm(&self) -> Option<&DataCenterPath> {
+        match &self.kind {
+            RemoteKind::DataCenter(path) if self.surface == Surface::Git => Some(path),
             _ => None,
         }
     }
@@ -179,8 +263,8 @@ fn normalise_segments(path: &str) -> Vec<String> {
 }
 
 /// `repo.git` → `repo`; a segment that stripping would turn into an empty,
-/// `.` or `..` segment (`.git`, `..git`) stays as it is, so that a scope
-/// never holds a segment the path normalisation has removed.
+/// `.` or `..` segment (`.git`, `..git`) stays as it is, so that the
+/// segments never hold one the path normalisation has removed.
 fn strip_git(s: &str) -> &str {
     match s.strip_suffix(".git") {
         Some("" | "." | "..") | None => s,
@@ -188,104 +272,131 @@ fn strip_git(s: &str) -> &str {
     }
 }
 
-fn cloud(segments: Option<Vec<String>>) -> (RemoteKind, Option<Vec<String>>) {
+type Classified = (RemoteKind, Surface, Option<Vec<String>>);
+
+fn cloud(segments: Option<Vec<String>>) -> Classified {
     let Some(mut segs) = segments else {
-        return (RemoteKind::CloudSite, None);
+        return (RemoteKind::CloudSite, Surface::Git, None);
     };
     for s in segs.iter_mut().take(2) {
         *s = s.to_lowercase();
     }
     if segs.len() < 2 {
-        return (RemoteKind::CloudSite, Some(segs));
+        return (RemoteKind::CloudSite, Surface::Git, Some(segs));
     }
-    let wiki = segs.len() == 3 && segs[2] == "wiki";
-    if wiki {
+    if segs.len() == 3 && segs[2] == "wiki" {
         segs.truncate(2);
     }
     segs[1] = strip_git(&segs[1]).to_owned();
     let kind = RemoteKind::CloudRepository {
         workspace: segs[0].clone(),
         repo: segs[1].clone(),
-        wiki,
     };
-    (kind, Some(segs))
+    (kind, Surface::Git, Some(segs))
 }
 
 /// `/2.0/repositories/{ws}[/{repo}]/...` maps onto `[ws, repo]`; every
-/// other API path onto the empty scope, which only host-wide entries cover.
-fn cloud_api(segs: &[String]) -> Vec<String> {
-    match segs {
+/// other API path onto no segments, which only host-wide entries cover.
+fn cloud_api(segments: Option<Vec<String>>) -> Classified {
+    let Some(segs) = segments else {
+        return (
+            RemoteKind::CloudApi { repository: None },
+            Surface::Rest,
+            None,
+        );
+    };
+    let mapped: Vec<String> = match segs.as_slice() {
         [version, repositories, rest @ ..]
             if version == "2.0" && repositories == "repositories" =>
         {
             rest.iter().take(2).map(|s| s.to_lowercase()).collect()
         }
         _ => Vec::new(),
-    }
+    };
+    let repository = (mapped.len() == 2).then(|| mapped.join("/"));
+    (
+        RemoteKind::CloudApi { repository },
+        Surface::Rest,
+        Some(mapped),
+    )
 }
 
-fn data_center(segments: Option<Vec<String>>) -> (RemoteKind, Option<Vec<String>>) {
-    let Some(segs) = segments else {
-        return (RemoteKind::Other, None);
+/// The comparable segments of a Data Center path: the context, `scm`, the
+/// owner and repository in lower case, then whatever follows (`extra`).
+fn data_center_segments(path: &DataCenterPath, extra: &[String]) -> Vec<String> {
+    let mut segs = path.context.clone();
+    segs.push("scm".to_owned());
+    if let Some(owner) = &path.owner {
+        segs.push(owner.path_segment().to_lowercase());
+        if let Some(repo) = &path.repo {
+            segs.push(repo.to_lowercase());
+            segs.extend(extra.iter().cloned());
+        }
+    }
+    segs
+}
+
+fn data_center(segments: Option<Vec<String>>) -> Classified {
+    let Some(mut segs) = segments else {
+        return (RemoteKind::Other, Surface::Git, None);
     };
     let Some(i) = segs.iter().position(|s| s == "scm" || s == "rest") else {
-        let mut segs = segs;
         if let Some(last) = segs.last_mut() {
             *last = strip_git(last).to_owned();
         }
-        return (RemoteKind::Other, Some(segs));
+        return (RemoteKind::Other, Surface::Git, Some(segs));
     };
-    let context = &segs[..i];
-    let mut scope: Vec<String> = context.to_vec();
-    scope.push("scm".to_owned());
+    let context = segs[..i].to_vec();
     if segs[i] == "scm" {
-        if segs.len() == i + 1 {
-            return (RemoteKind::DataCenterScm, Some(scope));
-        }
-        scope.push(segs[i + 1].to_lowercase());
-        if let Some(repo) = segs.get(i + 2) {
-            scope.push(strip_git(repo).to_lowercase());
-            scope.extend(segs[i + 3..].iter().cloned());
-        }
-        return (RemoteKind::DataCenterScm, Some(scope));
+        let path = DataCenterPath {
+            context,
+            owner: segs.get(i + 1).map(|s| Owner::from_scm_segment(s)),
+            repo: segs.get(i + 2).map(|s| strip_git(s).to_owned()),
+        };
+        let extra = segs.get(i + 3..).unwrap_or_default();
+        let mapped = data_center_segments(&path, extra);
+        return (RemoteKind::DataCenter(path), Surface::Git, Some(mapped));
     }
     // [ctx] rest api {version} projects {KEY} [repos {slug}] ...
     // [ctx] rest api {version} users {slug} [repos {slug}] ...
     let rest = &segs[i + 1..];
     let owner = match rest {
         [api, _version, projects, key, ..] if api == "api" && projects == "projects" => {
-            Some(key.to_lowercase())
+            Some(Owner::Project(key.clone()))
         }
         [api, _version, users, user, ..] if api == "api" && users == "users" => {
-            Some(format!("~{}", user.to_lowercase()))
+            Some(Owner::User(user.clone()))
         }
         _ => None,
     };
-    match owner {
-        Some(owner) => {
-            scope.push(owner);
-            if let [_, _, _, _, repos, slug, ..] = rest {
-                if repos == "repos" {
-                    scope.push(slug.to_lowercase());
-                }
-            }
-            (RemoteKind::DataCenterRest, Some(scope))
-        }
-        None => (RemoteKind::DataCenterRest, Some(segs.clone())),
-    }
+    let repo = match rest {
+        [_, _, _, _, repos, slug, ..] if owner.is_some() && repos == "repos" => Some(slug.clone()),
+        _ => None,
+    };
+    let path = DataCenterPath {
+        context,
+        owner,
+        repo,
+    };
+    let mapped = if path.owner.is_some() {
+        data_center_segments(&path, &[])
+    } else {
+        std::mem::take(&mut segs)
+    };
+    (RemoteKind::DataCenter(path), Surface::Rest, Some(mapped))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn scope(
+    fn segments(
         scheme: &str,
         host: &str,
         path: Option<&str>,
     ) -> (RemoteKind, Surface, Option<String>) {
         let r = Remote::classify(scheme, host, path).unwrap();
-        (r.kind, r.surface, r.scope.map(|s| s.join("/")))
+        (r.kind, r.surface, r.segments.map(|s| s.join("/")))
     }
 
     #[test]
@@ -328,27 +439,38 @@ mod tests {
     fn classification_table() {
         use RemoteKind::*;
         use Surface::*;
-        let repo = |w: &str, r: &str, wiki| CloudRepository {
+        let repo = |w: &str, r: &str| CloudRepository {
             workspace: w.into(),
             repo: r.into(),
-            wiki,
         };
+        let api = |r: Option<&str>| CloudApi {
+            repository: r.map(str::to_owned),
+        };
+        let dc = |context: &[&str], owner: Option<Owner>, repo: Option<&str>| {
+            DataCenter(DataCenterPath {
+                context: context.iter().map(|s| s.to_string()).collect(),
+                owner,
+                repo: repo.map(str::to_owned),
+            })
+        };
+        let project = |k: &str| Some(Owner::Project(k.into()));
+        let user = |u: &str| Some(Owner::User(u.into()));
         let cases: Vec<Case> = vec![
             (
                 ("https", "bitbucket.org", Some("acme/widget.git")),
-                (repo("acme", "widget", false), Git, Some("acme/widget")),
+                (repo("acme", "widget"), Git, Some("acme/widget")),
             ),
             (
                 ("https", "bitbucket.org", Some("acme/widget")),
-                (repo("acme", "widget", false), Git, Some("acme/widget")),
+                (repo("acme", "widget"), Git, Some("acme/widget")),
             ),
             (
                 ("https", "bitbucket.org", Some("Acme/Widget.git/")),
-                (repo("acme", "widget", false), Git, Some("acme/widget")),
+                (repo("acme", "widget"), Git, Some("acme/widget")),
             ),
             (
                 ("https", "bitbucket.org", Some("acme/widget.git/wiki")),
-                (repo("acme", "widget", true), Git, Some("acme/widget")),
+                (repo("acme", "widget"), Git, Some("acme/widget")),
             ),
             (
                 ("https", "bitbucket.org", Some("acme")),
@@ -357,11 +479,11 @@ mod tests {
             (("https", "bitbucket.org", None), (CloudSite, Git, None)),
             (
                 ("https", "bitbucket.org", Some("acme/x/../evil.git")),
-                (repo("acme", "evil", false), Git, Some("acme/evil")),
+                (repo("acme", "evil"), Git, Some("acme/evil")),
             ),
             (
                 ("https", "bitbucket.org", Some("acme//./widget.git")),
-                (repo("acme", "widget", false), Git, Some("acme/widget")),
+                (repo("acme", "widget"), Git, Some("acme/widget")),
             ),
             (
                 (
@@ -369,19 +491,19 @@ mod tests {
                     "api.bitbucket.org",
                     Some("2.0/repositories/acme/widget/pullrequests"),
                 ),
-                (CloudApi, Rest, Some("acme/widget")),
+                (api(Some("acme/widget")), Rest, Some("acme/widget")),
             ),
             (
                 ("https", "api.bitbucket.org", Some("2.0/repositories/acme")),
-                (CloudApi, Rest, Some("acme")),
+                (api(None), Rest, Some("acme")),
             ),
             (
                 ("https", "api.bitbucket.org", Some("2.0/user")),
-                (CloudApi, Rest, Some("")),
+                (api(None), Rest, Some("")),
             ),
             (
                 ("https", "api.bitbucket.org", Some("2.0/workspaces/acme")),
-                (CloudApi, Rest, Some("")),
+                (api(None), Rest, Some("")),
             ),
             (
                 (
@@ -389,15 +511,27 @@ mod tests {
                     "git.example.com",
                     Some("bitbucket/scm/PROJ/repo.git"),
                 ),
-                (DataCenterScm, Git, Some("bitbucket/scm/proj/repo")),
+                (
+                    dc(&["bitbucket"], project("PROJ"), Some("repo")),
+                    Git,
+                    Some("bitbucket/scm/proj/repo"),
+                ),
             ),
             (
                 ("https", "git.example.com", Some("scm/~JDoe/dots.git")),
-                (DataCenterScm, Git, Some("scm/~jdoe/dots")),
+                (
+                    dc(&[], user("JDoe"), Some("dots")),
+                    Git,
+                    Some("scm/~jdoe/dots"),
+                ),
             ),
             (
                 ("https", "git.example.com", Some("stash/scm/PROJ")),
-                (DataCenterScm, Git, Some("stash/scm/proj")),
+                (
+                    dc(&["stash"], project("PROJ"), None),
+                    Git,
+                    Some("stash/scm/proj"),
+                ),
             ),
             (
                 (
@@ -405,7 +539,11 @@ mod tests {
                     "git.example.com",
                     Some("bitbucket/rest/api/1.0/projects/PROJ/repos/repo/commits"),
                 ),
-                (DataCenterRest, Rest, Some("bitbucket/scm/proj/repo")),
+                (
+                    dc(&["bitbucket"], project("PROJ"), Some("repo")),
+                    Rest,
+                    Some("bitbucket/scm/proj/repo"),
+                ),
             ),
             (
                 (
@@ -413,7 +551,11 @@ mod tests {
                     "git.example.com",
                     Some("rest/api/latest/users/jdoe/repos/dots"),
                 ),
-                (DataCenterRest, Rest, Some("scm/~jdoe/dots")),
+                (
+                    dc(&[], user("jdoe"), Some("dots")),
+                    Rest,
+                    Some("scm/~jdoe/dots"),
+                ),
             ),
             (
                 (
@@ -421,7 +563,11 @@ mod tests {
                     "git.example.com",
                     Some("bitbucket/rest/api/1.0/projects/PROJ"),
                 ),
-                (DataCenterRest, Rest, Some("bitbucket/scm/proj")),
+                (
+                    dc(&["bitbucket"], project("PROJ"), None),
+                    Rest,
+                    Some("bitbucket/scm/proj"),
+                ),
             ),
             (
                 (
@@ -429,7 +575,11 @@ mod tests {
                     "git.example.com",
                     Some("bitbucket/rest/api/1.0/users"),
                 ),
-                (DataCenterRest, Rest, Some("bitbucket/rest/api/1.0/users")),
+                (
+                    dc(&["bitbucket"], None, None),
+                    Rest,
+                    Some("bitbucket/rest/api/1.0/users"),
+                ),
             ),
             (
                 ("https", "git.example.com", Some("team/Repo.git")),
@@ -447,11 +597,11 @@ mod tests {
             ),
             (
                 ("https", "bitbucket.org", Some("acme/.git")),
-                (repo("acme", ".git", false), Git, Some("acme/.git")),
+                (repo("acme", ".git"), Git, Some("acme/.git")),
             ),
             (
                 ("https", "git.example.com", Some("scm/P/.git")),
-                (DataCenterScm, Git, Some("scm/p/.git")),
+                (dc(&[], project("P"), Some(".git")), Git, Some("scm/p/.git")),
             ),
             (
                 ("https", "eo39", Some(".et/..git")),
@@ -460,7 +610,7 @@ mod tests {
         ];
         for ((scheme, host, path), (kind, surface, want)) in cases {
             assert_eq!(
-                scope(scheme, host, path),
+                segments(scheme, host, path),
                 (kind, surface, want.map(str::to_owned)),
                 "{host} {path:?}"
             );
@@ -478,5 +628,29 @@ mod tests {
         assert_eq!(r.cloud_repository().as_deref(), Some("acme/api"));
         let r = Remote::classify("https", "git.example.com", Some("acme/api")).unwrap();
         assert_eq!(r.cloud_repository(), None);
+    }
+
+    #[test]
+    fn remotes_from_urls_people_write() {
+        let (r, user) =
+            Remote::from_url("https://jdoe@git.example.com:8443/bitbucket/scm/PROJ/repo.git?x#y")
+                .unwrap();
+        assert_eq!(user.as_deref(), Some("jdoe"));
+        assert_eq!(r.origin.display(), "https://git.example.com:8443");
+        let path = r.data_center_scm().unwrap();
+        assert_eq!(path.context, ["bitbucket"]);
+        assert_eq!(path.owner, Some(Owner::Project("PROJ".into())));
+        assert_eq!(path.repo.as_deref(), Some("repo"));
+        let (r, _) = Remote::from_url("https://bitbucket.org").unwrap();
+        assert_eq!(r.segments, Some(Vec::new()));
+        let cases = [
+            ("bitbucket.org", UrlError::NotAUrl),
+            ("https:///acme", UrlError::NoHost),
+            ("https://h:port/", UrlError::BadHost),
+            ("https://u:p@bitbucket.org/", UrlError::Password),
+        ];
+        for (url, want) in cases {
+            assert_eq!(Remote::from_url(url).unwrap_err(), want, "{url}");
+        }
     }
 }

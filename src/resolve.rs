@@ -3,8 +3,8 @@
 //! wins; a tie is refused. Entries from the configuration file come before
 //! those from CI variables.
 
-use crate::config::{Entry, Origin};
-use crate::remote::{Remote, CLOUD_API_HOST, CLOUD_HOST};
+use crate::config::{DefinedIn, Entry};
+use crate::remote::{Origin, Remote, RemoteKind, CLOUD_API_HOST, CLOUD_HOST};
 
 /// The outcome of matching a remote against the entries.
 #[derive(Debug, PartialEq, Eq)]
@@ -21,16 +21,46 @@ pub enum Resolution<'a> {
     NotFound,
 }
 
-/// Whether an entry for host `entry` serves requests for host `remote`:
-/// the same host, and entries for bitbucket.org also serve
-/// api.bitbucket.org.
+/// Entries that tie for a remote, named for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("entries {} have the same scope for {url}, so neither is used; give them different urls, or set `username` so the remote's user picks one", quoted(.names))]
+pub struct TieError {
+    /// The entries' names.
+    pub names: Vec<String>,
+    /// The remote they tie for.
+    pub url: String,
+}
+
+fn quoted(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    quoted.join(" and ")
+}
+
+impl TieError {
+    /// The tie of `entries` for `url`.
+    pub fn new(entries: &[&Entry], url: String) -> TieError {
+        TieError {
+            names: entries.iter().map(|e| e.name.clone()).collect(),
+            url,
+        }
+    }
+}
+
+/// The hosts whose entries may serve a request for `remote_host`: the host
+/// itself, and for api.bitbucket.org also bitbucket.org.
+pub fn hosts_serving(remote_host: &str) -> impl Iterator<Item = &str> {
+    std::iter::once(remote_host).chain((remote_host == CLOUD_API_HOST).then_some(CLOUD_HOST))
+}
+
+/// Whether an entry for host `entry` serves requests for host `remote`
+/// (see [`hosts_serving`]).
 pub fn host_serves(entry: &str, remote: &str) -> bool {
-    entry == remote || (entry == CLOUD_HOST && remote == CLOUD_API_HOST)
+    hosts_serving(remote).any(|h| h == entry)
 }
 
 /// Whether an entry for `entry` may be sent to `remote`'s origin: equal
 /// scheme and port, and a host it serves ([`host_serves`]).
-pub fn origin_covers(entry: &crate::remote::Origin, remote: &crate::remote::Origin) -> bool {
+pub fn origin_covers(entry: &Origin, remote: &Origin) -> bool {
     entry.scheme == remote.scheme
         && entry.port == remote.port
         && host_serves(&entry.host, &remote.host)
@@ -43,11 +73,11 @@ fn specificity(entry: &Entry, remote: &Remote) -> Option<(usize, bool)> {
     if !origin_covers(&entry.remote.origin, &remote.origin) {
         return None;
     }
-    let prefix = entry.scope();
-    let Some(scope) = remote.scope.as_deref() else {
+    let prefix = entry.prefix();
+    let Some(segments) = remote.segments.as_deref() else {
         return (prefix.is_empty() && entry.repos.is_empty()).then_some((0, true));
     };
-    if !scope.starts_with(prefix) {
+    if !segments.starts_with(prefix) {
         return None;
     }
     if entry.repos.is_empty() {
@@ -65,10 +95,10 @@ pub fn resolve<'a>(
     remote: &Remote,
     username: Option<&str>,
 ) -> Resolution<'a> {
-    for tier in [Origin::File, Origin::Environment] {
+    for tier in [DefinedIn::File, DefinedIn::Environment] {
         let mut best: Option<(usize, bool)> = None;
         let mut top: Vec<&Entry> = Vec::new();
-        for entry in entries.iter().filter(|e| e.origin == tier) {
+        for entry in entries.iter().filter(|e| e.defined_in == tier) {
             let Some(rank) = specificity(entry, remote) else {
                 continue;
             };
@@ -97,7 +127,7 @@ pub fn resolve<'a>(
             }
         }
     }
-    if remote.scope.is_none()
+    if remote.segments.is_none()
         && entries
             .iter()
             .any(|e| origin_covers(&e.remote.origin, &remote.origin))
@@ -105,6 +135,47 @@ pub fn resolve<'a>(
         return Resolution::NeedsPath;
     }
     Resolution::NotFound
+}
+
+/// Every tie the entries make, found by asking [`resolve`] for the remotes
+/// each entry is for (its own url, or each repository it lists) with the
+/// entry's own username: a tie here is a tie that `get` meets.
+pub fn ties(entries: &[Entry]) -> Vec<TieError> {
+    let mut found: Vec<TieError> = Vec::new();
+    for entry in entries {
+        let probes: Vec<Remote> = if entry.repos.is_empty() {
+            vec![entry.remote.clone()]
+        } else {
+            entry
+                .repos
+                .iter()
+                .filter_map(|r| r.split_once('/'))
+                .map(|(workspace, repo)| Remote {
+                    origin: entry.remote.origin.clone(),
+                    kind: RemoteKind::CloudRepository {
+                        workspace: workspace.to_owned(),
+                        repo: repo.to_owned(),
+                    },
+                    surface: entry.remote.surface,
+                    segments: Some(vec![workspace.to_owned(), repo.to_owned()]),
+                })
+                .collect()
+        };
+        for remote in probes {
+            let Resolution::Tie(tied) = resolve(entries, &remote, entry.username.as_deref()) else {
+                continue;
+            };
+            if !tied.iter().any(|t| t.name == entry.name) {
+                continue;
+            }
+            let path = remote.segments.unwrap_or_default().join("/");
+            let tie = TieError::new(&tied, format!("{}/{path}", remote.origin.display()));
+            if !found.iter().any(|f| f.names == tie.names) {
+                found.push(tie);
+            }
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -412,5 +483,46 @@ secret = "file"
         };
         assert_eq!(name("acme/x.git"), "w");
         assert_eq!(name("other/x.git"), "BITBUCKET_API_TOKEN");
+    }
+
+    fn tie_names(text: &str) -> Vec<Vec<String>> {
+        let config = Config::parse(text, Path::new("c.toml")).unwrap();
+        ties(&config.entries).into_iter().map(|t| t.names).collect()
+    }
+
+    #[test]
+    fn ties_are_the_ones_get_meets() {
+        // The table's configuration has two entries for one URL, told
+        // apart by their usernames: not a tie.
+        assert!(tie_names(CONFIG).is_empty());
+        let project = |name: &str, repos: &str| {
+            format!("[[credential]]\nname = \"{name}\"\nkind = \"access-token\"\nscope = \"project\"\nurl = \"https://bitbucket.org/acme/\"\nrepos = [{repos}]\nsecret = \"file\"\n")
+        };
+        // Two project tokens whose lists overlap but differ tie for the
+        // repository both list, and only for it.
+        let overlap = format!(
+            "{}{}",
+            project("p1", "\"acme/api\", \"acme/web\""),
+            project("p2", "\"acme/API\", \"acme/x\"")
+        );
+        assert_eq!(tie_names(&overlap), [["p1", "p2"]]);
+        let config = Config::parse(&overlap, Path::new("c.toml")).unwrap();
+        let at = |path: &str| {
+            let remote = Remote::classify("https", "bitbucket.org", Some(path)).unwrap();
+            match resolve(&config.entries, &remote, None) {
+                Resolution::Found(e) => e.name.clone(),
+                Resolution::Tie(t) => TieError::new(&t, path.into()).to_string(),
+                other => format!("{other:?}"),
+            }
+        };
+        assert!(at("acme/api.git").starts_with(
+            "entries 'p1' and 'p2' have the same scope for acme/api.git, so neither is used"
+        ));
+        assert_eq!(at("acme/web.git"), "p1");
+        assert_eq!(at("acme/x.git"), "p2");
+        // One entry with a username and one without tie for requests
+        // without one.
+        let half = "[[credential]]\nname = \"a\"\nkind = \"api-token\"\nusername = \"alice\"\nurl = \"https://bitbucket.org/\"\nsecret = \"file\"\n[[credential]]\nname = \"b\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org\"\nsecret = \"file\"\n";
+        assert_eq!(tie_names(half), [["a", "b"]]);
     }
 }

@@ -8,9 +8,43 @@ use base64::Engine;
 
 use crate::config::Entry;
 use crate::credential::{self, AccessScope, Form, FormError, HttpScope, Kind};
-use crate::protocol::UrlParts;
-use crate::remote::{Surface, CLOUD_API_HOST};
+use crate::remote::{RemoteKind, Surface, CLOUD_API_HOST};
 use crate::secret::Secret;
+
+/// Why a REST call could not be made. None holds a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum RestError {
+    /// The CA file named by `GIT_SSL_CAINFO` or `SSL_CERT_FILE`.
+    #[error("could not read the CA file {path}: {reason}")]
+    CaFile {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The CA file holds no certificate.
+    #[error("{path} holds no certificate")]
+    NoCertificate {
+        /// The file.
+        path: String,
+    },
+    /// The server could not be reached.
+    #[error("could not reach {url}: {reason}")]
+    Unreachable {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The entry's kind has no REST form (an API token without `email`).
+    #[error("entry '{entry}': {source}")]
+    Form {
+        /// The entry.
+        entry: String,
+        /// Why.
+        source: FormError,
+    },
+}
 
 /// The value of an `Authorization` header for `form` and `secret`.
 pub fn authorization(form: &Form, secret: &Secret) -> Secret {
@@ -26,29 +60,21 @@ pub fn authorization(form: &Form, secret: &Secret) -> Secret {
     }
 }
 
-/// The REST form of an entry: what its kind sends to the API.
-pub fn rest_form(entry: &Entry) -> Result<Form, FormError> {
-    credential::form(
+/// The `Authorization` header value Bitbucket's REST API wants from
+/// `entry` with `secret`: the entry's kind in its REST form.
+pub fn entry_authorization(entry: &Entry, secret: &Secret) -> Result<Secret, RestError> {
+    let (form, _) = credential::form(
         entry.kind,
         entry.username.as_deref(),
         entry.email.as_deref(),
         Surface::Rest,
         true,
     )
-    .map(|(form, _)| form)
-}
-
-/// The raw path segments of the entry's url (original case).
-fn url_segments(entry: &Entry) -> Vec<String> {
-    UrlParts::parse(&entry.url)
-        .and_then(|u| u.path)
-        .map(|p| {
-            p.split('/')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
+    .map_err(|source| RestError::Form {
+        entry: entry.name.clone(),
+        source,
+    })?;
+    Ok(authorization(&form, secret))
 }
 
 /// The base URL of the entry's REST API: `https://api.bitbucket.org` for
@@ -56,10 +82,9 @@ fn url_segments(entry: &Entry) -> Vec<String> {
 pub fn api_base(entry: &Entry) -> String {
     match entry.kind {
         Kind::HttpToken(_) => {
-            let segs = url_segments(entry);
-            let context = match segs.iter().position(|s| s == "scm" || s == "rest") {
-                Some(i) => &segs[..i],
-                None => &segs[..],
+            let context: &[String] = match &entry.remote.kind {
+                RemoteKind::DataCenter(path) => &path.context,
+                _ => entry.prefix(),
             };
             let mut base = entry.remote.origin.display();
             for s in context {
@@ -75,8 +100,7 @@ pub fn api_base(entry: &Entry) -> String {
 /// The path `verify` asks for: one that the credential can read if and
 /// only if it works for what it was made for.
 pub fn verify_path(entry: &Entry) -> String {
-    let segs = url_segments(entry);
-    let strip = |s: &str| s.strip_suffix(".git").unwrap_or(s).to_owned();
+    let prefix = entry.prefix();
     match entry.kind {
         Kind::AppPassword | Kind::ApiToken => "/2.0/user".to_owned(),
         Kind::AccessToken(AccessScope::Project) => {
@@ -85,23 +109,23 @@ pub fn verify_path(entry: &Entry) -> String {
                 entry.repos.first().cloned().unwrap_or_default()
             )
         }
-        Kind::AccessToken(AccessScope::Repository) if segs.len() >= 2 => {
-            format!("/2.0/repositories/{}/{}", segs[0], strip(&segs[1]))
+        Kind::AccessToken(AccessScope::Repository) if prefix.len() >= 2 => {
+            format!("/2.0/repositories/{}/{}", prefix[0], prefix[1])
         }
         Kind::AccessToken(_) => format!(
             "/2.0/repositories/{}",
-            segs.first().cloned().unwrap_or_default()
+            prefix.first().cloned().unwrap_or_default()
         ),
         Kind::HttpToken(scope) => {
-            let scm = segs.iter().position(|s| s == "scm");
-            let project = scm.and_then(|i| segs.get(i + 1));
-            let repo = scm.and_then(|i| segs.get(i + 2));
-            match (scope, project, repo) {
-                (HttpScope::Repository, Some(p), Some(r)) => {
-                    format!("/rest/api/1.0/projects/{p}/repos/{}", strip(r))
+            let path = entry.remote.data_center_scm();
+            let owner = path.and_then(|p| p.owner.as_ref());
+            let repo = path.and_then(|p| p.repo.as_ref());
+            match (scope, owner, repo) {
+                (HttpScope::Repository, Some(o), Some(r)) => {
+                    format!("/rest/api/1.0/projects/{}/repos/{r}", o.path_segment())
                 }
-                (HttpScope::Project | HttpScope::Repository, Some(p), _) => {
-                    format!("/rest/api/1.0/projects/{p}")
+                (HttpScope::Project | HttpScope::Repository, Some(o), _) => {
+                    format!("/rest/api/1.0/projects/{}", o.path_segment())
                 }
                 _ => "/rest/api/1.0/projects?limit=1".to_owned(),
             }
@@ -109,17 +133,50 @@ pub fn verify_path(entry: &Entry) -> String {
     }
 }
 
+/// What Bitbucket said when asked with an entry's credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// The URL asked.
+    pub url: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What is wrong, in words a user can act on; `None` when the
+    /// credential works.
+    pub problem: Option<String>,
+}
+
+/// Asks Bitbucket's REST API whether `secret` works as `entry`'s
+/// credential, at `api_base` (default: [`api_base`]).
+pub fn verify(
+    agent: &ureq::Agent,
+    entry: &Entry,
+    secret: &Secret,
+    api_base: Option<&str>,
+) -> Result<Verification, RestError> {
+    let authorization = entry_authorization(entry, secret)?;
+    let base = api_base.map_or_else(|| self::api_base(entry), str::to_owned);
+    let url = format!("{}{}", base.trim_end_matches('/'), verify_path(entry));
+    let status = get_status(agent, &url, &authorization)?;
+    Ok(Verification {
+        problem: explain(entry.kind, status),
+        url,
+        status,
+    })
+}
+
 /// A small blocking HTTPS client. Certificates are checked against the
 /// file named by `GIT_SSL_CAINFO` or `SSL_CERT_FILE` when one is set (as
 /// git and curl do), else against the bundled web roots.
-pub fn agent() -> Result<ureq::Agent, String> {
+pub fn agent() -> Result<ureq::Agent, RestError> {
     let mut tls = ureq::tls::TlsConfig::builder();
     let ca_file = ["GIT_SSL_CAINFO", "SSL_CERT_FILE"]
         .iter()
         .find_map(|v| std::env::var_os(v).filter(|p| !p.is_empty()));
     if let Some(path) = ca_file {
-        let pem = std::fs::read(&path)
-            .map_err(|e| format!("could not read the CA file {}: {e}", path.to_string_lossy()))?;
+        let pem = std::fs::read(&path).map_err(|e| RestError::CaFile {
+            path: path.to_string_lossy().into_owned(),
+            reason: e.to_string(),
+        })?;
         let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
             .filter_map(|item| match item {
                 Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
@@ -127,7 +184,9 @@ pub fn agent() -> Result<ureq::Agent, String> {
             })
             .collect();
         if certs.is_empty() {
-            return Err(format!("{} holds no certificate", path.to_string_lossy()));
+            return Err(RestError::NoCertificate {
+                path: path.to_string_lossy().into_owned(),
+            });
         }
         tls = tls.root_certs(ureq::tls::RootCerts::Specific(Arc::new(certs)));
     }
@@ -144,19 +203,22 @@ pub fn agent() -> Result<ureq::Agent, String> {
 }
 
 /// GETs `url` with `authorization` and returns the status code.
-pub fn get_status(agent: &ureq::Agent, url: &str, authorization: &Secret) -> Result<u16, String> {
+fn get_status(agent: &ureq::Agent, url: &str, authorization: &Secret) -> Result<u16, RestError> {
     let response = agent
         .get(url)
         .header("Authorization", authorization.expose())
         .header("Accept", "application/json")
         .call()
-        .map_err(|e| format!("could not reach {url}: {e}"))?;
+        .map_err(|e| RestError::Unreachable {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?;
     Ok(response.status().as_u16())
 }
 
 /// What a status from `verify` means for an entry of `kind`, in words a
 /// user can act on. `None` for success.
-pub fn explain(kind: Kind, status: u16) -> Option<String> {
+fn explain(kind: Kind, status: u16) -> Option<String> {
     Some(match (status, kind) {
         (200..=299, _) => return None,
         (401, Kind::ApiToken) => "401: Bitbucket refused the token — it is wrong, expired or revoked, or `email` is not the Atlassian account's; create a new API token and `add` it again".into(),

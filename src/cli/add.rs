@@ -1,13 +1,13 @@
 //! `add URL`: store a new credential — its entry in the configuration, its
 //! secret in the keyring or the file store — all or nothing.
 
-use crate::cli::{ask, choose_store, delete_secret, put_secret, read_secret, Context, StoreArg};
-use crate::config::{self, RawEntry};
+use crate::cli::{ask, read_secret, CliError, Context};
+use crate::config::{self, CredentialTable, DefinedIn};
 use crate::config_edit;
 use crate::credential::kind_of_prefix;
-use crate::protocol::UrlParts;
 use crate::remote::{Remote, RemoteKind};
 use crate::rest;
+use crate::store::Store;
 
 /// The options of `add`.
 #[derive(Debug, clap::Args)]
@@ -37,7 +37,7 @@ pub struct AddArgs {
     pub expires: Option<String>,
     /// Where the secret goes (default: settings.store; auto means the keyring when it answers).
     #[arg(long, value_enum)]
-    pub store: Option<StoreArg>,
+    pub store: Option<Store>,
     /// Check the credential against Bitbucket's REST API before saving it.
     #[arg(long)]
     pub verify: bool,
@@ -50,20 +50,9 @@ pub struct AddArgs {
 }
 
 fn default_name(url: &str, ctx: &Context) -> String {
-    let base = UrlParts::parse(url)
-        .and_then(|u| {
-            let host = u.host?;
-            let remote = Remote::classify(&u.protocol, &host, u.path.as_deref())?;
-            let segs = remote.scope.unwrap_or_default();
-            let tail: Vec<String> = match remote.kind {
-                RemoteKind::DataCenterScm => segs
-                    .iter()
-                    .skip_while(|s| *s != "scm")
-                    .skip(1)
-                    .cloned()
-                    .collect(),
-                _ => segs,
-            };
+    let base = Remote::from_url(url)
+        .ok()
+        .map(|(remote, _)| {
             let host_label = remote
                 .origin
                 .host
@@ -71,13 +60,23 @@ fn default_name(url: &str, ctx: &Context) -> String {
                 .next()
                 .unwrap_or("bitbucket")
                 .to_owned();
-            Some(if tail.is_empty() {
+            let tail: Vec<String> = match &remote.kind {
+                RemoteKind::DataCenter(path) => path
+                    .owner
+                    .iter()
+                    .map(|o| o.path_segment())
+                    .chain(path.repo.iter().cloned())
+                    .map(|s| s.to_lowercase())
+                    .collect(),
+                _ => remote.segments.clone().unwrap_or_default(),
+            };
+            if tail.is_empty() {
                 host_label
-            } else if matches!(remote.kind, RemoteKind::DataCenterScm | RemoteKind::Other) {
+            } else if matches!(remote.kind, RemoteKind::DataCenter(_) | RemoteKind::Other) {
                 format!("{host_label}-{}", tail.join("-"))
             } else {
                 tail.join("-")
-            })
+            }
         })
         .unwrap_or_else(|| "bitbucket".to_owned());
     let clean: String = base
@@ -102,21 +101,16 @@ fn default_name(url: &str, ctx: &Context) -> String {
 
 /// The scope a token of `kind` most likely has, judged from the URL.
 fn guess_scope(kind: &str, url: &str, has_repos: bool, has_username: bool) -> Option<String> {
-    let parts = UrlParts::parse(url)?;
-    let remote = Remote::classify(&parts.protocol, &parts.host?, parts.path.as_deref())?;
-    let segs = remote.scope.unwrap_or_default();
-    let after_scm = segs
-        .iter()
-        .position(|s| s == "scm")
-        .map(|i| segs.len() - i - 1);
+    let (remote, _) = Remote::from_url(url).ok()?;
+    let scm = remote.data_center_scm();
     let scope = match kind {
         "access-token" if has_repos => "project",
-        "access-token" if segs.len() >= 2 => "repository",
+        "access-token" if remote.segments.as_ref().is_some_and(|s| s.len() >= 2) => "repository",
         "access-token" => "workspace",
         "http-token" if has_username => "user",
-        "http-token" => match after_scm {
-            Some(n) if n >= 2 => "repository",
-            Some(1) => "project",
+        "http-token" => match scm {
+            Some(p) if p.repo.is_some() => "repository",
+            Some(p) if p.owner.is_some() => "project",
             _ => return None,
         },
         _ => return None,
@@ -125,15 +119,15 @@ fn guess_scope(kind: &str, url: &str, has_repos: bool, has_username: bool) -> Op
 }
 
 /// Runs `add`.
-pub fn run(args: AddArgs) -> Result<bool, String> {
+pub fn run(args: AddArgs) -> Result<bool, CliError> {
     let ctx = Context::load()?;
     let secret = read_secret(&format!("Token for {}: ", args.url))?;
     let kind = match args.kind.clone().or_else(|| kind_of_prefix(secret.expose()).map(str::to_owned)) {
         Some(k) => k,
-        None => return Err("the token's prefix does not say what kind it is; pass --kind app-password, api-token, access-token or http-token".to_owned()),
+        None => return Err("the token's prefix does not say what kind it is; pass --kind app-password, api-token, access-token or http-token".to_owned().into()),
     };
     if kind == "app-password" && !args.force {
-        return Err("Bitbucket removed app passwords on 2026-07-28; create an API token instead (or pass --force to save this one anyway)".to_owned());
+        return Err("Bitbucket removed app passwords on 2026-07-28; create an API token instead (or pass --force to save this one anyway)".to_owned().into());
     }
     let mut username = args.username.clone();
     let mut email = args.email.clone();
@@ -156,8 +150,8 @@ pub fn run(args: AddArgs) -> Result<bool, String> {
         .name
         .clone()
         .unwrap_or_else(|| default_name(&args.url, &ctx));
-    let (store, why) = choose_store(args.store, &ctx.config.settings);
-    let raw = RawEntry {
+    let (store, why) = Store::choose(args.store, ctx.config.settings.store);
+    let table = CredentialTable {
         name: name.clone(),
         kind: kind.clone(),
         url: args.url.clone(),
@@ -166,53 +160,50 @@ pub fn run(args: AddArgs) -> Result<bool, String> {
         scope,
         repos: (!args.repos.is_empty()).then(|| args.repos.clone()),
         expires: args.expires.clone(),
-        secret: Some(store.source().to_owned()),
+        secret: Some(store.as_str().to_owned()),
     };
-    let entry = config::validate(raw.clone(), &ctx.config.settings, config::Origin::File)
-        .map_err(|m| format!("the new entry '{name}' is not valid: {m}"))?;
+    let entry = config::validate(table.clone(), &ctx.config.settings, DefinedIn::File)
+        .map_err(|e| format!("the new entry '{name}' is not valid: {e}"))?;
     if ctx
         .config
         .entries
         .iter()
-        .any(|e| e.name == name && e.origin == config::Origin::File)
+        .any(|e| e.name == name && e.defined_in == DefinedIn::File)
     {
         return Err(format!(
             "an entry named '{name}' exists already; pick another --name, or `remove` it first"
-        ));
+        )
+        .into());
     }
     if args.verify {
-        let base = args
-            .api_base
-            .clone()
-            .unwrap_or_else(|| rest::api_base(&entry));
-        let url = format!(
-            "{}{}",
-            base.trim_end_matches('/'),
-            rest::verify_path(&entry)
-        );
-        let form = rest::rest_form(&entry).map_err(|e| format!("cannot verify '{name}': {e}"))?;
-        let status = rest::get_status(&rest::agent()?, &url, &rest::authorization(&form, &secret))?;
-        if let Some(problem) = rest::explain(entry.kind, status) {
+        let checked = rest::verify(&rest::agent()?, &entry, &secret, args.api_base.as_deref())?;
+        if let Some(problem) = checked.problem {
             return Err(format!(
-                "not saved: Bitbucket answered {url} with {problem}"
-            ));
+                "not saved: Bitbucket answered {} with {problem}",
+                checked.url
+            )
+            .into());
         }
-        eprintln!("Bitbucket accepts it ({url} answered {status}).");
+        eprintln!(
+            "Bitbucket accepts it ({} answered {}).",
+            checked.url, checked.status
+        );
     }
-    put_secret(&ctx, store, &name, &secret)?;
-    if let Err(e) = config_edit::add_entry(&ctx.config_path, &raw) {
-        let undo = delete_secret(&ctx, store, &name);
+    store.put(&ctx.files, &name, &secret)?;
+    if let Err(e) = config_edit::add_entry(&ctx.config_path, &table) {
+        let undo = store.take(&ctx.files, &name);
         return Err(match undo {
-            Ok(()) => format!("not saved: {e}"),
+            Ok(_) => format!("not saved: {e}"),
             Err(u) => format!(
                 "not saved: {e}; and the secret already written could not be removed again: {u}"
             ),
-        });
+        }
+        .into());
     }
     let _ = ctx.state.forget(&name);
     let place = match store {
-        StoreArg::Keyring => "the OS keyring".to_owned(),
-        StoreArg::File => ctx.files.secret_path(&name).display().to_string(),
+        Store::Keyring => store.describe().to_owned(),
+        Store::File => ctx.files.secret_path(&name).display().to_string(),
     };
     println!(
         "Added entry '{name}' ({}) for {}; its secret is in {place} ({why}).",

@@ -1,15 +1,15 @@
 //! `doctor`: one line per check of everything the helper depends on, each
 //! failure with the command that fixes it; exit status 1 when any fails.
 
-use std::collections::BTreeSet;
 use std::process::Command;
 
-use crate::calendar;
-use crate::cli::Context;
-use crate::config::{Entry, Origin, StoreChoice};
+use crate::calendar::{self, Expiry};
+use crate::cli::{CliError, Context};
+use crate::config::{DefinedIn, Entry};
 use crate::credential::{HttpScope, Kind};
 use crate::fsutil;
-use crate::secret::{keyring, SecretSource};
+use crate::resolve;
+use crate::store::{keyring, SecretSource, Store};
 
 #[derive(Default)]
 struct Report {
@@ -52,17 +52,8 @@ fn wants_bearer(e: &Entry) -> bool {
     )
 }
 
-fn same_scope(a: &Entry, b: &Entry) -> bool {
-    let repos = |e: &Entry| e.repos.iter().cloned().collect::<BTreeSet<_>>();
-    a.origin == b.origin
-        && a.remote.origin == b.remote.origin
-        && a.scope() == b.scope()
-        && repos(a) == repos(b)
-        && (a.username.is_none() || b.username.is_none() || a.username == b.username)
-}
-
 /// Runs `doctor`.
-pub fn run() -> Result<bool, String> {
+pub fn run() -> Result<bool, CliError> {
     let mut r = Report::default();
     let ctx = match Context::load() {
         Ok(c) => c,
@@ -92,7 +83,7 @@ pub fn run() -> Result<bool, String> {
     let mut origins: Vec<(String, bool)> = Vec::new();
     for e in entries {
         let url = format!("{}/", e.remote.origin.display());
-        let narrow = !e.scope().is_empty() || !e.repos.is_empty();
+        let narrow = !e.prefix().is_empty() || !e.repos.is_empty();
         match origins.iter_mut().find(|(u, _)| *u == url) {
             Some((_, n)) => *n |= narrow,
             None => origins.push((url, narrow)),
@@ -131,8 +122,10 @@ pub fn run() -> Result<bool, String> {
         }
     }
 
-    let uses_keyring = entries.iter().any(|e| e.secret == SecretSource::Keyring);
-    if uses_keyring || ctx.config.settings.store != StoreChoice::File {
+    let uses_keyring = entries
+        .iter()
+        .any(|e| e.secret.store() == Some(Store::Keyring));
+    if uses_keyring || ctx.config.settings.store != Some(Store::File) {
         match keyring::probe() {
             Ok(()) => r.ok("the OS keyring answers"),
             Err(keyring::KeyringError::Unreachable(why)) if uses_keyring => r.fail(format!(
@@ -178,23 +171,17 @@ pub fn run() -> Result<bool, String> {
 
     let state = ctx.state.read().unwrap_or_default();
     let now = calendar::now();
-    let warn_days = i64::from(ctx.config.settings.expiry_warning_days);
     for e in entries {
         let who = format!("entry '{}'", e.name);
         let present = match &e.secret {
-            SecretSource::File => match ctx.files.secret(&e.name) {
+            SecretSource::Stored(store) => match store.get(&ctx.files, &e.name) {
                 Ok(Some(_)) => Ok(()),
-                Ok(None) => Err(format!("{who}: the secrets file holds no secret for it; add it again with `git credential-bitbucket add`")),
-                Err(err) => Err(format!("{who}: {err}")),
-            },
-            SecretSource::Keyring => match keyring::get(&e.name) {
-                Ok(Some(_)) => Ok(()),
-                Ok(None) => Err(format!("{who}: the OS keyring holds no secret for it; add it again with `git credential-bitbucket add`")),
+                Ok(None) => Err(format!("{who}: {} holds no secret for it; add it again with `git credential-bitbucket add`", store.describe())),
                 Err(err) => Err(format!("{who}: {err}")),
             },
             SecretSource::Env(var) => match std::env::var(var) {
                 Ok(v) if !v.is_empty() => Ok(()),
-                _ if e.origin == Origin::Environment => Ok(()),
+                _ if e.defined_in == DefinedIn::Environment => Ok(()),
                 _ => Err(format!("{who}: ${var} is not set here")),
             },
             SecretSource::Command(_) => Ok(()),
@@ -206,16 +193,14 @@ pub fn run() -> Result<bool, String> {
             r.fail(format!("{who} is an app password; Bitbucket removed them on 2026-07-28; run `git credential-bitbucket migrate {}`", e.name));
         }
         if let Some(date) = e.expires {
-            let left = date.unix_start() - now;
-            if left <= 0 {
-                r.fail(format!(
+            match Expiry::of(date, now, ctx.config.settings.expiry_warning_days) {
+                Expiry::Expired => r.fail(format!(
                     "{who} expired on {date}; create a new token and `add` it"
-                ));
-            } else if left <= warn_days * 86_400 {
-                r.warn(format!(
-                    "{who} expires on {date} (in {} days)",
-                    (left + 86_399) / 86_400
-                ));
+                )),
+                soon @ Expiry::Soon(_) => {
+                    r.warn(format!("{who} expires on {date} ({})", soon.in_days()))
+                }
+                Expiry::Later(_) => {}
             }
         }
         if let Some(rej) = state.rejected.get(&e.name) {
@@ -227,12 +212,8 @@ pub fn run() -> Result<bool, String> {
             ));
         }
     }
-    for (i, a) in entries.iter().enumerate() {
-        for b in &entries[i + 1..] {
-            if same_scope(a, b) {
-                r.fail(format!("entries '{}' and '{}' have the same scope ({}), so neither is used; change one's url, or give each its own username", a.name, b.name, a.url));
-            }
-        }
+    for tie in resolve::ties(entries) {
+        r.fail(tie.to_string());
     }
     if !r.failed {
         println!("Everything checked is in order.");

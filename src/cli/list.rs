@@ -1,26 +1,23 @@
 //! `list`: the entries, where their secrets live, expiry and rejections —
 //! never a secret.
 
-use crate::calendar;
-use crate::cli::Context;
-use crate::config::{Entry, Origin};
+use crate::calendar::{self, Expiry};
+use crate::cli::{CliError, Context};
+use crate::config::{DefinedIn, Entry};
 
-/// Days from `now` to the start of the entry's expiry date, in words.
-pub fn expiry_words(entry: &Entry, now: i64) -> String {
+/// The entry's expiry date and the days left, in words.
+fn expiry_words(entry: &Entry, now: i64, warning_days: u32) -> String {
     let Some(date) = entry.expires else {
         return "-".to_owned();
     };
-    let days = (date.unix_start() - now).div_euclid(86_400);
-    match days {
-        d if d < 0 => format!("expired {date}"),
-        0 => format!("{date} (today)"),
-        1 => format!("{date} (1 day)"),
-        d => format!("{date} ({d} days)"),
+    match Expiry::of(date, now, warning_days) {
+        Expiry::Expired => format!("expired {date}"),
+        left => format!("{date} ({})", left.in_days()),
     }
 }
 
 /// Runs `list`.
-pub fn run() -> Result<bool, String> {
+pub fn run() -> Result<bool, CliError> {
     let ctx = Context::load()?;
     let state = ctx.state.read().unwrap_or_default();
     let now = calendar::now();
@@ -44,9 +41,9 @@ pub fn run() -> Result<bool, String> {
         if !e.repos.is_empty() {
             url.push_str(&format!(" [{}]", e.repos.join(", ")));
         }
-        let secret = match e.origin {
-            Origin::File => e.secret.describe(),
-            Origin::Environment => format!("{} (CI)", e.secret.describe()),
+        let secret = match e.defined_in {
+            DefinedIn::File => e.secret.describe(),
+            DefinedIn::Environment => format!("{} (CI)", e.secret.describe()),
         };
         let rejected = state.rejected.get(&e.name).map_or("-".to_owned(), |r| {
             format!("{} ({})", calendar::format_utc(r.at), r.url)
@@ -57,7 +54,7 @@ pub fn run() -> Result<bool, String> {
             url,
             user,
             secret,
-            expiry_words(e, now),
+            expiry_words(e, now, ctx.config.settings.expiry_warning_days),
             rejected,
         ]);
     }

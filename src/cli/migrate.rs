@@ -1,12 +1,12 @@
 //! `migrate [NAME]`: replace app-password entries by API tokens for the same
 //! scope; the new token is checked with Bitbucket before the old secret goes.
 
-use crate::cli::{ask, put_secret, read_secret, Context, StoreArg};
-use crate::config::{self, Entry, Origin, RawEntry};
+use crate::cli::{ask, read_secret, CliError, Context};
+use crate::config::{self, CredentialTable, DefinedIn, Entry};
 use crate::config_edit;
 use crate::credential::Kind;
 use crate::rest;
-use crate::secret::SecretSource;
+use crate::store::Store;
 
 /// The options of `migrate`.
 #[derive(Debug, clap::Args)]
@@ -24,19 +24,21 @@ pub struct MigrateArgs {
     pub api_base: Option<String>,
 }
 
-fn migrate_one(ctx: &Context, old: &Entry, args: &MigrateArgs) -> Result<(), String> {
+fn migrate_one(ctx: &Context, old: &Entry, args: &MigrateArgs) -> Result<(), CliError> {
     let email = args
         .email
         .clone()
         .or_else(|| ask(&format!("Atlassian account email for '{}'", old.name)))
-        .ok_or("an API token is checked with the Atlassian account email; pass --email")?;
+        .ok_or(
+            "an API token is checked with the Atlassian account email; pass --email".to_owned(),
+        )?;
     eprintln!("Create an API token with the scopes read:repository:bitbucket (and write:repository:bitbucket to push) in your Atlassian account settings.");
     let token = read_secret(&format!("API token to replace '{}': ", old.name))?;
-    let store = match old.secret {
-        SecretSource::Keyring => StoreArg::Keyring,
-        _ => StoreArg::File,
-    };
-    let raw = RawEntry {
+    // The new secret goes where the old one lived; a secret the helper did
+    // not keep (env:, command:) is replaced by one in the file store.
+    let kept = old.secret.store();
+    let store = kept.unwrap_or(Store::File);
+    let table = CredentialTable {
         name: old.name.clone(),
         kind: "api-token".to_owned(),
         url: old.url.clone(),
@@ -45,53 +47,46 @@ fn migrate_one(ctx: &Context, old: &Entry, args: &MigrateArgs) -> Result<(), Str
         scope: None,
         repos: None,
         expires: args.expires.clone(),
-        secret: Some(store.source().to_owned()),
+        secret: Some(store.as_str().to_owned()),
     };
-    let new = config::validate(raw.clone(), &ctx.config.settings, Origin::File)
-        .map_err(|m| format!("the new entry is not valid: {m}"))?;
+    let new = config::validate(table.clone(), &ctx.config.settings, DefinedIn::File)
+        .map_err(|e| format!("the new entry is not valid: {e}"))?;
     debug_assert_eq!(new.kind, Kind::ApiToken);
-    let base = args
-        .api_base
-        .clone()
-        .unwrap_or_else(|| rest::api_base(&new));
-    let url = format!("{}{}", base.trim_end_matches('/'), rest::verify_path(&new));
-    let form = rest::rest_form(&new).map_err(|e| e.to_string())?;
-    let status = rest::get_status(&rest::agent()?, &url, &rest::authorization(&form, &token))?;
-    if let Some(problem) = rest::explain(new.kind, status) {
+    let checked = rest::verify(&rest::agent()?, &new, &token, args.api_base.as_deref())?;
+    if let Some(problem) = checked.problem {
         return Err(format!(
-            "the new token was not accepted, so '{}' was left as it is: {url} answered {problem}",
-            old.name
-        ));
+            "the new token was not accepted, so '{}' was left as it is: {} answered {problem}",
+            old.name, checked.url
+        )
+        .into());
     }
-    let previous = match old.secret {
-        SecretSource::Keyring | SecretSource::File => ctx.secret_of(old).ok(),
-        _ => None,
+    let previous = match kept {
+        Some(s) => s.get(&ctx.files, &old.name).ok().flatten(),
+        None => None,
     };
-    put_secret(ctx, store, &old.name, &token)?;
-    if let Err(e) = config_edit::replace_entry(&ctx.config_path, &old.name, &raw) {
-        let restored = match (&old.secret, previous) {
-            (SecretSource::Keyring | SecretSource::File, Some(p)) => {
-                put_secret(ctx, store, &old.name, &p).is_ok()
-            }
-            _ => crate::cli::delete_secret(ctx, store, &old.name).is_ok(),
+    store.put(&ctx.files, &old.name, &token)?;
+    if let Err(e) = config_edit::replace_entry(&ctx.config_path, &old.name, &table) {
+        let restored = match previous {
+            Some(p) => store.put(&ctx.files, &old.name, &p).is_ok(),
+            None => store.take(&ctx.files, &old.name).is_ok(),
         };
         let tail = if restored {
             ""
         } else {
             "; the secret store could not be put back as it was, run `git credential-bitbucket doctor`"
         };
-        return Err(format!("'{}' was not migrated: {e}{tail}", old.name));
+        return Err(format!("'{}' was not migrated: {e}{tail}", old.name).into());
     }
     let _ = ctx.state.forget(&old.name);
     println!(
-        "'{}' is now an API token (checked: {url} answered {status}).",
-        old.name
+        "'{}' is now an API token (checked: {} answered {}).",
+        old.name, checked.url, checked.status
     );
     Ok(())
 }
 
 /// Runs `migrate`.
-pub fn run(args: MigrateArgs) -> Result<bool, String> {
+pub fn run(args: MigrateArgs) -> Result<bool, CliError> {
     let ctx = Context::load()?;
     let targets: Vec<&Entry> = match &args.name {
         Some(n) => {
@@ -100,7 +95,8 @@ pub fn run(args: MigrateArgs) -> Result<bool, String> {
                 return Err(format!(
                     "'{n}' is a {}, not an app password; nothing to migrate",
                     e.kind
-                ));
+                )
+                .into());
             }
             vec![e]
         }
@@ -108,7 +104,7 @@ pub fn run(args: MigrateArgs) -> Result<bool, String> {
             .config
             .entries
             .iter()
-            .filter(|e| e.kind == Kind::AppPassword && e.origin == Origin::File)
+            .filter(|e| e.kind == Kind::AppPassword && e.defined_in == DefinedIn::File)
             .collect(),
     };
     if targets.is_empty() {

@@ -1,7 +1,7 @@
 //! The management commands people run: one file per command. Each returns
 //! `Ok(true)` when everything it checked is fine, `Ok(false)` when it ran
-//! but found a problem (exit status 1), and `Err` with one sentence when it
-//! could not do its work.
+//! but found a problem (exit status 1), and a [`CliError`] when it could
+//! not do its work.
 
 pub mod add;
 pub mod args;
@@ -16,10 +16,51 @@ pub mod verify;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
-use crate::config::{self, Config};
-use crate::secret::file::FileStore;
-use crate::secret::{keyring, Secret};
+use crate::config::{self, Config, ConfigError, Entry};
+use crate::config_edit::EditError;
+use crate::resolve::TieError;
+use crate::rest::RestError;
+use crate::secret::Secret;
 use crate::state::StateFile;
+use crate::store::file::FileStore;
+use crate::store::{SecretError, Sources, StoreError};
+
+/// Why a command could not do its work; `main` prints it as one sentence.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Changing the configuration file.
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    /// An entry's secret.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// The keyring or the file store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Bitbucket's REST API.
+    #[error(transparent)]
+    Rest(#[from] RestError),
+    /// Entries that tie.
+    #[error(transparent)]
+    Tie(#[from] TieError),
+    /// What the command itself has to say (a refusal, an instruction).
+    #[error("{0}")]
+    Said(String),
+}
+
+impl From<String> for CliError {
+    fn from(sentence: String) -> Self {
+        CliError::Said(sentence)
+    }
+}
+
+/// The process environment, for `env:` secret sources.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
 
 /// The configuration and the stores beside it, as every command needs them.
 pub struct Context {
@@ -27,7 +68,7 @@ pub struct Context {
     pub config_path: PathBuf,
     /// The loaded configuration (with the CI entries).
     pub config: Config,
-    /// The secrets file.
+    /// The file store.
     pub files: FileStore,
     /// The state file.
     pub state: StateFile,
@@ -35,10 +76,9 @@ pub struct Context {
 
 impl Context {
     /// Loads the configuration from its default place.
-    pub fn load() -> Result<Context, String> {
-        let config_path = config::default_path().map_err(|e| e.to_string())?;
-        let config =
-            Config::load(&config_path, &|n| std::env::var(n).ok()).map_err(|e| e.to_string())?;
+    pub fn load() -> Result<Context, CliError> {
+        let config_path = config::default_path()?;
+        let config = Config::load(&config_path, &process_env)?;
         Ok(Context {
             files: FileStore::new(config::store_dir(&config_path)),
             state: StateFile::new(config::state_path(&config_path)),
@@ -47,106 +87,33 @@ impl Context {
         })
     }
 
-    /// The secret of `entry`, from wherever it lives.
-    pub fn secret_of(&self, entry: &config::Entry) -> Result<Secret, String> {
-        crate::secret::load(
-            &entry.name,
-            &entry.secret,
-            &self.files,
-            self.config.settings.command_timeout,
-        )
-        .map_err(|e| e.to_string())
+    /// Where secrets are read from.
+    pub fn sources(&self) -> Sources<'_> {
+        Sources {
+            files: &self.files,
+            env: &process_env,
+            command_timeout: self.config.settings.command_timeout,
+        }
     }
 
-    /// The `Authorization` header value Bitbucket's REST API wants from
-    /// `entry`.
-    pub fn rest_authorization(&self, entry: &config::Entry) -> Result<Secret, String> {
-        let secret = self.secret_of(entry)?;
-        let form =
-            crate::rest::rest_form(entry).map_err(|e| format!("entry '{}': {e}", entry.name))?;
-        Ok(crate::rest::authorization(&form, &secret))
+    /// The secret of `entry`, from wherever it lives.
+    pub fn secret_of(&self, entry: &Entry) -> Result<Secret, SecretError> {
+        self.sources().load(&entry.name, &entry.secret)
     }
 
     /// The entry called `name`, or a sentence saying there is none.
-    pub fn entry(&self, name: &str) -> Result<&config::Entry, String> {
+    pub fn entry(&self, name: &str) -> Result<&Entry, CliError> {
         self.config
             .entries
             .iter()
             .find(|e| e.name == name)
-            .ok_or_else(|| format!("there is no entry named '{name}'; `git credential-bitbucket list` shows the names"))
-    }
-}
-
-/// Where a secret is put by `add` and `migrate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum StoreArg {
-    /// The OS keyring.
-    Keyring,
-    /// The 0600 secrets file beside the configuration.
-    File,
-}
-
-impl StoreArg {
-    /// The `secret =` value that names this store.
-    pub fn source(self) -> &'static str {
-        match self {
-            StoreArg::Keyring => "keyring",
-            StoreArg::File => "file",
-        }
-    }
-}
-
-/// Picks the store for a new secret: the one asked for, else the
-/// configured one, where `auto` means the keyring when it answers. The
-/// string says why, for the user.
-pub fn choose_store(asked: Option<StoreArg>, settings: &config::Settings) -> (StoreArg, String) {
-    if let Some(s) = asked {
-        return (s, "as asked".to_owned());
-    }
-    match settings.store {
-        config::StoreChoice::Keyring => (StoreArg::Keyring, "settings.store is keyring".to_owned()),
-        config::StoreChoice::File => (StoreArg::File, "settings.store is file".to_owned()),
-        config::StoreChoice::Auto => match keyring::probe() {
-            Ok(()) => (StoreArg::Keyring, "the OS keyring answered".to_owned()),
-            Err(keyring::KeyringError::Unreachable(why)) => (
-                StoreArg::File,
-                format!("the OS keyring did not answer: {why}"),
-            ),
-        },
-    }
-}
-
-/// Writes `secret` for entry `name` into `store`.
-pub fn put_secret(
-    ctx: &Context,
-    store: StoreArg,
-    name: &str,
-    secret: &Secret,
-) -> Result<(), String> {
-    match store {
-        StoreArg::Keyring => keyring::set(name, secret).map_err(|e| e.to_string()),
-        StoreArg::File => ctx
-            .files
-            .set_secret(name, secret)
-            .map_err(|e| e.to_string()),
-    }
-}
-
-/// Deletes the secret of entry `name` from `store`, if there is one.
-pub fn delete_secret(ctx: &Context, store: StoreArg, name: &str) -> Result<(), String> {
-    match store {
-        StoreArg::Keyring => keyring::delete(name).map(|_| ()).map_err(|e| e.to_string()),
-        StoreArg::File => ctx
-            .files
-            .remove_secret(name)
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
+            .ok_or_else(|| format!("there is no entry named '{name}'; `git credential-bitbucket list` shows the names").into())
     }
 }
 
 /// Reads a secret: a no-echo prompt on a terminal, else the first line of
 /// standard input.
-pub fn read_secret(prompt: &str) -> Result<Secret, String> {
+pub fn read_secret(prompt: &str) -> Result<Secret, CliError> {
     let text = if std::io::stdin().is_terminal() {
         rpassword::prompt_password(prompt).map_err(|e| format!("could not read the secret: {e}"))?
     } else {
@@ -159,12 +126,14 @@ pub fn read_secret(prompt: &str) -> Result<Secret, String> {
     };
     let secret = Secret::from(text.trim_end_matches(['\r', '\n']));
     if secret.is_empty() {
-        return Err(
+        return Err(CliError::Said(
             "no secret was given; type it at the prompt or pipe it on standard input".to_owned(),
-        );
+        ));
     }
     if secret.expose().chars().any(char::is_control) {
-        return Err("the secret holds control characters; paste only the token".to_owned());
+        return Err(CliError::Said(
+            "the secret holds control characters; paste only the token".to_owned(),
+        ));
     }
     Ok(secret)
 }

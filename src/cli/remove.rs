@@ -1,53 +1,40 @@
 //! `remove NAME`: the entry and its secret, both or neither.
 
-use crate::cli::{put_secret, Context, StoreArg};
-use crate::config::Origin;
+use crate::cli::{CliError, Context};
+use crate::config::DefinedIn;
 use crate::config_edit;
-use crate::secret::{keyring, SecretSource};
 
 /// Runs `remove`.
-pub fn run(name: &str) -> Result<bool, String> {
+pub fn run(name: &str) -> Result<bool, CliError> {
     let ctx = Context::load()?;
     let entry = ctx.entry(name)?;
-    if entry.origin == Origin::Environment {
+    if entry.defined_in == DefinedIn::Environment {
         return Err(format!(
             "'{name}' comes from the CI variable {name}; unset the variable instead"
-        ));
+        )
+        .into());
     }
-    let store = match entry.secret {
-        SecretSource::Keyring => Some(StoreArg::Keyring),
-        SecretSource::File => Some(StoreArg::File),
-        _ => None,
-    };
+    let store = entry.secret.store();
     // Take the secret out first, keeping it to put back if the entry
     // cannot be removed.
     let kept = match store {
-        Some(StoreArg::Keyring) => {
-            let old = keyring::get(name).map_err(|e| format!("nothing removed: {e}"))?;
-            keyring::delete(name).map_err(|e| format!("nothing removed: {e}"))?;
-            old
-        }
-        Some(StoreArg::File) => ctx
-            .files
-            .remove_secret(name)
+        Some(s) => s
+            .take(&ctx.files, name)
             .map_err(|e| format!("nothing removed: {e}"))?,
         None => None,
     };
     if let Err(e) = config_edit::remove_entry(&ctx.config_path, name) {
         if let (Some(store), Some(secret)) = (store, kept) {
-            if let Err(u) = put_secret(&ctx, store, name, &secret) {
-                return Err(format!("the entry could not be removed ({e}), and its secret could not be put back ({u}); add it again with `git credential-bitbucket add`"));
+            if let Err(u) = store.put(&ctx.files, name, &secret) {
+                return Err(format!("the entry could not be removed ({e}), and its secret could not be put back ({u}); add it again with `git credential-bitbucket add`").into());
             }
         }
-        return Err(format!("nothing removed: {e}"));
+        return Err(format!("nothing removed: {e}").into());
     }
     let _ = ctx.state.forget(name);
-    let what = match &entry.secret {
-        SecretSource::Keyring => "and its secret in the OS keyring",
-        SecretSource::File => "and its secret in the file store",
-        SecretSource::Env(_) | SecretSource::Command(_) => {
-            "(its secret lives outside the helper and was left alone)"
-        }
+    let what = match store {
+        Some(s) => format!("and its secret in {}", s.describe()),
+        None => "(its secret lives outside the helper and was left alone)".to_owned(),
     };
     println!("Removed entry '{name}' {what}.");
     Ok(true)

@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 
+use crate::cli::CliError;
+use crate::remote::{Remote, UrlError};
+
 /// Which git configuration file `setup` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -95,12 +98,14 @@ pub fn write(file: &std::path::Path, url: &str) -> Result<bool, String> {
 }
 
 /// Runs `setup`.
-pub fn run(level: Level, url: Option<&str>) -> Result<bool, String> {
+pub fn run(level: Level, url: Option<&str>) -> Result<bool, CliError> {
     let url = url.unwrap_or("https://bitbucket.org").trim_end_matches('/');
-    let parts = crate::protocol::UrlParts::parse(url)
-        .ok_or_else(|| format!("{url:?} is not a URL such as https://bitbucket.org"))?;
-    if parts.username.is_some() || parts.password.is_some() {
-        return Err(format!("{url:?} must not hold a username or password"));
+    match Remote::from_url(url) {
+        Ok((_, None)) => {}
+        Ok((_, Some(_))) | Err(UrlError::Password) => {
+            return Err(format!("{url:?} must not hold a username or password").into())
+        }
+        Err(e) => return Err(format!("{url:?} {e}").into()),
     }
     let file = config_file(level)?;
     if write(&file, url)? {

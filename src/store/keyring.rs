@@ -4,7 +4,7 @@
 //! Nothing here runs unless an entry's secret lives in the keyring, so a
 //! `get` for any other entry never touches D-Bus.
 
-use super::Secret;
+use crate::secret::Secret;
 
 /// The service name every item is stored under.
 pub const SERVICE: &str = "git-credential-bitbucket";

@@ -7,42 +7,9 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-
-use super::Secret;
 use crate::fsutil::{self, FileError, Lock};
-
-/// A credential that git asked the helper to keep (`store`), keyed like
-/// git's own storage helpers key theirs.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Learned {
-    /// `protocol`.
-    pub protocol: String,
-    /// `host`, with `:port` when git sent one.
-    pub host: String,
-    /// `path`, when git sent one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    /// `username` (may be empty).
-    pub username: String,
-    /// `password` (may be empty).
-    pub password: Secret,
-    /// `password_expiry_utc`, as git sent it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password_expiry_utc: Option<String>,
-    /// `oauth_refresh_token`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub oauth_refresh_token: Option<Secret>,
-}
-
-/// The content of `learned.toml`.
-#[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LearnedFile {
-    /// Learned credentials, oldest first.
-    #[serde(default)]
-    pub learned: Vec<Learned>,
-}
+use crate::learned::{Learned, LearnedFile};
+use crate::secret::Secret;
 
 /// The file store in one directory.
 #[derive(Debug, Clone)]
