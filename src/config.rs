@@ -133,8 +133,6 @@ impl Entry {
 /// The loaded configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
-    /// The file it came from (whether or not it exists).
-    pub path: PathBuf,
     /// `[settings]`.
     pub settings: Settings,
     /// `[[credential]]` entries in file order, then the CI entries.
@@ -505,11 +503,7 @@ impl Config {
             }
             entries.push(entry);
         }
-        Ok(Config {
-            path: path.to_path_buf(),
-            settings,
-            entries,
-        })
+        Ok(Config { settings, entries })
     }
 }
 

@@ -135,9 +135,9 @@ pub fn write_atomically(target: &Path, contents: &[u8], mode: u32, _lock: &Lock)
     result
 }
 
-/// What can go wrong with one of the helper's private TOML files (the
-/// secrets file, the state file). Messages name the file and the fix, and
-/// never quote the file's content.
+/// What can go wrong with one of the helper's private files (a secret in
+/// the file store, the learned credentials, the state file). Messages name
+/// the file and the fix, and never quote the file's content.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
     /// Group or others could read the file.
@@ -248,8 +248,8 @@ mod tests {
     #[test]
     fn writes_replace_whole_files_with_the_mode_asked_and_leave_no_temp() {
         let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("secrets.toml");
-        fs::write(dir.path().join(".secrets.toml.tmp.99999"), "stale").unwrap();
+        let target = dir.path().join("state.toml");
+        fs::write(dir.path().join(".state.toml.tmp.99999"), "stale").unwrap();
         let lock = Lock::acquire(&target).unwrap();
         write_atomically(&target, b"one", 0o600, &lock).unwrap();
         write_atomically(&target, b"two", 0o600, &lock).unwrap();

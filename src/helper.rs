@@ -416,3 +416,256 @@ fn respond(entry: &Entry, form: Form, secret: Secret, req: &Request) -> Response
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    const TOKEN: &str = "ATATT-in-process";
+    /// 2026-11-24 12:00 UTC.
+    const NOW: i64 = 1_795_521_600;
+
+    const CONFIG: &str = r#"
+[[credential]]
+name = "acme"
+kind = "api-token"
+url = "https://bitbucket.org/acme/"
+username = "jdoe"
+email = "jdoe@example.com"
+expires = "2099-01-01"
+secret = "file"
+
+[[credential]]
+name = "soon"
+kind = "access-token"
+scope = "workspace"
+url = "https://bitbucket.org/soon/"
+expires = "2026-11-30"
+secret = "env:SOON"
+
+[[credential]]
+name = "gone"
+kind = "access-token"
+scope = "workspace"
+url = "https://bitbucket.org/gone/"
+expires = "2026-11-01"
+secret = "env:GONE"
+
+[[credential]]
+name = "old"
+kind = "app-password"
+username = "jdoe"
+url = "https://bitbucket.org/old/"
+secret = "env:OLD"
+
+[[credential]]
+name = "dc"
+kind = "http-token"
+scope = "project"
+url = "https://git.example.com/bitbucket/scm/PROJ/"
+secret = "env:DC"
+
+[[credential]]
+name = "t1"
+kind = "access-token"
+scope = "workspace"
+url = "https://bitbucket.org/twice/"
+secret = "env:SOON"
+
+[[credential]]
+name = "t2"
+kind = "access-token"
+scope = "workspace"
+url = "https://bitbucket.org/twice"
+secret = "env:SOON"
+
+[[credential]]
+name = "narrow"
+kind = "http-token"
+scope = "repository"
+url = "https://narrow.example.com/scm/P/r.git"
+secret = "env:DC"
+"#;
+
+    struct World {
+        dir: tempfile::TempDir,
+        config: Config,
+    }
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "SOON" => Some("ATCTT-soon".into()),
+            "GONE" => Some("ATCTT-gone".into()),
+            "OLD" => Some("ATBB-old".into()),
+            "DC" => Some("BBDC-dc".into()),
+            _ => None,
+        }
+    }
+
+    impl World {
+        fn new() -> World {
+            let dir = tempfile::tempdir().unwrap();
+            let files = FileStore::new(dir.path().to_path_buf());
+            files.set_secret("acme", &Secret::from(TOKEN)).unwrap();
+            let config = Config::parse(CONFIG, Path::new("config.toml")).unwrap();
+            World { dir, config }
+        }
+
+        fn helper(&self) -> Helper<'static> {
+            Helper {
+                config: self.config.clone(),
+                files: FileStore::new(self.dir.path().to_path_buf()),
+                state: StateFile::new(self.dir.path().join("state.toml")),
+                now: NOW,
+                env: &env,
+            }
+        }
+
+        /// `get`: what git reads, and the notes as the user reads them.
+        fn get(&self, request: &str) -> (String, Vec<String>) {
+            let req = Request::parse(request.as_bytes()).unwrap();
+            let answer = self.helper().get(&req);
+            let notes = answer.notes.iter().map(ToString::to_string).collect();
+            let out = match answer.response {
+                Ok(response) => {
+                    let mut out = Vec::new();
+                    response.write_to(&mut out).unwrap();
+                    String::from_utf8(out).unwrap()
+                }
+                Err(e) => format!("error: {e}"),
+            };
+            (out, notes)
+        }
+
+        fn op(&self, op: &str, request: &str) {
+            let req = Request::parse(request.as_bytes()).unwrap();
+            let helper = self.helper();
+            match op {
+                "store" => helper.store(&req).unwrap(),
+                "erase" => helper.erase(&req).unwrap(),
+                _ => unreachable!(),
+            }
+        }
+    }
+
+    #[test]
+    fn get_table() {
+        let expiry_2099 = "password_expiry_utc=4070908800\n";
+        let cases: Vec<(&str, String, Vec<&str>)> = vec![
+            (
+                "protocol=https\nhost=bitbucket.org\npath=acme/widget.git\n",
+                format!("username=jdoe\npassword={TOKEN}\n{expiry_2099}"),
+                vec![],
+            ),
+            // REST wants the email; state[] names the entry when offered.
+            (
+                "capability[]=state\nprotocol=https\nhost=api.bitbucket.org\npath=2.0/repositories/acme/widget\n",
+                format!("capability[]=state\nusername=jdoe@example.com\npassword={TOKEN}\n{expiry_2099}state[]=bitbucket:entry=acme\n"),
+                vec![],
+            ),
+            ("protocol=https\nhost=github.com\npath=acme/widget.git\n", String::new(), vec![]),
+            ("protocol=https\nhost=bitbucket.org\npath=other/x.git\n", String::new(), vec![]),
+            (
+                "protocol=http\nhost=bitbucket.org\npath=acme/widget.git\n",
+                String::new(),
+                vec!["refusing to send a credential for bitbucket.org over plain http"],
+            ),
+            (
+                "protocol=https\nhost=narrow.example.com\n",
+                String::new(),
+                vec!["run `git config --global credential.https://narrow.example.com.useHttpPath true`"],
+            ),
+            (
+                "protocol=https\nhost=bitbucket.org\npath=twice/x.git\n",
+                "error: entries 't1' and 't2' have the same scope for https://bitbucket.org/twice/x.git, so neither is used".into(),
+                vec![],
+            ),
+            (
+                "capability[]=authtype\nprotocol=https\nhost=git.example.com\npath=bitbucket/scm/proj/repo.git\n",
+                "capability[]=authtype\nauthtype=Bearer\ncredential=BBDC-dc\nephemeral=1\n".into(),
+                vec![],
+            ),
+            (
+                "protocol=https\nhost=git.example.com\npath=bitbucket/scm/proj/repo.git\n",
+                "username=x-token-auth\npassword=BBDC-dc\n".into(),
+                vec!["entry 'dc' is meant for Bearer authentication, which needs git 2.46 or later"],
+            ),
+            (
+                "protocol=https\nhost=bitbucket.org\npath=gone/x.git\n",
+                "username=x-token-auth\npassword=ATCTT-gone\npassword_expiry_utc=1793491200\n".into(),
+                vec!["entry 'gone' expired on 2026-11-01"],
+            ),
+            (
+                "protocol=https\nhost=bitbucket.org\npath=old/x.git\n",
+                "username=jdoe\npassword=ATBB-old\n".into(),
+                vec!["entry 'old' is an app password, which Bitbucket removed on 2026-07-28"],
+            ),
+        ];
+        let world = World::new();
+        for (request, want_out, want_notes) in cases {
+            let (out, notes) = world.get(request);
+            assert!(
+                out.starts_with(&want_out),
+                "{request}\n got: {out}\nwant: {want_out}"
+            );
+            assert_eq!(notes.len(), want_notes.len(), "{request}: {notes:?}");
+            for (note, want) in notes.iter().zip(want_notes) {
+                assert!(note.contains(want), "{request}: {note}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_coming_expiry_is_said_once_a_day() {
+        let world = World::new();
+        let request = "protocol=https\nhost=bitbucket.org\npath=soon/x.git\n";
+        let (out, notes) = world.get(request);
+        assert_eq!(
+            out,
+            "username=x-token-auth\npassword=ATCTT-soon\npassword_expiry_utc=1795996800\n"
+        );
+        assert_eq!(
+            notes,
+            ["entry 'soon' expires on 2026-11-30 (in 6 days); create a new token in Bitbucket before then"]
+        );
+        assert_eq!(world.get(request).1, Vec::<String>::new());
+    }
+
+    #[test]
+    fn store_and_erase_keep_the_users_entries_and_learn_the_rest() {
+        let world = World::new();
+        let entry = "protocol=https\nhost=bitbucket.org\npath=acme/widget.git\nusername=jdoe\n";
+        // git reports the entry's credential rejected: recorded, kept.
+        world.op("erase", &format!("{entry}password={TOKEN}\n"));
+        let (out, notes) = world.get("protocol=https\nhost=bitbucket.org\npath=acme/widget.git\n");
+        assert!(out.contains(TOKEN));
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].starts_with("Bitbucket rejected entry 'acme' for https://bitbucket.org/acme/widget.git at 2026-11-24 12:00 UTC"), "{}", notes[0]);
+        // A success clears the record; the entry's secret is not learned.
+        world.op("store", &format!("{entry}password={TOKEN}\n"));
+        assert_eq!(
+            world
+                .get("protocol=https\nhost=bitbucket.org\npath=acme/widget.git\n")
+                .1,
+            Vec::<String>::new()
+        );
+        assert!(!world.dir.path().join("learned.toml").exists());
+        // Anything else git stores is learned, and answers like git's own
+        // storage helpers, until erased.
+        let other = "protocol=https\nhost=git.other.example\nusername=me\n";
+        world.op("store", &format!("{other}password=pw1\n"));
+        world.op("store", &format!("{other}password=pw2\n"));
+        assert_eq!(
+            world.get("protocol=https\nhost=git.other.example\n").0,
+            "username=me\npassword=pw2\n"
+        );
+        world.op("erase", &format!("{other}password=pw1\n"));
+        assert_eq!(
+            world.get("protocol=https\nhost=git.other.example\n").0,
+            "username=me\npassword=pw2\n"
+        );
+        world.op("erase", "protocol=https\nhost=git.other.example\n");
+        assert_eq!(world.get("protocol=https\nhost=git.other.example\n").0, "");
+    }
+}

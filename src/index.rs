@@ -318,11 +318,7 @@ fn load_with_index(
                 }
             }
         }
-        let mut config = Config {
-            path: config_path.to_path_buf(),
-            settings,
-            entries,
-        };
+        let mut config = Config { settings, entries };
         config.add_ci_entries(env)?;
         return Ok(config);
     }

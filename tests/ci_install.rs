@@ -62,7 +62,7 @@ fn install_script_sets_up_a_ci_image_that_clones_with_environment_variables_only
 
     // A CI job: the image's git configuration, the installed helper, and
     // the tokens in variables.
-    let mut job = User::new(&bb);
+    let mut job = User::reaching(&bb);
     job.helper_dir = prefix.join("bin");
     job.system_config = Some(system);
     job.env("CI", "true");

@@ -353,7 +353,7 @@ fn setup_twice_writes_one_set_of_lines_and_git_then_uses_the_helper() {
         email: EMAIL.into(),
         secret: TOKEN.into(),
     });
-    let user = User::new(&bb);
+    let user = User::reaching(&bb);
     let first = run(&user, &["setup"], "");
     assert_ok(&first);
     assert!(
@@ -406,9 +406,35 @@ fn setup_twice_writes_one_set_of_lines_and_git_then_uses_the_helper() {
 }
 
 #[test]
+fn doctor_fails_on_the_ties_get_meets() {
+    let user = User::new();
+    user.use_helper_for("https://bitbucket.org");
+    // Two Cloud project tokens whose repos overlap but differ: get refuses
+    // both for acme/api (tests/helper_protocol.rs), and so does doctor.
+    user.write_config("[[credential]]\nname = \"p1\"\nkind = \"access-token\"\nscope = \"project\"\nurl = \"https://bitbucket.org/acme/\"\nrepos = [\"acme/api\", \"acme/web\"]\nsecret = \"file\"\n\
+[[credential]]\nname = \"p2\"\nkind = \"access-token\"\nscope = \"project\"\nurl = \"https://bitbucket.org/acme/\"\nrepos = [\"acme/api\", \"acme/mobile\"]\nsecret = \"file\"\n");
+    user.write_secrets(&[("p1", "ATCTT-p1"), ("p2", "ATCTT-p2")]);
+    let out = run(&user, &["doctor"], "");
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let report = stdout(&out);
+    let fails: Vec<&str> = report.lines().filter(|l| l.starts_with("FAIL")).collect();
+    assert_eq!(
+        fails,
+        ["FAIL  entries 'p1' and 'p2' have the same scope for https://bitbucket.org/acme/api, so neither is used; give them different urls, or set `username` so the remote's user picks one"],
+        "{}",
+        stdout(&out)
+    );
+    // Lists that do not overlap are no tie.
+    let text = std::fs::read_to_string(user.config_path()).unwrap();
+    user.write_config(&text.replace("\"acme/api\", \"acme/mobile\"", "\"acme/mobile\""));
+    let out = run(&user, &["doctor"], "");
+    assert!(!stdout(&out).contains("same scope"), "{}", stdout(&out));
+}
+
+#[test]
 fn doctor_names_each_problem_of_a_broken_setup() {
     let bb = Bitbucket::start();
-    let mut user = User::new(&bb);
+    let mut user = User::reaching(&bb);
     user.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
     // The helper for bitbucket.org, but without useHttpPath.
     user.write_gitconfig("[credential \"https://bitbucket.org\"]\n\thelper = bitbucket\n");
@@ -461,7 +487,7 @@ fn doctor_names_each_problem_of_a_broken_setup() {
 #[test]
 fn header_prints_the_rest_authorization_for_a_url() {
     let bb = Bitbucket::start();
-    let user = User::new(&bb);
+    let user = User::reaching(&bb);
     user.write_config(&format!(
         "[[credential]]\nname = \"api\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/\"\nusername = \"jdoe\"\nemail = \"{EMAIL}\"\nsecret = \"file\"\n\
 [[credential]]\nname = \"repo\"\nkind = \"access-token\"\nscope = \"repository\"\nurl = \"https://bitbucket.org/acme/widget\"\nsecret = \"file\"\n"
@@ -557,7 +583,7 @@ fn migrate_replaces_an_app_password_only_after_the_new_token_works() {
 #[test]
 fn coming_expiry_is_announced_on_get_once_a_day() {
     let bb = Bitbucket::start();
-    let user = User::new(&bb);
+    let user = User::reaching(&bb);
     let soon = {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -377,7 +377,7 @@ fn ci_mode_needs_only_environment_variables() {
         project: "PROJ".into(),
         secret: DC_PROJECT_TOKEN.into(),
     });
-    let mut user = User::new(&bb);
+    let mut user = User::reaching(&bb);
     // The system-wide setup of a CI image: helper for both hosts, no config file.
     user.use_helper_for("https://bitbucket.org");
     user.use_helper_for("https://bitbucket.example.com:7990");
@@ -407,10 +407,16 @@ fn ci_mode_needs_only_environment_variables() {
         !used.is_empty() && used.iter().all(|s| s.auth == dc_form),
         "{used:?}"
     );
+    // Nothing written: no configuration directory, and no file in HOME
+    // holds either token.
     assert!(
-        !user.config_path().with_file_name("secrets.toml").exists(),
-        "nothing written in CI"
+        !user.config_path().parent().unwrap().exists(),
+        "the helper wrote into its configuration directory in CI"
     );
+    for token in [API_TOKEN, DC_PROJECT_TOKEN] {
+        let holding = user.files_holding(token);
+        assert!(holding.is_empty(), "{holding:?} hold a CI token");
+    }
 }
 
 #[test]

@@ -10,14 +10,13 @@ use support::*;
 
 const TOKEN: &str = "ATATT3xFfGF0-protocol-test-token";
 
-fn user_with(config: &str, secrets: &[(&str, &str)]) -> (Bitbucket, User) {
-    let bb = Bitbucket::start();
-    let user = User::new(&bb);
+fn user_with(config: &str, secrets: &[(&str, &str)]) -> User {
+    let user = User::new();
     user.write_config(config);
     if !secrets.is_empty() {
         user.write_secrets(secrets);
     }
-    (bb, user)
+    user
 }
 
 fn api_entry() -> String {
@@ -26,7 +25,7 @@ fn api_entry() -> String {
 
 #[test]
 fn refusals_print_one_line_nothing_on_stdout_and_exit_1() {
-    let (_bb, user) = user_with(&api_entry(), &[("acme", TOKEN)]);
+    let user = user_with(&api_entry(), &[("acme", TOKEN)]);
     let long = format!(
         "protocol=https\nhost=bitbucket.org\npath={}\n\n",
         "a".repeat(64 * 1024)
@@ -76,7 +75,7 @@ fn refusals_print_one_line_nothing_on_stdout_and_exit_1() {
 
 #[test]
 fn get_answers_the_entry_with_expiry_and_ignores_unknown_keys() {
-    let (_bb, user) = user_with(&api_entry(), &[("acme", TOKEN)]);
+    let user = user_with(&api_entry(), &[("acme", TOKEN)]);
     let out = user.helper(&["get"], "protocol=https\nhost=bitbucket.org\npath=acme/widget.git\nfuture[]=x\nwwwauth[]=Basic realm=\"Bitbucket.org HTTP\"\n\n");
     assert_ok(&out);
     assert_eq!(
@@ -88,7 +87,7 @@ fn get_answers_the_entry_with_expiry_and_ignores_unknown_keys() {
 
 #[test]
 fn no_match_prints_nothing_at_all() {
-    let (_bb, user) = user_with(&api_entry(), &[("acme", TOKEN)]);
+    let user = user_with(&api_entry(), &[("acme", TOKEN)]);
     for input in [
         "protocol=https\nhost=github.com\npath=acme/widget.git\n",
         "protocol=https\nhost=bitbucket.org\npath=other/widget.git\n",
@@ -109,7 +108,7 @@ fn no_match_prints_nothing_at_all() {
 #[test]
 fn bearer_only_when_git_offers_authtype_and_capabilities_come_first() {
     let config = "[[credential]]\nname = \"proj\"\nkind = \"http-token\"\nscope = \"project\"\nurl = \"https://git.example.com/scm/PROJ\"\nsecret = \"env:PROJ_TOKEN\"\n";
-    let (_bb, mut user) = user_with(config, &[]);
+    let mut user = user_with(config, &[]);
     user.env("PROJ_TOKEN", "BBDC-proj");
     let out = user.helper(&["get"], "capability[]=authtype\ncapability[]=state\nprotocol=https\nhost=git.example.com\npath=scm/proj/repo.git\n\n");
     assert_ok(&out);
@@ -131,7 +130,7 @@ fn rest_endpoints_get_the_rest_form_of_each_kind() {
         "{}\n[[credential]]\nname = \"widget\"\nkind = \"access-token\"\nscope = \"repository\"\nurl = \"https://bitbucket.org/acme/widget\"\nsecret = \"env:WIDGET\"\n",
         api_entry()
     );
-    let (_bb, mut user) = user_with(&config, &[("acme", TOKEN)]);
+    let mut user = user_with(&config, &[("acme", TOKEN)]);
     user.env("WIDGET", "ATCTT-widget");
     user.use_helper_for("https://api.bitbucket.org");
     // Through real git, as a script would ask: the API wants the email.
@@ -163,7 +162,7 @@ fn rest_endpoints_get_the_rest_form_of_each_kind() {
 #[test]
 fn api_token_without_email_cannot_answer_the_rest_api() {
     let config = "[[credential]]\nname = \"acme\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/\"\nsecret = \"file\"\n";
-    let (_bb, user) = user_with(config, &[("acme", TOKEN)]);
+    let user = user_with(config, &[("acme", TOKEN)]);
     let out = user.helper(
         &["get"],
         "protocol=https\nhost=api.bitbucket.org\npath=2.0/user\n\n",
@@ -175,7 +174,7 @@ fn api_token_without_email_cannot_answer_the_rest_api() {
 
 #[test]
 fn without_a_path_only_host_wide_entries_answer_and_a_hint_names_the_setting() {
-    let (_bb, user) = user_with(&api_entry(), &[("acme", TOKEN)]);
+    let user = user_with(&api_entry(), &[("acme", TOKEN)]);
     let out = user.helper(&["get"], "protocol=https\nhost=bitbucket.org\n\n");
     assert_ok(&out);
     assert_eq!(stdout(&out), "");
@@ -190,7 +189,7 @@ fn without_a_path_only_host_wide_entries_answer_and_a_hint_names_the_setting() {
 #[test]
 fn tied_entries_are_refused_and_named() {
     let two = "[[credential]]\nname = \"a\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/acme\"\nsecret = \"file\"\n[[credential]]\nname = \"b\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/acme/\"\nsecret = \"file\"\n";
-    let (_bb, user) = user_with(two, &[("a", TOKEN), ("b", TOKEN)]);
+    let user = user_with(two, &[("a", TOKEN), ("b", TOKEN)]);
     let out = user.helper(
         &["get"],
         "protocol=https\nhost=bitbucket.org\npath=acme/w.git\n\n",
@@ -200,13 +199,47 @@ fn tied_entries_are_refused_and_named() {
     assert!(stderr(&out).contains("entries 'a' and 'b' have the same scope for https://bitbucket.org/acme/w.git, so neither is used"), "{}", stderr(&out));
 }
 
+/// Two Cloud project tokens on one workspace whose `repos` overlap but
+/// differ.
+const OVERLAPPING_PROJECTS: &str = "[[credential]]\nname = \"p1\"\nkind = \"access-token\"\nscope = \"project\"\nurl = \"https://bitbucket.org/acme/\"\nrepos = [\"acme/api\", \"acme/web\"]\nsecret = \"env:P1\"\n\
+[[credential]]\nname = \"p2\"\nkind = \"access-token\"\nscope = \"project\"\nurl = \"https://bitbucket.org/acme/\"\nrepos = [\"acme/api\", \"acme/mobile\"]\nsecret = \"env:P2\"\n";
+
+#[test]
+fn project_tokens_whose_repos_overlap_tie_for_the_shared_repository() {
+    let mut user = user_with(OVERLAPPING_PROJECTS, &[]);
+    user.env("P1", "ATCTT-p1");
+    user.env("P2", "ATCTT-p2");
+    let get = |repo: &str| {
+        user.helper(
+            &["get"],
+            &format!("protocol=https\nhost=bitbucket.org\npath={repo}\n\n"),
+        )
+    };
+    let out = get("acme/api.git");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).contains("entries 'p1' and 'p2' have the same scope for https://bitbucket.org/acme/api.git, so neither is used"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        stdout(&get("acme/web.git")),
+        "username=x-token-auth\npassword=ATCTT-p1\n"
+    );
+    assert_eq!(
+        stdout(&get("acme/mobile.git")),
+        "username=x-token-auth\npassword=ATCTT-p2\n"
+    );
+}
+
 #[test]
 fn secret_sources_env_command_keyring_and_a_shared_file() {
     let config = "[[credential]]\nname = \"e\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/env\"\nsecret = \"env:MY_TOKEN\"\n\
 [[credential]]\nname = \"c\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/cmd\"\nsecret = \"command:printf 'from-command\\nsecond line\\n'\"\n\
 [[credential]]\nname = \"k\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/keyring\"\nsecret = \"keyring\"\n\
 [[credential]]\nname = \"f\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/file\"\nsecret = \"file\"\n";
-    let (_bb, mut user) = user_with(config, &[("f", TOKEN)]);
+    let mut user = user_with(config, &[("f", TOKEN)]);
     let get = |user: &User, ws: &str| {
         user.helper(
             &["get"],
@@ -245,7 +278,7 @@ fn secret_sources_env_command_keyring_and_a_shared_file() {
 
 #[test]
 fn a_broken_config_is_one_sentence_naming_file_entry_and_field() {
-    let (_bb, user) = user_with("[[credential]]\nname = \"x\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/\"\nsecret = \"file\"\nusername = \"a@b.c\"\n", &[]);
+    let user = user_with("[[credential]]\nname = \"x\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/\"\nsecret = \"file\"\nusername = \"a@b.c\"\n", &[]);
     let out = user.helper(&["get"], "protocol=https\nhost=bitbucket.org\n\n");
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
@@ -268,7 +301,7 @@ fn learned(user: &User, op: &str, input: &str) -> String {
 
 #[test]
 fn learned_credentials_behave_like_gits_own_storage_helpers() {
-    let (_bb, user) = user_with("", &[]);
+    let user = user_with("", &[]);
     let host = "protocol=https\nhost=git.example.com:8443\n";
     learned(&user, "store", &format!("{host}username=alice\npassword=pw-a\npassword_expiry_utc=4000000000\noauth_refresh_token=rt-a\n"));
     learned(
@@ -389,7 +422,7 @@ fn learned_credentials_behave_like_gits_own_storage_helpers() {
 
 #[test]
 fn the_users_own_credentials_are_not_learned_again() {
-    let (_bb, user) = user_with(&api_entry(), &[("acme", TOKEN)]);
+    let user = user_with(&api_entry(), &[("acme", TOKEN)]);
     // git 2.46+: recognised by the state[] the helper attached.
     learned(&user, "store", &format!("capability[]=state\nprotocol=https\nhost=bitbucket.org\npath=acme/w.git\nusername=jdoe\npassword={TOKEN}\nstate[]=bitbucket:entry=acme\n"));
     // Older git: recognised by the equal secret.
@@ -404,7 +437,7 @@ fn the_users_own_credentials_are_not_learned_again() {
 
 #[test]
 fn trace_logging_explains_the_match_and_never_shows_the_secret() {
-    let (_bb, mut user) = user_with(&api_entry(), &[("acme", TOKEN)]);
+    let mut user = user_with(&api_entry(), &[("acme", TOKEN)]);
     user.env("RUST_LOG", "trace");
     let out = user.helper(
         &["get"],
@@ -423,7 +456,7 @@ fn trace_logging_explains_the_match_and_never_shows_the_secret() {
 
 #[test]
 fn unknown_operations_are_ignored_as_git_asks() {
-    let (_bb, user) = user_with(&api_entry(), &[("acme", TOKEN)]);
+    let user = user_with(&api_entry(), &[("acme", TOKEN)]);
     let out = user.helper(&["frobnicate"], "protocol=https\nhost=bitbucket.org\n\n");
     assert_ok(&out);
     assert_eq!((stdout(&out), stderr(&out)), (String::new(), String::new()));

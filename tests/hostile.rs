@@ -43,8 +43,7 @@ fn long_wwwauth(tail: &str) -> String {
 
 #[test]
 fn hostile_requests_have_exact_outcomes() {
-    let bb = Bitbucket::start();
-    let mut user = User::new(&bb);
+    let mut user = User::new();
     user.write_config(CONFIG);
     user.env("REPO_TOKEN", "ATCTT-hostile-repo");
     user.env("DC_TOKEN", "BBDC-hostile-dc");

@@ -23,7 +23,7 @@ fn libgit2_clones_through_the_helper() {
         project: "PROJ".into(),
         secret: "BBDC-libgit2-token".into(),
     });
-    let user = User::new(&bb);
+    let user = User::reaching(&bb);
     let base = "https://localhost";
     user.use_helper_for(base);
     user.write_config(&format!(

@@ -55,7 +55,7 @@ user\t''"
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l repos -d 'The repositories of a Cloud project token, WORKSPACE/REPO (repeat or comma-separate)' -r
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l expires -d 'The token\'s expiry date, YYYY-MM-DD' -r
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l store -d 'Where the secret goes (default: settings.store; auto means the keyring when it answers)' -r -f -a "keyring\t'The OS keyring'
-file\t'The 0600 secrets file beside the configuration'"
+file\t'The file store beside the configuration (one 0600 file per entry)'"
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l api-base -d 'The REST API base URL for --verify (default: https://api.bitbucket.org, or the Data Center server)' -r
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l verify -d 'Check the credential against Bitbucket\'s REST API before saving it'
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l force -d 'Save an app password even though Bitbucket removed them'
