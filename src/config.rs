@@ -198,6 +198,23 @@ pub enum ConfigError {
     /// No configuration directory could be found.
     #[error("no configuration directory was found; set {CONFIG_ENV} or HOME")]
     NoConfigDir,
+    /// `GIT_CREDENTIAL_BITBUCKET_CONFIG` names a relative path.
+    #[error("{CONFIG_ENV} is the relative path {0:?}; git runs helpers in each repository's directory, so give an absolute path")]
+    Relative(String),
+    /// The file, or its directory, can be changed by other users.
+    #[error("{path} can be changed by other users (mode {mode:o}), so it is not used; run `chmod go-w {path}`")]
+    Writable {
+        /// The file or directory.
+        path: String,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The file, or its directory, belongs to another user.
+    #[error("{path} belongs to another user, so it is not used")]
+    Foreign {
+        /// The file or directory.
+        path: String,
+    },
 }
 
 /// What is wrong in `[settings]`.
@@ -409,7 +426,13 @@ pub struct CredentialTable {
 /// `<config dir>/git-credential-bitbucket/config.toml`.
 pub fn default_path() -> Result<PathBuf, ConfigError> {
     match std::env::var_os(CONFIG_ENV) {
-        Some(p) if !p.is_empty() => Ok(PathBuf::from(p)),
+        Some(p) if !p.is_empty() => {
+            let path = PathBuf::from(p);
+            if path.is_relative() {
+                return Err(ConfigError::Relative(path.display().to_string()));
+            }
+            Ok(path)
+        }
         _ => dirs::config_dir()
             .map(|d| d.join("git-credential-bitbucket").join("config.toml"))
             .ok_or(ConfigError::NoConfigDir),
@@ -431,10 +454,35 @@ pub fn state_path(config_path: &Path) -> PathBuf {
     config_path.with_file_name("state.toml")
 }
 
+/// Refuses a configuration that someone else could have written, as ssh
+/// refuses such a `~/.ssh/config`: the file and its directory must belong
+/// to the user (or root) and be writable by nobody else. A missing file is
+/// fine.
+pub fn check_trusted(path: &Path) -> Result<(), ConfigError> {
+    let dir = store_dir(path);
+    for (p, meta) in [
+        (path, std::fs::metadata(path)),
+        (dir.as_path(), std::fs::metadata(&dir)),
+    ] {
+        let Ok(meta) = meta else {
+            continue;
+        };
+        let shown = p.display().to_string();
+        if !crate::fsutil::owned_by_user_or_root(&meta) {
+            return Err(ConfigError::Foreign { path: shown });
+        }
+        if let Some(mode) = crate::fsutil::writable_by_others(&meta) {
+            return Err(ConfigError::Writable { path: shown, mode });
+        }
+    }
+    Ok(())
+}
+
 impl Config {
     /// Loads the file at `path` (missing: empty) and adds the CI entries
     /// that the variables in `env` describe.
     pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        check_trusted(path)?;
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -587,28 +635,8 @@ pub fn validate(
         }
         _ => {}
     }
-    if username.is_some() && !kind.takes_username() {
-        return Err(Problem::FixedUsername(kind).at(Field::Username));
-    }
-    if username.is_none() && matches!(kind, Kind::AppPassword | Kind::HttpToken(HttpScope::User)) {
-        return Err(Problem::NeedsUsername(kind).at(Field::Username));
-    }
-    if let Some(u) = &username {
-        if u.is_empty() || u.chars().any(char::is_control) {
-            return Err(Problem::BadUsername.at(Field::Username));
-        }
-        if kind == Kind::ApiToken && u.contains('@') {
-            return Err(Problem::EmailAsUsername.at(Field::Username));
-        }
-    }
-    if let Some(e) = &email {
-        if kind != Kind::ApiToken {
-            return Err(Problem::EmailNotUsed.at(Field::Email));
-        }
-        if !e.contains('@') || e.chars().any(char::is_control) {
-            return Err(Problem::BadEmail.at(Field::Email));
-        }
-    }
+    check_username(kind, username.as_deref())?;
+    check_email(kind, email.as_deref())?;
     let mut repo_list = Vec::new();
     if let Some(list) = repos {
         if kind != Kind::AccessToken(AccessScope::Project) {
@@ -650,6 +678,38 @@ pub fn validate(
         secret,
         defined_in,
     })
+}
+
+/// The rules for `username`, for entries of the file and of CI variables.
+fn check_username(kind: Kind, username: Option<&str>) -> Result<(), EntryError> {
+    if username.is_some() && !kind.takes_username() {
+        return Err(Problem::FixedUsername(kind).at(Field::Username));
+    }
+    if username.is_none() && matches!(kind, Kind::AppPassword | Kind::HttpToken(HttpScope::User)) {
+        return Err(Problem::NeedsUsername(kind).at(Field::Username));
+    }
+    if let Some(u) = username {
+        if u.is_empty() || u.chars().any(char::is_control) {
+            return Err(Problem::BadUsername.at(Field::Username));
+        }
+        if kind == Kind::ApiToken && u.contains('@') {
+            return Err(Problem::EmailAsUsername.at(Field::Username));
+        }
+    }
+    Ok(())
+}
+
+/// The rules for `email`, for entries of the file and of CI variables.
+fn check_email(kind: Kind, email: Option<&str>) -> Result<(), EntryError> {
+    if let Some(e) = email {
+        if kind != Kind::ApiToken {
+            return Err(Problem::EmailNotUsed.at(Field::Email));
+        }
+        if !e.contains('@') || e.chars().any(char::is_control) {
+            return Err(Problem::BadEmail.at(Field::Email));
+        }
+    }
+    Ok(())
 }
 
 fn entry_remote(url: &str, settings: &Settings) -> Result<Remote, Problem> {

@@ -95,7 +95,7 @@ fn edit<R>(
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fsutil::ensure_private_dir(dir).map_err(io("create the directory of"))?;
     }
-    let lock = Lock::acquire(path).map_err(io("lock"))?;
+    let lock = Lock::for_file(path).map_err(io("lock"))?;
     let (text, mode) = match std::fs::read_to_string(path) {
         Ok(t) => {
             let mode = std::fs::metadata(path)

@@ -1,18 +1,103 @@
-//! Files that must never be half-written: an exclusive lock beside the file,
-//! a temporary file in the same directory, fsync, rename.
+//! Files that must never be half-written, and that only the user may
+//! change: an exclusive lock on the directory that holds them, a temporary
+//! file in that directory, fsync, rename; and the ownership and permission
+//! checks that decide whether a file or directory is the user's own.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// Creates `dir` (and its parents) when missing; a directory this creates
-/// is private to the user (0700).
+/// Whether `meta` belongs to the user running the helper (off Unix:
+/// always).
+pub fn owned_by_user(meta: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        meta.uid() == rustix::process::geteuid().as_raw()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        true
+    }
+}
+
+/// Whether `meta` belongs to the user or to root (a system-wide file).
+pub fn owned_by_user_or_root(meta: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        owned_by_user(meta) || meta.uid() == 0
+    }
+    #[cfg(not(unix))]
+    {
+        owned_by_user(meta)
+    }
+}
+
+/// The permission bits of `meta` when group or others may write it
+/// (always `None` off Unix).
+pub fn writable_by_others(meta: &fs::Metadata) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode();
+        (mode & 0o022 != 0).then_some(mode & 0o777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
+}
+
+/// Whether the file or directory at `path` is one the helper may trust:
+/// owned by the user (or root, when `root_too`) and not writable by group
+/// or others. A path that cannot be read is not trusted.
+pub fn trusted(path: &Path, root_too: bool) -> bool {
+    fs::metadata(path).is_ok_and(|m| {
+        let owner = if root_too {
+            owned_by_user_or_root(&m)
+        } else {
+            owned_by_user(&m)
+        };
+        owner && writable_by_others(&m).is_none()
+    })
+}
+
+/// Makes sure `dir` is a private directory of the user's: created 0700
+/// (with any missing parents) when missing; an existing one must belong to
+/// the user, and is then closed to group and others. A directory that
+/// belongs to someone else is refused, never taken over.
 pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
+    match fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => {
+            if !owned_by_user(&meta) {
+                return Err(io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    "it belongs to another user",
+                ));
+            }
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                if meta.permissions().mode() & 0o077 != 0 {
+                    set_mode(dir, 0o700)?;
+                }
+            }
+            return Ok(());
+        }
+        Ok(_) => {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "it is not a directory",
+            ))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
     }
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
@@ -23,6 +108,34 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
     }
     builder.create(dir)?;
     set_mode(dir, 0o700)
+}
+
+/// Opens `path` for reading without following a symbolic link and without
+/// blocking on a FIFO (off Unix: a plain open).
+pub fn open_no_follow(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags((OFlags::NOFOLLOW | OFlags::NONBLOCK).bits() as i32);
+    }
+    options.open(path)
+}
+
+/// Whether `e` says that the last component of a path was a symbolic link
+/// that [`open_no_follow`] refused.
+pub fn is_symlink_refusal(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
 }
 
 /// Sets the permission bits of `path` (no-op off Unix).
@@ -55,33 +168,43 @@ pub fn shared_bits(meta: &fs::Metadata) -> Option<u32> {
     }
 }
 
-/// An exclusive lock on `<file>.lock`, held until dropped. The lock file is
-/// never removed: removing it would let two writers hold "the" lock at once.
+/// An exclusive lock on a directory of the helper's, held until dropped:
+/// every file in it is written under it. On Unix it is a `flock` of the
+/// directory itself (opened without following a link), so no lock file is
+/// left behind; elsewhere, a `.lock` file in the directory.
 pub struct Lock {
     _file: File,
 }
 
 impl Lock {
-    /// Blocks until the lock for `target` is held.
-    pub fn acquire(target: &Path) -> io::Result<Lock> {
-        let path = sibling(target, ".lock");
-        let mut options = OpenOptions::new();
-        options.create(true).truncate(false).write(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
+    /// Blocks until the directory that holds `target` is locked.
+    pub fn for_file(target: &Path) -> io::Result<Lock> {
+        match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => Lock::directory(d),
+            _ => Lock::directory(Path::new(".")),
         }
-        let file = options.open(&path)?;
+    }
+
+    /// Blocks until `dir` is locked.
+    pub fn directory(dir: &Path) -> io::Result<Lock> {
+        #[cfg(unix)]
+        let file = {
+            use rustix::fs::OFlags;
+            use std::os::unix::fs::OpenOptionsExt;
+            OpenOptions::new()
+                .read(true)
+                .custom_flags((OFlags::NOFOLLOW | OFlags::DIRECTORY).bits() as i32)
+                .open(dir)?
+        };
+        #[cfg(not(unix))]
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(".lock"))?;
         file.lock()?;
         Ok(Lock { _file: file })
     }
-}
-
-fn sibling(target: &Path, suffix: &str) -> PathBuf {
-    let mut name = target.file_name().unwrap_or_default().to_os_string();
-    name.push(suffix);
-    target.with_file_name(name)
 }
 
 fn temp_prefix(target: &Path) -> String {
@@ -148,6 +271,33 @@ pub enum FileError {
         /// Its permission bits.
         mode: u32,
     },
+    /// A link, a FIFO, a directory or anything else that is not a plain
+    /// file.
+    #[error("{path} is not a regular file, so it is not used")]
+    NotRegular {
+        /// The file.
+        path: String,
+    },
+    /// The file belongs to another user.
+    #[error("{path} belongs to another user, so it is not used")]
+    NotOwn {
+        /// The file.
+        path: String,
+    },
+    /// The file is empty.
+    #[error("{path} is empty, so it is not used")]
+    Empty {
+        /// The file.
+        path: String,
+    },
+    /// The file is larger than anything the helper keeps in it.
+    #[error("{path} is larger than {limit} bytes, so it is not used")]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// The most it may hold.
+        limit: u64,
+    },
     /// The file is not valid TOML of the expected shape.
     #[error("{path} is damaged and was left as it is: {reason}")]
     Damaged {
@@ -185,28 +335,70 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// Reads a private TOML file; a missing file is `T::default()`. A file that
-/// group or others can read is refused. Parse errors give only the line:
-/// the parser's own message may quote a value, and values here are secret.
-pub fn read_private_toml<T: DeserializeOwned + Default>(path: &Path) -> Result<T, FileError> {
-    let file = match File::open(path) {
+/// The most a private TOML file of the helper's may hold.
+const MAX_PRIVATE_TOML: u64 = 16 * 1024 * 1024;
+
+/// Reads a private file of the user's: not through a link, a regular file
+/// that belongs to the user and that group and others cannot read, at most
+/// `limit` bytes. `None` when it does not exist.
+pub fn read_private(
+    path: &Path,
+    limit: u64,
+) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, FileError> {
+    let shown = || path.display().to_string();
+    let file = match open_no_follow(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(T::default()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if is_symlink_refusal(&e) => return Err(FileError::NotRegular { path: shown() }),
         Err(e) => return Err(io_error(path, "read")(e)),
     };
     let meta = file.metadata().map_err(io_error(path, "read"))?;
+    if !meta.is_file() {
+        return Err(FileError::NotRegular { path: shown() });
+    }
+    if !owned_by_user(&meta) {
+        return Err(FileError::NotOwn { path: shown() });
+    }
     if let Some(mode) = shared_bits(&meta) {
         return Err(FileError::Shared {
-            path: path.display().to_string(),
+            path: shown(),
             mode,
         });
     }
-    let mut text = zeroize::Zeroizing::new(String::new());
-    io::Read::read_to_string(&mut &file, &mut text).map_err(io_error(path, "read"))?;
-    toml::from_str(&text).map_err(|e| FileError::Damaged {
+    if meta.len() > limit {
+        return Err(FileError::TooLarge {
+            path: shown(),
+            limit,
+        });
+    }
+    let mut bytes = zeroize::Zeroizing::new(Vec::new());
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error(path, "read"))?;
+    if bytes.len() as u64 > limit {
+        return Err(FileError::TooLarge {
+            path: shown(),
+            limit,
+        });
+    }
+    Ok(Some(bytes))
+}
+
+/// Reads a private TOML file (see [`read_private`]); a missing file is
+/// `T::default()`. Parse errors give only the line: the parser's own
+/// message may quote a value, and values here are secret.
+pub fn read_private_toml<T: DeserializeOwned + Default>(path: &Path) -> Result<T, FileError> {
+    let Some(bytes) = read_private(path, MAX_PRIVATE_TOML)? else {
+        return Ok(T::default());
+    };
+    let text = std::str::from_utf8(&bytes).map_err(|_| FileError::Damaged {
+        path: path.display().to_string(),
+        reason: "it is not UTF-8 text".to_owned(),
+    })?;
+    toml::from_str(text).map_err(|e| FileError::Damaged {
         path: path.display().to_string(),
         reason: match e.span() {
-            Some(span) => format!("it is not valid near line {}", line_of(&text, span.start)),
+            Some(span) => format!("it is not valid near line {}", line_of(text, span.start)),
             None => "it is not valid".to_owned(),
         },
     })
@@ -223,9 +415,9 @@ where
     T: DeserializeOwned + Serialize + Default,
 {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        ensure_private_dir(dir).map_err(io_error(path, "create the directory of"))?;
+        ensure_private_dir(dir).map_err(io_error(path, "use the directory of"))?;
     }
-    let lock = Lock::acquire(path).map_err(io_error(path, "lock"))?;
+    let lock = Lock::for_file(path).map_err(io_error(path, "lock"))?;
     let mut contents: T = read_private_toml(path)?;
     let (changed, result) = change(&mut contents);
     if changed {
@@ -250,7 +442,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("state.toml");
         fs::write(dir.path().join(".state.toml.tmp.99999"), "stale").unwrap();
-        let lock = Lock::acquire(&target).unwrap();
+        let lock = Lock::for_file(&target).unwrap();
         write_atomically(&target, b"one", 0o600, &lock).unwrap();
         write_atomically(&target, b"two", 0o600, &lock).unwrap();
         assert_eq!(fs::read_to_string(&target).unwrap(), "two");

@@ -14,9 +14,10 @@ use crate::protocol::{Request, Response};
 use crate::remote::Remote;
 use crate::resolve::{self, host_serves, Resolution, TieError};
 use crate::secret::Secret;
-use crate::state::StateFile;
+use crate::state::{Rejection, Standing, StateFile, REJECTION_COOL_DOWN};
 use crate::store::file::FileStore;
 use crate::store::{SecretError, Sources};
+use crate::url::printable;
 
 /// Why an operation failed. Each message is one sentence for the user.
 #[derive(Debug, thiserror::Error)]
@@ -58,14 +59,21 @@ pub enum Note {
         /// `scheme://host[:port]`, for the `git config` line.
         origin: String,
     },
-    /// Bitbucket rejected the entry before.
+    /// Bitbucket rejected the entry's secret before; it is offered again.
     Rejected {
         /// The entry.
         entry: String,
-        /// The remote that rejected it.
-        url: String,
-        /// When, in unix seconds.
-        at: i64,
+        /// The rejection.
+        rejection: Rejection,
+    },
+    /// Bitbucket rejected the entry's secret for this scope moments ago:
+    /// it is not offered again until it changes, `verify` succeeds, or the
+    /// cool-down passes.
+    Withheld {
+        /// The entry.
+        entry: String,
+        /// The rejection.
+        rejection: Rejection,
     },
     /// The entry's token has expired.
     Expired {
@@ -95,10 +103,11 @@ pub enum Note {
 impl fmt::Display for Note {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Note::PlainHttp { host } => write!(f, "refusing to send a credential for {host} over plain http; use https, or list the host in settings.insecure_http_hosts"),
-            Note::NeedsPath { host, origin } => write!(f, "git sent no repository path for {host}, and the entries for it are for single repositories, projects or workspaces; run `git config --global credential.{origin}.useHttpPath true`"),
-            Note::Rejected { entry, url, at } => write!(f, "Bitbucket rejected entry '{entry}' for {url} at {}; check it with `git credential-bitbucket verify {entry}`", calendar::format_utc(*at)),
-            Note::Expired { entry, on } => write!(f, "entry '{entry}' expired on {on}; create a new token in Bitbucket and store it with `git credential-bitbucket add`"),
+            Note::PlainHttp { host } => write!(f, "refusing to send a credential for {} over plain http; use https, or list the host in settings.insecure_http_hosts", printable(host)),
+            Note::NeedsPath { host, origin } => write!(f, "git sent no repository path for {}, and the entries for it are for single repositories, projects or workspaces; run `git config --global credential.{}.useHttpPath true`", printable(host), printable(origin)),
+            Note::Rejected { entry, rejection } => write!(f, "Bitbucket rejected entry '{entry}' for {} at {}; check it with `git credential-bitbucket verify {entry}`, or store a new token with `git credential-bitbucket rotate {entry}`", printable(&rejection.url), calendar::format_utc(rejection.at)),
+            Note::Withheld { entry, rejection } => write!(f, "Bitbucket rejected entry '{entry}' for {} at {}, so it is not offered there again for {REJECTION_COOL_DOWN} seconds unless it changes; check it with `git credential-bitbucket verify {entry}`, or store a new token with `git credential-bitbucket rotate {entry}`", printable(&rejection.url), calendar::format_utc(rejection.at)),
+            Note::Expired { entry, on } => write!(f, "entry '{entry}' expired on {on}; create a new token in Bitbucket and store it with `git credential-bitbucket rotate {entry}`"),
             Note::ExpiresSoon { entry, on, expiry } => write!(f, "entry '{entry}' expires on {on} ({}); create a new token in Bitbucket before then", expiry.in_days()),
             Note::Caveat { entry, caveat: Caveat::AppPasswordRemoved } => write!(f, "entry '{entry}' is an app password, which Bitbucket removed on 2026-07-28; replace it with an API token: git credential-bitbucket migrate"),
             Note::Caveat { entry, caveat: Caveat::BasicFallback } => write!(f, "entry '{entry}' is meant for Bearer authentication, which needs git 2.46 or later; sending it as Basic x-token-auth instead"),
@@ -132,16 +141,39 @@ pub struct Helper<'a> {
     pub env: &'a dyn Fn(&str) -> Option<String>,
 }
 
+/// The request's URL, printable (control characters escaped).
 fn request_url(remote: &Remote, req: &Request) -> String {
-    match req.path.as_deref() {
+    printable(&match req.path.as_deref() {
         Some(p) => format!("{}/{}", remote.origin.display(), p.trim_start_matches('/')),
+        None => remote.origin.display(),
+    })
+}
+
+/// The scope a rejection is recorded for: the remote's origin and its
+/// comparable path segments.
+fn scope_key(remote: &Remote) -> String {
+    match &remote.segments {
+        Some(segments) => printable(&format!(
+            "{}/{}",
+            remote.origin.display(),
+            segments.join("/")
+        )),
         None => remote.origin.display(),
     }
 }
 
-/// The remote the request is for; `None` when its host is malformed. The
-/// request's protocol and host were checked when it was read.
+/// The remote the request is for; `None` when its host is malformed or its
+/// path holds a `.` or `..` segment (git has decoded `%2e%2e` by now, but
+/// curl sends such a path as written, so the server would see another
+/// repository than the one the path seems to name). The request's protocol
+/// and host were checked when it was read.
 fn classify(req: &Request) -> Option<Remote> {
+    if let Some(path) = &req.path {
+        if path.split('/').any(|s| s == "." || s == "..") {
+            log::debug!("the path holds a . or .. segment; answering nothing");
+            return None;
+        }
+    }
     let protocol = req.protocol.as_deref().unwrap_or_default();
     let host = req.host.as_deref().unwrap_or_default();
     Remote::classify(protocol, host, req.path.as_deref())
@@ -205,11 +237,16 @@ impl Helper<'_> {
             }
             Resolution::Tie(tied) => Err(TieError::new(&tied, request_url(&remote, req)).into()),
             Resolution::NeedsPath => {
-                notes.push(Note::NeedsPath {
-                    host: remote.origin.host.clone(),
-                    origin: remote.origin.display(),
-                });
-                Ok(Response::default())
+                // A credential learned without a path answers first: git
+                // stored it for requests like this one.
+                let learned = self.learned(req)?;
+                if learned.is_empty() {
+                    notes.push(Note::NeedsPath {
+                        host: remote.origin.host.clone(),
+                        origin: remote.origin.display(),
+                    });
+                }
+                Ok(learned)
             }
             Resolution::NotFound => {
                 log::debug!(
@@ -221,18 +258,9 @@ impl Helper<'_> {
         }
     }
 
-    /// What the user hears about using `entry`: a past rejection, expiry,
-    /// and the caveat of its kind.
+    /// What the user hears about using `entry`: expiry, and the caveat of
+    /// its kind.
     fn notes_for(&self, entry: &Entry, caveat: Option<Caveat>, notes: &mut Vec<Note>) {
-        if let Ok(state) = self.state.read() {
-            if let Some(r) = state.rejected.get(&entry.name) {
-                notes.push(Note::Rejected {
-                    entry: entry.name.clone(),
-                    url: r.url.clone(),
-                    at: r.at,
-                });
-            }
-        }
         if let Some(on) = entry.expires {
             let warning_days = self.config.settings.expiry_warning_days;
             match Expiry::of(on, self.now, warning_days) {
@@ -284,6 +312,26 @@ impl Helper<'_> {
         })?;
         self.notes_for(entry, caveat, notes);
         let secret = self.load_secret(entry)?;
+        let state = self.state.read().unwrap_or_default();
+        match state.standing(&entry.name, &scope_key(remote), &secret, self.now) {
+            Standing::Clear => {}
+            Standing::RejectedBefore(rejection) => notes.push(Note::Rejected {
+                entry: entry.name.clone(),
+                rejection,
+            }),
+            Standing::Withheld(rejection) => {
+                log::debug!(
+                    "entry '{}' was rejected for this scope {} s ago; not offering it",
+                    entry.name,
+                    self.now - rejection.at
+                );
+                notes.push(Note::Withheld {
+                    entry: entry.name.clone(),
+                    rejection,
+                });
+                return Ok(Response::default());
+            }
+        }
         log::debug!(
             "answering with entry '{}' as {}",
             entry.name,
@@ -299,14 +347,27 @@ impl Helper<'_> {
         let Some(found) = self.files.learned()?.into_iter().find(|l| l.answers(req)) else {
             return Ok(Response::default());
         };
-        log::debug!("answering with a learned credential for {}", found.host);
-        Ok(Response {
-            username: Some(found.username),
-            password: Some(found.password),
+        log::debug!(
+            "answering with a learned credential for {}",
+            printable(&found.host)
+        );
+        let mut response = Response {
             password_expiry_utc: found.password_expiry_utc,
             oauth_refresh_token: found.oauth_refresh_token,
             ..Response::default()
-        })
+        };
+        match (found.authtype, found.credential, found.password) {
+            (Some(authtype), Some(credential), _) if req.offers("authtype") => {
+                response.capabilities.push("authtype");
+                response.authtype = Some(authtype);
+                response.credential = Some(credential);
+            }
+            (_, _, password) => {
+                response.username = Some(found.username);
+                response.password = password;
+            }
+        }
+        Ok(response)
     }
 
     /// The configured entry that supplied the request's credential: named
@@ -315,7 +376,11 @@ impl Helper<'_> {
     fn supplier(&self, req: &Request, remote: &Remote) -> Option<&Entry> {
         let entries = &self.config.entries;
         if let Some(name) = req.own_state().find_map(|s| s.strip_prefix("entry=")) {
-            return entries.iter().find(|e| e.name == name);
+            // Only an entry that covers the request: state[] comes from
+            // whoever wrote the request.
+            return entries
+                .iter()
+                .find(|e| e.name == name && resolve::covers(e, remote));
         }
         let given = req.password.as_ref().or(req.credential.as_ref())?;
         let Resolution::Found(entry) = resolve::resolve(entries, remote, req.username.as_deref())
@@ -374,8 +439,18 @@ impl Helper<'_> {
                 "entry '{}' was rejected; recording it, not deleting it",
                 entry.name
             );
-            let url = request_url(&remote, req);
-            if let Err(e) = self.state.record_rejection(&entry.name, url, self.now) {
+            let rejected = match req.password.as_ref().or(req.credential.as_ref()) {
+                Some(given) => Ok(given.clone()),
+                None => self.load_secret(entry),
+            };
+            let recorded = rejected.map_err(HelperError::from).and_then(|secret| {
+                let url = request_url(&remote, req);
+                let scope = scope_key(&remote);
+                Ok(self
+                    .state
+                    .record_rejection(&entry.name, url, scope, &secret, self.now)?)
+            });
+            if let Err(e) = recorded {
                 log::debug!("could not record the rejection of '{}': {e}", entry.name);
             }
             return Ok(());
@@ -404,7 +479,7 @@ fn respond(entry: &Entry, form: Form, secret: Secret, req: &Request) -> Response
         }
         Form::Bearer => {
             response.capabilities.push("authtype");
-            response.authtype = Some("Bearer");
+            response.authtype = Some("Bearer".to_owned());
             response.credential = Some(secret);
             response.ephemeral = true;
         }
@@ -491,6 +566,7 @@ secret = "env:DC"
     struct World {
         dir: tempfile::TempDir,
         config: Config,
+        now: std::cell::Cell<i64>,
     }
 
     fn env(name: &str) -> Option<String> {
@@ -509,7 +585,11 @@ secret = "env:DC"
             let files = FileStore::new(dir.path().to_path_buf());
             files.set_secret("acme", &Secret::from(TOKEN)).unwrap();
             let config = Config::parse(CONFIG, Path::new("config.toml")).unwrap();
-            World { dir, config }
+            World {
+                dir,
+                config,
+                now: std::cell::Cell::new(NOW),
+            }
         }
 
         fn helper(&self) -> Helper<'static> {
@@ -517,7 +597,7 @@ secret = "env:DC"
                 config: self.config.clone(),
                 files: FileStore::new(self.dir.path().to_path_buf()),
                 state: StateFile::new(self.dir.path().join("state.toml")),
-                now: NOW,
+                now: self.now.get(),
                 env: &env,
             }
         }
@@ -636,12 +716,25 @@ secret = "env:DC"
     fn store_and_erase_keep_the_users_entries_and_learn_the_rest() {
         let world = World::new();
         let entry = "protocol=https\nhost=bitbucket.org\npath=acme/widget.git\nusername=jdoe\n";
-        // git reports the entry's credential rejected: recorded, kept.
+        let widget = "protocol=https\nhost=bitbucket.org\npath=acme/widget.git\n";
+        // git reports the entry's credential rejected: recorded, kept, and
+        // not offered again for this repository during the cool-down.
         world.op("erase", &format!("{entry}password={TOKEN}\n"));
-        let (out, notes) = world.get("protocol=https\nhost=bitbucket.org\npath=acme/widget.git\n");
-        assert!(out.contains(TOKEN));
+        let (out, notes) = world.get(widget);
+        assert_eq!(out, "");
         assert_eq!(notes.len(), 1);
-        assert!(notes[0].starts_with("Bitbucket rejected entry 'acme' for https://bitbucket.org/acme/widget.git at 2026-11-24 12:00 UTC"), "{}", notes[0]);
+        assert!(notes[0].starts_with("Bitbucket rejected entry 'acme' for https://bitbucket.org/acme/widget.git at 2026-11-24 12:00 UTC, so it is not offered there again for 60 seconds unless it changes"), "{}", notes[0]);
+        // Another repository of the entry still gets it.
+        let (out, notes) = world.get("protocol=https\nhost=bitbucket.org\npath=acme/gizmo.git\n");
+        assert!(
+            out.contains(TOKEN) && notes[0].contains("rotate acme"),
+            "{notes:?}"
+        );
+        // After the cool-down it is offered again, with the reminder.
+        world.now.set(NOW + REJECTION_COOL_DOWN);
+        let (out, notes) = world.get(widget);
+        assert!(out.contains(TOKEN));
+        assert!(notes[0].starts_with("Bitbucket rejected entry 'acme' for https://bitbucket.org/acme/widget.git at 2026-11-24 12:00 UTC; check it with `git credential-bitbucket verify acme`, or store a new token with `git credential-bitbucket rotate acme`"), "{}", notes[0]);
         // A success clears the record; the entry's secret is not learned.
         world.op("store", &format!("{entry}password={TOKEN}\n"));
         assert_eq!(

@@ -13,7 +13,6 @@
 //! the settings; one line per host with the byte range of its entries — and
 //! then the entries, one line each, fields separated by tabs.
 
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -45,10 +44,18 @@ fn fingerprint(meta: &std::fs::Metadata) -> String {
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .unwrap_or_default();
+    // The inode change time too: an edit that keeps size and modification
+    // time (cp -p, rsync -t, a restore) still changes it.
     #[cfg(unix)]
     let node = {
         use std::os::unix::fs::MetadataExt;
-        format!("{}:{}", meta.dev(), meta.ino())
+        format!(
+            "{}:{}:{}.{:09}",
+            meta.dev(),
+            meta.ino(),
+            meta.ctime(),
+            meta.ctime_nsec()
+        )
     };
     #[cfg(not(unix))]
     let node = String::from("-");
@@ -226,7 +233,11 @@ fn read(
     fingerprint: &str,
     hosts: &[&str],
 ) -> Option<(Settings, Vec<CredentialTable>)> {
-    let mut file = File::open(path).ok()?;
+    // Anything that does not add up is a damaged index: `None`, and the
+    // caller rebuilds it. Every length is checked against the file's size
+    // before it is used, so a damaged one can neither panic nor allocate.
+    let mut file = fsutil::open_no_follow(path).ok()?;
+    let size = file.metadata().ok().filter(|m| m.is_file())?.len();
     let mut head = vec![0u8; 4096];
     let n = file.read(&mut head).ok()?;
     head.truncate(n);
@@ -237,6 +248,9 @@ fn read(
         return None;
     }
     let header_len: usize = parts.next()?.parse().ok()?;
+    if header_len <= first_end || header_len as u64 > size {
+        return None;
+    }
     if head.len() < header_len {
         let mut more = vec![0u8; header_len - head.len()];
         file.read_exact(&mut more).ok()?;
@@ -254,6 +268,10 @@ fn read(
         }
         let start: u64 = f.next()?.parse().ok()?;
         let len: usize = f.next()?.parse().ok()?;
+        let body = size - header_len as u64;
+        if start.checked_add(len as u64)? > body {
+            return None;
+        }
         file.seek(SeekFrom::Start(header_len as u64 + start)).ok()?;
         let mut block = vec![0u8; len];
         file.read_exact(&mut block).ok()?;
@@ -268,7 +286,7 @@ fn write(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         fsutil::ensure_private_dir(dir)?;
     }
-    let lock = Lock::acquire(path)?;
+    let lock = Lock::for_file(path)?;
     fsutil::write_atomically(path, text.as_bytes(), 0o600, &lock)
 }
 
@@ -281,6 +299,7 @@ pub fn load_for_host(
     host: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
+    config::check_trusted(config_path)?;
     let meta = match std::fs::metadata(config_path) {
         Ok(m) => m,
         Err(_) => return Config::load(config_path, env),
@@ -292,6 +311,22 @@ pub fn load_for_host(
     load_with_index(config_path, &index, &fp, host, env)
 }
 
+/// Whether the index at `index` may be read and written: its directory
+/// (when it exists) and the file itself (when it exists) belong to the user
+/// and no one else can write them. An index someone else could have placed
+/// could name any program as a secret source, or any host.
+fn index_trusted(index: &Path) -> bool {
+    let ours = |p: &Path| match std::fs::symlink_metadata(p) {
+        Ok(m) => {
+            !m.file_type().is_symlink()
+                && fsutil::owned_by_user(&m)
+                && fsutil::writable_by_others(&m).is_none()
+        }
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    };
+    index.parent().is_none_or(ours) && ours(index)
+}
+
 fn load_with_index(
     config_path: &Path,
     index: &Path,
@@ -299,6 +334,13 @@ fn load_with_index(
     host: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
+    if !index_trusted(index) {
+        log::debug!(
+            "the index {} or its directory is not the user's own; reading the configuration file and leaving the index alone",
+            index.display()
+        );
+        return Config::load(config_path, env);
+    }
     let host = host.to_lowercase();
     let hosts: Vec<&str> = hosts_serving(&host).collect();
     if let Some((settings, raws)) = read(index, fp, &hosts) {

@@ -19,10 +19,18 @@ pub struct Learned {
     /// `path`, when git sent one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    /// `username` (may be empty).
+    /// `username` (may be empty; empty when git sent none with a
+    /// pre-encoded credential).
     pub username: String,
     /// `password` (may be empty).
-    pub password: Secret,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+    /// `authtype` (git 2.46+), with `credential`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authtype: Option<String>,
+    /// `credential`: the pre-encoded credential for `authtype`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<Secret>,
     /// `password_expiry_utc`, as git sent it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_expiry_utc: Option<String>,
@@ -41,34 +49,49 @@ pub struct LearnedFile {
 }
 
 impl Learned {
-    /// What a `store` request asks to keep; `None` when it holds no
-    /// username and password.
+    /// What a `store` request asks to keep: a username and password, or
+    /// (when git offered `capability[]=authtype`) an `authtype` and its
+    /// `credential`, as git-credential-cache keeps them. `None` when it
+    /// holds neither.
     pub fn from_request(req: &Request) -> Option<Learned> {
+        let pair = req.offers("authtype") && req.authtype.is_some() && req.credential.is_some();
+        if !pair && (req.username.is_none() || req.password.is_none()) {
+            return None;
+        }
         Some(Learned {
             protocol: req.protocol.clone().unwrap_or_default(),
             host: req.host.clone().unwrap_or_default(),
             path: req.path.clone(),
-            username: req.username.clone()?,
-            password: req.password.clone()?,
+            username: req.username.clone().unwrap_or_default(),
+            password: req.password.clone(),
+            authtype: req.authtype.clone().filter(|_| pair),
+            credential: req.credential.clone().filter(|_| pair),
             password_expiry_utc: req.password_expiry_utc.clone(),
             oauth_refresh_token: req.oauth_refresh_token.clone(),
         })
     }
 
     /// Whether this credential answers a `get`: protocol and host equal,
-    /// its path (if it has one) the request's, and the request's username
-    /// (if any) its own. Unlike git-credential-store, a credential learned
-    /// for one path is never given to a request without that path.
+    /// its path (if it has one) the request's, the request's username (if
+    /// any) its own, and — for one that is only an `authtype` credential —
+    /// a caller that offered `capability[]=authtype`. Unlike
+    /// git-credential-store, a credential learned for one path is never
+    /// given to a request without that path.
     pub fn answers(&self, req: &Request) -> bool {
         Some(&self.protocol) == req.protocol.as_ref()
             && Some(&self.host) == req.host.as_ref()
             && (self.path.is_none() || self.path == req.path)
             && req.username.as_ref().is_none_or(|u| *u == self.username)
+            && (self.password.is_some() || (self.credential.is_some() && req.offers("authtype")))
     }
 
     /// Whether an `erase` removes this credential: it matches every field
-    /// the request gives (protocol, host, path, username, password).
+    /// the request gives (protocol, host, path, username, password,
+    /// credential).
     pub fn erased_by(&self, req: &Request) -> bool {
+        let same = |given: &Option<Secret>, kept: &Option<Secret>| {
+            given.is_none() || given.as_ref() == kept.as_ref()
+        };
         Some(&self.protocol) == req.protocol.as_ref()
             && Some(&self.host) == req.host.as_ref()
             && req
@@ -76,7 +99,8 @@ impl Learned {
                 .as_ref()
                 .is_none_or(|p| self.path.as_ref() == Some(p))
             && req.username.as_ref().is_none_or(|u| *u == self.username)
-            && req.password.as_ref().is_none_or(|p| *p == self.password)
+            && same(&req.password, &self.password)
+            && same(&req.credential, &self.credential)
     }
 
     /// Whether `other` has the same key, so that storing it replaces this.
@@ -132,7 +156,28 @@ mod tests {
         }
         assert!(Learned::from_request(&req("protocol=https\nhost=h\nusername=u\n")).is_none());
         let mut again = stored.clone();
-        again.password = Secret::from("new");
+        again.password = Some(Secret::from("new"));
         assert!(stored.same_key(&again) && !stored.same_key(&hostwide));
+    }
+
+    #[test]
+    fn authtype_credentials_answer_only_callers_that_can_send_them() {
+        let stored = Learned::from_request(&req(
+            "capability[]=authtype\nauthtype=Bearer\ncredential=tok\nprotocol=https\nhost=h\n",
+        ))
+        .unwrap();
+        assert_eq!(stored.username, "");
+        assert!(stored.answers(&req("capability[]=authtype\nprotocol=https\nhost=h\n")));
+        assert!(!stored.answers(&req("protocol=https\nhost=h\n")));
+        assert!(!stored.answers(&req(
+            "capability[]=authtype\nprotocol=https\nhost=h\nusername=u\n"
+        )));
+        // Without the capability offered, authtype is not kept.
+        assert!(Learned::from_request(&req(
+            "authtype=Bearer\ncredential=tok\nprotocol=https\nhost=h\n"
+        ))
+        .is_none());
+        assert!(stored.erased_by(&req("protocol=https\nhost=h\ncredential=tok\n")));
+        assert!(!stored.erased_by(&req("protocol=https\nhost=h\ncredential=other\n")));
     }
 }

@@ -24,10 +24,35 @@ enum Operation {
     Erase,
 }
 
+/// `RUST_LOG` for the helper's own decisions only: other crates' records
+/// are capped at `info`, because an HTTP or TLS library at `trace` dumps
+/// whole requests, `Authorization` headers included.
+struct OwnTrace(env_logger::Logger);
+
+impl log::Log for OwnTrace {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        (metadata.level() <= log::Level::Info
+            || metadata.target().starts_with("git_credential_bitbucket"))
+            && self.0.enabled(metadata)
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            self.0.log(record);
+        }
+    }
+
+    fn flush(&self) {
+        self.0.flush();
+    }
+}
+
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off"))
+    let logger = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off"))
         .target(env_logger::Target::Stderr)
-        .init();
+        .build();
+    log::set_max_level(logger.filter());
+    let _ = log::set_boxed_logger(Box::new(OwnTrace(logger)));
     // git runs `git-credential-bitbucket get|store|erase` on every fetch
     // and push: answer those without building the whole command line.
     let mut args = std::env::args_os().skip(1);
@@ -50,6 +75,7 @@ fn main() -> ExitCode {
         Command::Add(args) => cli::add::run(args),
         Command::List => cli::list::run(),
         Command::Remove { name } => cli::remove::run(&name),
+        Command::Rotate(args) => cli::rotate::run(args),
         Command::Verify { name, api_base } => {
             cli::verify::run(name.as_deref(), api_base.as_deref())
         }

@@ -236,7 +236,7 @@ pub struct Response {
     /// Capabilities echoed back (only ones git offered).
     pub capabilities: Vec<&'static str>,
     /// `authtype=`.
-    pub authtype: Option<&'static str>,
+    pub authtype: Option<String>,
     /// `credential=`.
     pub credential: Option<Secret>,
     /// `ephemeral=1`.
@@ -259,47 +259,63 @@ impl Response {
         self.credential.is_none() && self.username.is_none() && self.password.is_none()
     }
 
-    /// Writes the response; an empty one writes nothing at all.
+    /// Writes the response; an empty one writes nothing at all. A value
+    /// that holds a line break or NUL would let it inject lines into what
+    /// git reads: then nothing at all is written, and the error names the
+    /// key (never the value).
     pub fn write_to(&self, out: &mut impl Write) -> std::io::Result<()> {
         if self.is_empty() {
             return Ok(());
         }
+        let mut lines: Vec<(&str, &str)> = Vec::new();
         for c in &self.capabilities {
-            writeln!(out, "capability[]={c}")?;
+            lines.push(("capability[]", c));
         }
-        if let Some(t) = self.authtype {
-            writeln!(out, "authtype={t}")?;
+        if let Some(t) = &self.authtype {
+            lines.push(("authtype", t));
         }
         if let Some(c) = &self.credential {
-            write_secret(out, "credential", c)?;
+            lines.push(("credential", c.expose()));
         }
         if self.ephemeral {
-            writeln!(out, "ephemeral=1")?;
+            lines.push(("ephemeral", "1"));
         }
         if let Some(u) = &self.username {
-            writeln!(out, "username={u}")?;
+            lines.push(("username", u));
         }
         if let Some(p) = &self.password {
-            write_secret(out, "password", p)?;
+            lines.push(("password", p.expose()));
         }
         if let Some(e) = &self.password_expiry_utc {
-            writeln!(out, "password_expiry_utc={e}")?;
+            lines.push(("password_expiry_utc", e));
         }
         if let Some(t) = &self.oauth_refresh_token {
-            write_secret(out, "oauth_refresh_token", t)?;
+            lines.push(("oauth_refresh_token", t.expose()));
         }
-        for s in &self.state {
-            writeln!(out, "state[]={STATE_PREFIX}{s}")?;
+        let state: Vec<String> = self
+            .state
+            .iter()
+            .map(|s| format!("{STATE_PREFIX}{s}"))
+            .collect();
+        for s in &state {
+            lines.push(("state[]", s));
         }
+        if let Some((key, _)) = lines.iter().find(|(_, v)| v.contains(['\n', '\r', '\0'])) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("the value of `{key}` holds a line break or NUL, so nothing was sent"),
+            ));
+        }
+        let mut text = zeroize::Zeroizing::new(String::new());
+        for (key, value) in lines {
+            text.push_str(key);
+            text.push('=');
+            text.push_str(value);
+            text.push('\n');
+        }
+        out.write_all(text.as_bytes())?;
         out.flush()
     }
-}
-
-fn write_secret(out: &mut impl Write, key: &str, secret: &Secret) -> std::io::Result<()> {
-    out.write_all(key.as_bytes())?;
-    out.write_all(b"=")?;
-    out.write_all(secret.expose().as_bytes())?;
-    out.write_all(b"\n")
 }
 
 #[cfg(test)]
@@ -435,7 +451,7 @@ mod tests {
         assert!(out.is_empty());
         let r = Response {
             capabilities: vec!["authtype", "state"],
-            authtype: Some("Bearer"),
+            authtype: Some("Bearer".into()),
             credential: Some(Secret::from("BBDC-x")),
             ephemeral: true,
             password_expiry_utc: Some("1800000000".into()),
@@ -447,5 +463,23 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "capability[]=authtype\ncapability[]=state\nauthtype=Bearer\ncredential=BBDC-x\nephemeral=1\npassword_expiry_utc=1800000000\nstate[]=bitbucket:entry=dc\n"
         );
+    }
+
+    #[test]
+    fn a_value_with_a_line_break_is_never_written() {
+        for bad in ["tok\nusername=attacker", "tok\r", "tok\0quit=1"] {
+            let r = Response {
+                username: Some("x-token-auth".into()),
+                password: Some(Secret::from(bad)),
+                ..Response::default()
+            };
+            let mut out = Vec::new();
+            let err = r.write_to(&mut out).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                "the value of `password` holds a line break or NUL, so nothing was sent"
+            );
+            assert!(out.is_empty());
+        }
     }
 }

@@ -66,6 +66,12 @@ pub fn origin_covers(entry: &Origin, remote: &Origin) -> bool {
         && host_serves(&entry.host, &remote.host)
 }
 
+/// Whether `entry` may be sent to `remote` at all: its origin, and a path
+/// inside its url (and `repos`).
+pub fn covers(entry: &Entry, remote: &Remote) -> bool {
+    specificity(entry, remote).is_some()
+}
+
 /// How specifically `entry` covers `remote`, or `None` when it does not.
 /// Higher is more specific: the number of path segments matched, with an
 /// entry naming the repository itself above a project token that lists it.

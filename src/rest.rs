@@ -158,7 +158,7 @@ pub fn verify(
     let url = format!("{}{}", base.trim_end_matches('/'), verify_path(entry));
     let status = get_status(agent, &url, &authorization)?;
     Ok(Verification {
-        problem: explain(entry.kind, status),
+        problem: explain(entry.kind, &entry.name, status),
         url,
         status,
     })
@@ -218,11 +218,11 @@ fn get_status(agent: &ureq::Agent, url: &str, authorization: &Secret) -> Result<
 
 /// What a status from `verify` means for an entry of `kind`, in words a
 /// user can act on. `None` for success.
-fn explain(kind: Kind, status: u16) -> Option<String> {
+fn explain(kind: Kind, name: &str, status: u16) -> Option<String> {
     Some(match (status, kind) {
         (200..=299, _) => return None,
-        (401, Kind::ApiToken) => "401: Bitbucket refused the token — it is wrong, expired or revoked, or `email` is not the Atlassian account's; create a new API token and `add` it again".into(),
-        (401, Kind::AccessToken(_)) => "401: Bitbucket refused the token — it is wrong, expired or revoked; create a new access token and `add` it again".into(),
+        (401, Kind::ApiToken) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked, or `email` is not the Atlassian account's; create a new API token and store it with `git credential-bitbucket rotate {name}`"),
+        (401, Kind::AccessToken(_)) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked; create a new access token and store it with `git credential-bitbucket rotate {name}`"),
         (401, Kind::HttpToken(_)) => "401: Bitbucket refused the token — it is wrong, expired or revoked, or `username` is not its owner's".into(),
         (401, Kind::AppPassword) => "401: Bitbucket refused the app password (app passwords were removed on 2026-07-28); run `git credential-bitbucket migrate`".into(),
         (403, Kind::ApiToken) => "403: the token is valid but lacks a scope — cloning needs read:repository:bitbucket (and read:user:bitbucket for this check), pushing write:repository:bitbucket".into(),

@@ -18,44 +18,52 @@ pub struct UrlParts {
 }
 
 impl UrlParts {
-    /// Splits `scheme://[user[:password]@]host[:port][/path]`; `None` when
-    /// there is no `://` or a percent escape decodes to a NUL, CR or LF.
+    /// Splits `scheme://[user[:password]@]host[:port][/path]` exactly as
+    /// git's `credential_from_url` does: the authority ends at the first
+    /// of `/`, `?` or `#` (so `https://evil.example?@bitbucket.org/` is
+    /// `evil.example`), userinfo counts only when its `@` comes before that
+    /// end, and the first `:` before the `@` starts the password. `None`
+    /// when there is no `scheme://` or a percent escape decodes to a NUL,
+    /// CR or LF.
     pub fn parse(url: &str) -> Option<UrlParts> {
         let (protocol, rest) = url.split_once("://")?;
         if protocol.is_empty() {
             return None;
         }
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-            None => (rest, None),
-        };
-        let (userinfo, host) = match authority.rfind('@') {
-            Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
-            None => (None, authority),
-        };
-        let (username, password) = match userinfo {
-            None => (None, None),
-            Some(info) => match info.split_once(':') {
-                Some((u, p)) => (Some(decode(u)?), Some(decode(p)?)),
-                None => (Some(decode(info)?), None),
-            },
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, after) = rest.split_at(end);
+        let (username, password, host) = match authority.find('@') {
+            None => (None, None, authority),
+            Some(at) => {
+                let info = &authority[..at];
+                let (user, pass) = match info.find(':') {
+                    Some(colon) => (&info[..colon], Some(&info[colon + 1..])),
+                    None => (info, None),
+                };
+                let pass = match pass {
+                    Some(p) => Some(decode(p)?),
+                    None => None,
+                };
+                (Some(decode(user)?), pass, &authority[at + 1..])
+            }
         };
         let host = if host.is_empty() {
             None
         } else {
             Some(decode(host)?)
         };
-        let path = match path {
-            None => None,
-            Some(p) => {
-                let decoded = decode(p)?;
-                let trimmed = decoded.trim_end_matches('/');
-                if trimmed.is_empty() {
-                    None
-                } else {
-                    Some(trimmed.to_owned())
-                }
-            }
+        let trimmed = after.trim_start_matches('/');
+        let path = if trimmed.is_empty() {
+            None
+        } else {
+            let decoded = decode(trimmed)?;
+            let kept = decoded.trim_end_matches('/');
+            // git keeps a path made only of slashes' first character.
+            Some(if kept.is_empty() {
+                "/".to_owned()
+            } else {
+                kept.to_owned()
+            })
         };
         Some(UrlParts {
             protocol: protocol.to_owned(),
@@ -65,6 +73,20 @@ impl UrlParts {
             password,
         })
     }
+}
+
+/// `text` made safe to print on a terminal, as git prints URLs in its
+/// prompts: every byte below 0x20 and from 0x7f up is written as `%XX`.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        if b <= 0x1f || b >= 0x7f {
+            out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push(char::from(b));
+        }
+    }
+    out
 }
 
 /// Percent-decodes `s`, refusing escapes that produce a line break or NUL,
@@ -116,6 +138,59 @@ mod tests {
         for bad in ["no-scheme", "://host", "https://a/%00", "https://a/%0d"] {
             assert_eq!(UrlParts::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_authority_ends_where_gits_does() {
+        let split = |url: &str| {
+            let u = UrlParts::parse(url).unwrap();
+            (u.username, u.password, u.host, u.path)
+        };
+        let s = |v: &str| Some(v.to_owned());
+        let cases = [
+            (
+                "https://evil.example?@bitbucket.org/acme/widget.git",
+                (
+                    None,
+                    None,
+                    s("evil.example"),
+                    s("?@bitbucket.org/acme/widget.git"),
+                ),
+            ),
+            (
+                "https://evil.example#@bitbucket.org/acme/widget.git",
+                (
+                    None,
+                    None,
+                    s("evil.example"),
+                    s("#@bitbucket.org/acme/widget.git"),
+                ),
+            ),
+            (
+                "https://a@b@bitbucket.org/x",
+                (s("a"), None, s("b@bitbucket.org"), s("x")),
+            ),
+            (
+                "https://u:p:q@bitbucket.org/x",
+                (s("u"), s("p:q"), s("bitbucket.org"), s("x")),
+            ),
+            (
+                "https://bitbucket.org:8443/x/@y",
+                (None, None, s("bitbucket.org:8443"), s("x/@y")),
+            ),
+            ("https://h", (None, None, s("h"), None)),
+            ("https://h///", (None, None, s("h"), None)),
+        ];
+        for (url, want) in cases {
+            assert_eq!(split(url), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn printable_escapes_what_a_terminal_would_act_on() {
+        assert_eq!(printable("acme/widget.git"), "acme/widget.git");
+        assert_eq!(printable("a\u{1b}]0;pwned\u{7}b"), "a%1B]0;pwned%07b");
+        assert_eq!(printable("caf\u{e9}\u{9b}"), "caf%C3%A9%C2%9B");
     }
 
     #[test]

@@ -43,6 +43,9 @@ _git__credential__bitbucket() {
             git__credential__bitbucket,remove)
                 cmd="git__credential__bitbucket__subcmd__remove"
                 ;;
+            git__credential__bitbucket,rotate)
+                cmd="git__credential__bitbucket__subcmd__rotate"
+                ;;
             git__credential__bitbucket,setup)
                 cmd="git__credential__bitbucket__subcmd__setup"
                 ;;
@@ -79,6 +82,9 @@ _git__credential__bitbucket() {
             git__credential__bitbucket__subcmd__help,remove)
                 cmd="git__credential__bitbucket__subcmd__help__subcmd__remove"
                 ;;
+            git__credential__bitbucket__subcmd__help,rotate)
+                cmd="git__credential__bitbucket__subcmd__help__subcmd__rotate"
+                ;;
             git__credential__bitbucket__subcmd__help,setup)
                 cmd="git__credential__bitbucket__subcmd__help__subcmd__setup"
                 ;;
@@ -95,7 +101,7 @@ _git__credential__bitbucket() {
 
     case "${cmd}" in
         git__credential__bitbucket)
-            opts="-h -V --help --version get store erase add list remove verify setup doctor migrate header help"
+            opts="-h -V --help --version get store erase add list remove rotate verify setup doctor migrate header help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -215,7 +221,7 @@ _git__credential__bitbucket() {
             return 0
             ;;
         git__subcmd__credential__subcmd__bitbucket__subcmd__help)
-            opts="get store erase add list remove verify setup doctor migrate header help"
+            opts="get store erase add list remove rotate verify setup doctor migrate header help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -354,6 +360,20 @@ _git__credential__bitbucket() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__subcmd__credential__subcmd__bitbucket__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__subcmd__credential__subcmd__bitbucket__subcmd__help__subcmd__setup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -443,6 +463,28 @@ _git__credential__bitbucket() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__subcmd__credential__subcmd__bitbucket__subcmd__rotate)
+            opts="-h --expires --verify --api-base --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-base)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

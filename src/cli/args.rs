@@ -3,7 +3,7 @@
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::cli::{add::AddArgs, migrate::MigrateArgs};
+use crate::cli::{add::AddArgs, migrate::MigrateArgs, rotate::RotateArgs};
 
 /// A git credential helper for Bitbucket Cloud and Data Center: each remote
 /// gets the one credential stored for it, in the form Bitbucket accepts for
@@ -35,6 +35,8 @@ pub enum Command {
         /// The entry's name.
         name: String,
     },
+    /// Replace an entry's secret where it lives (a new token after one expired or was revoked); the entry stays.
+    Rotate(RotateArgs),
     /// Ask Bitbucket's REST API whether each credential (or the one named) works.
     Verify {
         /// Only this entry.

@@ -10,6 +10,7 @@ use crate::credential::{HttpScope, Kind};
 use crate::fsutil;
 use crate::resolve;
 use crate::store::{keyring, SecretSource, Store};
+use crate::url::printable;
 
 #[derive(Default)]
 struct Report {
@@ -176,7 +177,7 @@ pub fn run() -> Result<bool, CliError> {
         let present = match &e.secret {
             SecretSource::Stored(store) => match store.get(&ctx.files, &e.name) {
                 Ok(Some(_)) => Ok(()),
-                Ok(None) => Err(format!("{who}: {} holds no secret for it; add it again with `git credential-bitbucket add`", store.describe())),
+                Ok(None) => Err(format!("{who}: {} holds no secret for it; store it with `git credential-bitbucket rotate {}`", store.describe(), e.name)),
                 Err(err) => Err(format!("{who}: {err}")),
             },
             SecretSource::Env(var) => match std::env::var(var) {
@@ -195,7 +196,7 @@ pub fn run() -> Result<bool, CliError> {
         if let Some(date) = e.expires {
             match Expiry::of(date, now, ctx.config.settings.expiry_warning_days) {
                 Expiry::Expired => r.fail(format!(
-                    "{who} expired on {date}; create a new token and `add` it"
+                    "{who} expired on {date}; create a new token and store it with `git credential-bitbucket rotate {}`", e.name
                 )),
                 soon @ Expiry::Soon(_) => {
                     r.warn(format!("{who} expires on {date} ({})", soon.in_days()))
@@ -206,7 +207,7 @@ pub fn run() -> Result<bool, CliError> {
         if let Some(rej) = state.rejected.get(&e.name) {
             r.warn(format!(
                 "{who} was rejected by {} at {}; run `git credential-bitbucket verify {}`",
-                rej.url,
+                printable(&rej.url),
                 calendar::format_utc(rej.at),
                 e.name
             ));

@@ -4,6 +4,7 @@
 use crate::calendar::{self, Expiry};
 use crate::cli::{CliError, Context};
 use crate::config::{DefinedIn, Entry};
+use crate::url::printable;
 
 /// The entry's expiry date and the days left, in words.
 fn expiry_words(entry: &Entry, now: i64, warning_days: u32) -> String {
@@ -37,7 +38,7 @@ pub fn run() -> Result<bool, CliError> {
             (None, Some(m)) => format!("<{m}>"),
             (None, None) => "-".to_owned(),
         };
-        let mut url = e.url.clone();
+        let mut url = printable(&e.url);
         if !e.repos.is_empty() {
             url.push_str(&format!(" [{}]", e.repos.join(", ")));
         }
@@ -46,7 +47,7 @@ pub fn run() -> Result<bool, CliError> {
             DefinedIn::Environment => format!("{} (CI)", e.secret.describe()),
         };
         let rejected = state.rejected.get(&e.name).map_or("-".to_owned(), |r| {
-            format!("{} ({})", calendar::format_utc(r.at), r.url)
+            format!("{} ({})", calendar::format_utc(r.at), printable(&r.url))
         });
         rows.push([
             e.name.clone(),

@@ -10,6 +10,7 @@ pub mod header;
 pub mod list;
 pub mod migrate;
 pub mod remove;
+pub mod rotate;
 pub mod setup;
 pub mod verify;
 

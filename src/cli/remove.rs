@@ -26,7 +26,7 @@ pub fn run(name: &str) -> Result<bool, CliError> {
     if let Err(e) = config_edit::remove_entry(&ctx.config_path, name) {
         if let (Some(store), Some(secret)) = (store, kept) {
             if let Err(u) = store.put(&ctx.files, name, &secret) {
-                return Err(format!("the entry could not be removed ({e}), and its secret could not be put back ({u}); add it again with `git credential-bitbucket add`").into());
+                return Err(format!("the entry could not be removed ({e}), and its secret could not be put back ({u}); store it again with `git credential-bitbucket rotate {name}`").into());
             }
         }
         return Err(format!("nothing removed: {e}").into());

@@ -25,6 +25,9 @@ pub fn run(name: Option<&str>, api_base: Option<&str>) -> Result<bool, CliError>
             .and_then(|secret| Ok(rest::verify(&agent, entry, &secret, api_base)?));
         match checked {
             Ok(rest::Verification { problem: None, .. }) => {
+                // Bitbucket accepts it now: an earlier rejection no longer
+                // holds it back.
+                let _ = ctx.state.clear_rejection(&entry.name);
                 println!("{}: OK — Bitbucket accepts this {}", entry.name, entry.kind)
             }
             Ok(rest::Verification {

@@ -48,55 +48,86 @@ pub enum CommandError {
     },
 }
 
-/// Runs `words[0]` with the rest as arguments, with no standard input, and
-/// returns the first line of its standard output. A program that runs
-/// longer than `timeout` is killed. No error holds the program's output.
+/// The variables that hold the helper's own CI tokens: a secret manager
+/// run for one entry has no business seeing them.
+const TOKEN_VARIABLES: [&str; 3] = [
+    "BITBUCKET_API_TOKEN",
+    "BITBUCKET_ACCESS_TOKEN",
+    "BITBUCKET_HTTP_TOKEN",
+];
+
+/// The most output read from the program.
+const MAX_OUTPUT: u64 = 1024 * 1024;
+
+enum Event {
+    Output(zeroize::Zeroizing<Vec<u8>>),
+    Exited(std::io::Result<std::process::ExitStatus>),
+}
+
+/// Runs `words[0]` with the rest as arguments, with no standard input and
+/// without the helper's CI token variables, and returns the first line of
+/// its standard output. The program runs in a process group of its own;
+/// when it has not both exited and closed its output within `timeout`, the
+/// whole group is killed, so a child it left behind holding the output
+/// open cannot hold up the helper either. No error holds the program's
+/// output.
 pub fn run(words: &[String], timeout: Duration) -> Result<Secret, CommandError> {
     let program = words[0].clone();
-    let mut child = Command::new(&program)
+    let start_error = |reason: String| CommandError::Start {
+        program: program.clone(),
+        reason,
+    };
+    let mut command = Command::new(&program);
+    command
         .args(&words[1..])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| CommandError::Start {
-            program: program.clone(),
-            reason: e.to_string(),
-        })?;
-    let mut stdout = child.stdout.take().ok_or_else(|| CommandError::Start {
-        program: program.clone(),
-        reason: "no pipe to its output".to_owned(),
-    })?;
-    let reader = std::thread::spawn(move || {
+        .stderr(Stdio::inherit());
+    for var in TOKEN_VARIABLES {
+        command.env_remove(var);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+    }
+    let mut child = command.spawn().map_err(|e| start_error(e.to_string()))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| start_error("no pipe to its output".to_owned()))?;
+    let pid = child.id();
+    let deadline = Instant::now() + timeout;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let output_tx = tx.clone();
+    std::thread::spawn(move || {
         let mut buf = zeroize::Zeroizing::new(Vec::new());
-        let _ = stdout.by_ref().take(1024 * 1024).read_to_end(&mut buf);
-        buf
+        let _ = stdout.take(MAX_OUTPUT).read_to_end(&mut buf);
+        let _ = output_tx.send(Event::Output(buf));
     });
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
+    std::thread::spawn(move || {
+        let _ = tx.send(Event::Exited(child.wait()));
+    });
+    let (mut output, mut status) = (None, None);
+    while output.is_none() || status.is_none() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Event::Output(bytes)) => output = Some(bytes),
+            Ok(Event::Exited(s)) => {
+                status = Some(s.map_err(|e| start_error(format!("could not wait for it: {e}")))?)
+            }
+            Err(_) => {
+                kill_group(pid);
                 return Err(CommandError::TimedOut {
                     program,
                     seconds: timeout.as_secs(),
                 });
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => {
-                return Err(CommandError::Start {
-                    program,
-                    reason: e.to_string(),
-                })
-            }
         }
+    }
+    let (Some(output), Some(status)) = (output, status) else {
+        unreachable!("the loop ends with both");
     };
-    let output = reader.join().map_err(|_| CommandError::Start {
-        program: program.clone(),
-        reason: "reading its output failed".to_owned(),
-    })?;
     if !status.success() {
         return Err(CommandError::Failed {
             program,
@@ -106,11 +137,26 @@ pub fn run(words: &[String], timeout: Duration) -> Result<Secret, CommandError> 
     let text = std::str::from_utf8(&output).map_err(|_| CommandError::NotUtf8 {
         program: program.clone(),
     })?;
-    let first = text.split('\n').next().unwrap_or("").trim_end_matches('\r');
+    let first = text.split('\n').next().unwrap_or("");
+    let first = first.strip_suffix('\r').unwrap_or(first);
     if first.is_empty() {
         return Err(CommandError::Empty { program });
     }
     Ok(Secret::from(first))
+}
+
+/// Kills the process group `pid` leads (off Unix: nothing; the program is
+/// left to end by itself).
+fn kill_group(pid: u32) {
+    #[cfg(unix)]
+    if let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    #[cfg(not(unix))]
+    let _ = pid;
 }
 
 #[cfg(test)]
@@ -156,5 +202,18 @@ mod tests {
         let err = run(&words(&["sleep", "30"]), Duration::from_millis(300)).unwrap_err();
         assert!(matches!(err, CommandError::TimedOut { .. }), "{err}");
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_child_that_keeps_the_output_open_is_stopped_with_its_group() {
+        let started = Instant::now();
+        // The shell exits at once; its child keeps stdout open for 30 s.
+        let err = run(
+            &words(&["sh", "-c", "sleep 30 & echo tok"]),
+            Duration::from_millis(500),
+        )
+        .unwrap_err();
+        assert!(matches!(err, CommandError::TimedOut { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 }

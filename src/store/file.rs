@@ -4,12 +4,14 @@
 //! and `learned.toml` the credentials git asked the helper to keep. Every
 //! file is mode 0600 in 0700 directories, written whole under a lock.
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use crate::fsutil::{self, FileError, Lock};
 use crate::learned::{Learned, LearnedFile};
 use crate::secret::Secret;
+
+/// The most a secret file may hold: a token is one short line.
+pub const MAX_SECRET: u64 = 64 * 1024;
 
 /// The file store in one directory.
 #[derive(Debug, Clone)]
@@ -41,44 +43,36 @@ impl FileStore {
     fn lock(&self) -> Result<Lock, FileError> {
         let dir = self.secrets_dir();
         fsutil::ensure_private_dir(&dir).map_err(|source| FileError::Io {
-            action: "create",
+            action: "use",
             path: dir.display().to_string(),
             source,
         })?;
-        Lock::acquire(&dir).map_err(|source| FileError::Io {
+        Lock::directory(&dir).map_err(|source| FileError::Io {
             action: "lock",
             path: dir.display().to_string(),
             source,
         })
     }
 
-    /// The secret stored for entry `name`; a file other users can read is
-    /// refused.
+    /// The secret stored for entry `name`, as the file holds it; `None`
+    /// when there is none. Only a regular file of the user's that others
+    /// cannot read, not empty and at most [`MAX_SECRET`] bytes, is read
+    /// (never through a link, and never blocking on a FIFO).
     pub fn secret(&self, name: &str) -> Result<Option<Secret>, FileError> {
         let path = self.secret_path(name);
-        let io = |source| FileError::Io {
-            action: "read",
-            path: path.display().to_string(),
-            source,
+        let Some(bytes) = fsutil::read_private(&path, MAX_SECRET)? else {
+            return Ok(None);
         };
-        let file = match std::fs::File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io(e)),
-        };
-        let meta = file.metadata().map_err(io)?;
-        if let Some(mode) = fsutil::shared_bits(&meta) {
-            return Err(FileError::Shared {
+        if bytes.is_empty() {
+            return Err(FileError::Empty {
                 path: path.display().to_string(),
-                mode,
             });
         }
-        let mut text = zeroize::Zeroizing::new(String::new());
-        (&file)
-            .take(1024 * 1024)
-            .read_to_string(&mut text)
-            .map_err(io)?;
-        Ok(Some(Secret::from(text.trim_end_matches(['\r', '\n']))))
+        let text = std::str::from_utf8(&bytes).map_err(|_| FileError::Damaged {
+            path: path.display().to_string(),
+            reason: "it is not UTF-8 text".to_owned(),
+        })?;
+        Ok(Some(Secret::from(text)))
     }
 
     /// Stores (or replaces) the secret of entry `name`.
@@ -101,7 +95,13 @@ impl FileStore {
             return Ok(None);
         }
         let _lock = self.lock()?;
-        let old = self.secret(name)?;
+        let old = match self.secret(name) {
+            // A file that cannot be a secret is removed all the same.
+            Err(
+                FileError::Empty { .. } | FileError::TooLarge { .. } | FileError::Damaged { .. },
+            ) => Some(Secret::default()),
+            other => other?,
+        };
         if old.is_some() {
             let path = self.secret_path(name);
             std::fs::remove_file(&path).map_err(|source| FileError::Io {

@@ -214,7 +214,7 @@ pub enum SecretError {
         var: String,
     },
     /// The file store has no secret for the entry.
-    #[error("entry '{entry}' keeps its secret in the file store, but {path} does not exist; add it again with `git credential-bitbucket add`")]
+    #[error("entry '{entry}' keeps its secret in the file store, but {path} does not exist; store it with `git credential-bitbucket rotate {entry}`")]
     FileMissing {
         /// The entry's name.
         entry: String,
@@ -230,10 +230,21 @@ pub enum SecretError {
         reason: String,
     },
     /// The keyring has no secret for the entry.
-    #[error("entry '{entry}' keeps its secret in the OS keyring, which holds none for it; add it again with `git credential-bitbucket add`")]
+    #[error("entry '{entry}' keeps its secret in the OS keyring, which holds none for it; store it with `git credential-bitbucket rotate {entry}`")]
     KeyringMissing {
         /// The entry's name.
         entry: String,
+    },
+    /// The secret is empty, or holds a line break or another control
+    /// character (one trailing newline is not counted).
+    #[error("entry '{entry}': the secret in {place} {problem}, so it is not used")]
+    Unusable {
+        /// The entry's name.
+        entry: String,
+        /// Where it came from (never the value).
+        place: String,
+        /// What is wrong.
+        problem: &'static str,
     },
     /// A `command:` source failed.
     #[error("entry '{entry}': {source}")]
@@ -260,44 +271,78 @@ pub struct Sources<'a> {
 }
 
 impl Sources<'_> {
-    /// Fetches the secret of the entry called `entry` from `source`.
+    /// Fetches the secret of the entry called `entry` from `source`: one
+    /// trailing newline (LF or CRLF) is dropped, whatever the source; an
+    /// empty secret, or one that still holds a control character (which
+    /// would let it inject lines into what git reads), is refused.
     pub fn load(&self, entry: &str, source: &SecretSource) -> Result<Secret, SecretError> {
-        match source {
+        let (raw, place) = match source {
             SecretSource::Env(var) => match (self.env)(var) {
-                Some(v) if !v.is_empty() => Ok(Secret::from(v)),
-                _ => Err(SecretError::EnvMissing {
-                    entry: entry.to_owned(),
-                    var: var.clone(),
-                }),
+                Some(v) if !v.is_empty() => (Secret::from(v), format!("${var}")),
+                _ => {
+                    return Err(SecretError::EnvMissing {
+                        entry: entry.to_owned(),
+                        var: var.clone(),
+                    })
+                }
             },
             SecretSource::Stored(Store::File) => {
-                self.files
-                    .secret(entry)?
-                    .ok_or_else(|| SecretError::FileMissing {
-                        entry: entry.to_owned(),
-                        path: self.files.secret_path(entry).display().to_string(),
-                    })
+                let path = self.files.secret_path(entry).display().to_string();
+                match self.files.secret(entry)? {
+                    Some(secret) => (secret, path),
+                    None => {
+                        return Err(SecretError::FileMissing {
+                            entry: entry.to_owned(),
+                            path,
+                        })
+                    }
+                }
             }
             SecretSource::Command(words) => {
-                command::run(words, self.command_timeout).map_err(|source| SecretError::Command {
-                    entry: entry.to_owned(),
-                    source,
-                })
+                let secret = command::run(words, self.command_timeout).map_err(|source| {
+                    SecretError::Command {
+                        entry: entry.to_owned(),
+                        source,
+                    }
+                })?;
+                (secret, format!("the output of `{}`", words[0]))
             }
             SecretSource::Stored(Store::Keyring) => match keyring::get(entry) {
-                Ok(Some(secret)) => Ok(secret),
-                Ok(None) => Err(SecretError::KeyringMissing {
-                    entry: entry.to_owned(),
-                }),
+                Ok(Some(secret)) => (secret, Store::Keyring.describe().to_owned()),
+                Ok(None) => {
+                    return Err(SecretError::KeyringMissing {
+                        entry: entry.to_owned(),
+                    })
+                }
                 Err(keyring::KeyringError::Unreachable(reason)) => {
-                    Err(SecretError::KeyringUnavailable {
+                    return Err(SecretError::KeyringUnavailable {
                         entry: entry.to_owned(),
                         reason,
                     })
                 }
             },
-        }
+        };
+        usable(raw).map_err(|problem| SecretError::Unusable {
+            entry: entry.to_owned(),
+            place,
+            problem,
+        })
     }
+}
+
+/// `raw` without one trailing newline, if it is a usable secret.
+fn usable(raw: Secret) -> Result<Secret, &'static str> {
+    let text = raw.expose();
+    let text = text
+        .strip_suffix('\n')
+        .map_or(text, |t| t.strip_suffix('\r').unwrap_or(t));
+    if text.is_empty() {
+        return Err("is empty");
+    }
+    if text.chars().any(char::is_control) {
+        return Err("holds a line break or another control character");
+    }
+    Ok(Secret::from(text))
 }
 
 #[cfg(test)]
@@ -358,5 +403,52 @@ mod tests {
             .load("e", &SecretSource::Stored(Store::File))
             .unwrap_err();
         assert!(matches!(err, SecretError::FileMissing { .. }), "{err}");
+    }
+
+    #[test]
+    fn one_trailing_newline_is_dropped_and_other_control_characters_refused() {
+        let cases: &[(&str, Result<&str, &str>)] = &[
+            ("tok", Ok("tok")),
+            ("tok\n", Ok("tok")),
+            ("tok\r\n", Ok("tok")),
+            (
+                "tok\n\n",
+                Err("holds a line break or another control character"),
+            ),
+            (
+                "tok\nusername=attacker",
+                Err("holds a line break or another control character"),
+            ),
+            (
+                "tok\r",
+                Err("holds a line break or another control character"),
+            ),
+            (
+                "t\0k",
+                Err("holds a line break or another control character"),
+            ),
+            ("\n", Err("is empty")),
+        ];
+        for (raw, want) in cases {
+            let got = usable(Secret::from(*raw));
+            assert_eq!(
+                got.as_ref().map(Secret::expose),
+                want.as_ref().map(|s| *s),
+                "{raw:?}"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let files = FileStore::new(dir.path().to_path_buf());
+        let env = |_: &str| Some("ATCTT-x\nquit=1".to_owned());
+        let sources = Sources {
+            files: &files,
+            env: &env,
+            command_timeout: Duration::from_secs(5),
+        };
+        let err = sources
+            .load("ci", &SecretSource::Env("BITBUCKET_ACCESS_TOKEN".into()))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "entry 'ci': the secret in $BITBUCKET_ACCESS_TOKEN holds a line break or another control character, so it is not used");
     }
 }

@@ -92,6 +92,8 @@ pub struct Model {
     pub lacking_scopes: Vec<String>,
     pub app_passwords_removed: bool,
     pub seen: Vec<Seen>,
+    /// Git LFS objects uploaded, by oid.
+    pub lfs_objects: std::collections::HashMap<String, Vec<u8>>,
 }
 
 /// What a request addresses, in Bitbucket's layout.
@@ -114,6 +116,11 @@ pub enum Site {
     DcRest {
         project: Option<String>,
         repo: Option<String>,
+    },
+    /// Where a Git LFS batch answer sends an object: like a signed storage
+    /// URL, it needs no credential.
+    LfsStore {
+        oid: String,
     },
 }
 
@@ -142,6 +149,11 @@ pub fn route(host: &str, path: &str) -> Option<Site> {
     };
     match host {
         "bitbucket.org" => {
+            if let ["lfs-store", oid] = segs.as_slice() {
+                return Some(Site::LfsStore {
+                    oid: (*oid).to_owned(),
+                });
+            }
             let [ws, repo, rest @ ..] = segs.as_slice() else {
                 return None;
             };
@@ -213,6 +225,9 @@ pub fn judge(inner: &Model, site: &Site, auth: &Presented) -> Verdict {
 }
 
 fn judge_credential(inner: &Model, site: &Site, auth: &Presented) -> Verdict {
+    if matches!(site, Site::LfsStore { .. }) {
+        return Verdict::Ok("lfs-store".to_owned());
+    }
     for token in &inner.tokens {
         let ok = |who: &str| Verdict::Ok(who.to_owned());
         let verdict = match (token, site, auth) {

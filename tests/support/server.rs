@@ -91,6 +91,11 @@ impl Bitbucket {
         self.inner.lock().unwrap().seen.clone()
     }
 
+    /// The Git LFS object `oid`, if it was uploaded.
+    pub fn lfs_object(&self, oid: &str) -> Option<Vec<u8>> {
+        self.inner.lock().unwrap().lfs_objects.get(oid).cloned()
+    }
+
     /// Forgets the requests seen so far.
     pub fn clear_requests(&self) {
         self.inner.lock().unwrap().seen.clear();
@@ -262,6 +267,31 @@ fn serve(
                 json.as_bytes(),
             )
         }
+        Site::LfsStore { oid } => {
+            let mut model = inner.lock().unwrap();
+            let (status, out) = if method == "PUT" {
+                model.lfs_objects.insert(oid, body);
+                (200, Vec::new())
+            } else {
+                match model.lfs_objects.get(&oid) {
+                    Some(bytes) => (200, bytes.clone()),
+                    None => (404, b"no such object\n".to_vec()),
+                }
+            };
+            drop(model);
+            record(status);
+            respond(&mut tls, status, &[], &out)
+        }
+        Site::CloudGit { rest, .. } if rest.starts_with("info/lfs/") => {
+            let (status, out) = lfs(&rest, &body);
+            record(status);
+            respond(
+                &mut tls,
+                status,
+                &[("Content-Type", "application/vnd.git-lfs+json")],
+                out.as_bytes(),
+            )
+        }
         Site::CloudGit { dir, rest, .. } | Site::DcScm { dir, rest, .. } => {
             if !root.join(&dir).is_dir() {
                 record(404);
@@ -277,6 +307,49 @@ fn serve(
             respond(&mut tls, status, &refs, &out)
         }
     }
+}
+
+/// The Git LFS API of a repository, once the credential was accepted: the
+/// batch endpoint sends every object to the stand-in's object store, and
+/// file locking is not offered (404), as on Bitbucket Cloud.
+fn lfs(rest: &str, body: &[u8]) -> (u16, String) {
+    if rest != "info/lfs/objects/batch" {
+        return (404, "{\"message\": \"not found\"}\n".to_owned());
+    }
+    let text = String::from_utf8_lossy(body);
+    let operation = if text.contains("\"download\"") {
+        "download"
+    } else {
+        "upload"
+    };
+    // The request's objects: {"oid":"…","size":N}, read without a JSON
+    // library since nothing else in the stand-in needs one.
+    let mut objects = Vec::new();
+    for part in text.split("\"oid\"").skip(1) {
+        let oid: String = part
+            .trim_start_matches([':', ' ', '"'])
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .collect();
+        let size: String = part
+            .split("\"size\"")
+            .nth(1)
+            .unwrap_or("0")
+            .trim_start_matches([':', ' '])
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        objects.push(format!(
+            "{{\"oid\":\"{oid}\",\"size\":{size},\"authenticated\":true,\"actions\":{{\"{operation}\":{{\"href\":\"https://bitbucket.org/lfs-store/{oid}\",\"expires_in\":3600}}}}}}"
+        ));
+    }
+    (
+        200,
+        format!(
+            "{{\"transfer\":\"basic\",\"objects\":[{}]}}\n",
+            objects.join(",")
+        ),
+    )
 }
 
 fn read_body(

@@ -123,7 +123,8 @@ impl User {
         self.extra_env.push((key.to_owned(), value.to_owned()));
     }
 
-    fn command(&self, program: &str) -> Command {
+    /// A command run as this user: their HOME, PATH and environment.
+    pub fn command(&self, program: &str) -> Command {
         let mut cmd = Command::new(program);
         cmd.env_clear()
             .env(
@@ -145,6 +146,34 @@ impl User {
         for (k, v) in &self.extra_env {
             cmd.env(k, v);
         }
+        cmd
+    }
+
+    /// A command that runs `program` in a private mount namespace whose
+    /// `/etc/hosts` leads Bitbucket's host names to `bb`: for clients that
+    /// resolve names themselves and ignore `http.curloptResolve` (git-lfs,
+    /// libgit2, gix). Nothing changes outside the namespace; it needs root.
+    pub fn resolving(&self, bb: &Bitbucket, program: &str) -> Command {
+        let hosts = self.home.path().join(".hosts");
+        std::fs::write(
+            &hosts,
+            format!(
+                "127.0.0.1 localhost\n{} bitbucket.org api.bitbucket.org {DC_HOST}\n",
+                bb.ip
+            ),
+        )
+        .unwrap();
+        let mut cmd = self.command("unshare");
+        cmd.args([
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            "mount --bind \"$0\" /etc/hosts && exec \"$@\"",
+        ])
+        .arg(&hosts)
+        .arg(program);
         cmd
     }
 
