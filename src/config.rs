@@ -757,6 +757,17 @@ fn ci_entries(
                     },
                     problem,
                 })?;
+            // The variables' values pass the same checks as the file's.
+            check_username(kind, username.as_deref())
+                .and_then(|()| check_email(kind, email.as_deref()))
+                .map_err(|e| ConfigError::Environment {
+                    variable: match e.field {
+                        Field::Email => "BITBUCKET_EMAIL",
+                        _ => "BITBUCKET_USERNAME",
+                    }
+                    .to_owned(),
+                    problem: e.problem,
+                })?;
             out.push(Entry {
                 name: var.to_owned(),
                 kind,

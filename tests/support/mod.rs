@@ -21,7 +21,7 @@ mod user;
 
 pub use keyring::KeyringSession;
 pub use model::{Presented, Reach, Seen, Token};
-pub use output::{assert_ok, stderr, stdout};
+pub use output::{assert_ok, run_with_deadline, stderr, stdout, token_leak};
 pub use pki::ca_file;
 pub use server::Bitbucket;
 pub use user::{helper_exe, User};

@@ -96,6 +96,17 @@ impl Bitbucket {
         self.inner.lock().unwrap().lfs_objects.get(oid).cloned()
     }
 
+    /// Every Git LFS object uploaded.
+    pub fn lfs_objects(&self) -> Vec<Vec<u8>> {
+        self.inner
+            .lock()
+            .unwrap()
+            .lfs_objects
+            .values()
+            .cloned()
+            .collect()
+    }
+
     /// Forgets the requests seen so far.
     pub fn clear_requests(&self) {
         self.inner.lock().unwrap().seen.clear();

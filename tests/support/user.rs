@@ -187,6 +187,12 @@ impl User {
         self.command(git).args(args).output().unwrap()
     }
 
+    /// Runs `cmd` (made with [`User::command`]) with `input` on its
+    /// standard input.
+    pub fn run_input(&self, cmd: &mut Command, input: &str) -> Output {
+        run_with_input(cmd, input.as_bytes())
+    }
+
     /// Runs git with `input` on its standard input.
     pub fn git_input(&self, args: &[&str], input: &str) -> Output {
         run_with_input(self.command(&self.git).args(args), input.as_bytes())
