@@ -91,6 +91,8 @@ pub struct Entry {
     pub expires: Option<Date>,
     /// `secret`.
     pub secret: SecretSource,
+    /// `auth = "bearer"`: a Data Center token that must go as Bearer.
+    pub bearer_only: bool,
     /// File or environment.
     pub defined_in: DefinedIn,
 }
@@ -108,6 +110,7 @@ impl Entry {
             repos,
             expires,
             secret,
+            bearer_only,
             defined_in: _,
         } = self;
         CredentialTable {
@@ -120,6 +123,7 @@ impl Entry {
             repos: (!repos.is_empty()).then(|| repos.clone()),
             expires: expires.map(|d| d.to_string()),
             secret: Some(secret.to_string()),
+            auth: bearer_only.then(|| "bearer".to_owned()),
         }
     }
 
@@ -249,6 +253,8 @@ pub enum Field {
     Expires,
     /// `secret`.
     Secret,
+    /// `auth`.
+    Auth,
 }
 
 impl Field {
@@ -264,6 +270,7 @@ impl Field {
             Field::Repos => "repos",
             Field::Expires => "expires",
             Field::Secret => "secret",
+            Field::Auth => "auth",
         }
     }
 }
@@ -329,10 +336,10 @@ pub enum Problem {
     #[error("a repository token needs the repository's URL, https://HOST[/CONTEXT]/scm/PROJECT/REPO.git")]
     DataCenterRepositoryUrl,
     /// `username` for a kind that sends a fixed one.
-    #[error("a {0} always sends its own fixed username; remove this field")]
+    #[error("{} always sends its own fixed username; remove this field", .0.with_article())]
     FixedUsername(Kind),
     /// No `username` for a kind that needs the user's.
-    #[error("a {0} needs the Bitbucket username")]
+    #[error("{} needs the Bitbucket username", .0.with_article())]
     NeedsUsername(Kind),
     /// An empty username, or one with control characters.
     #[error("must be a non-empty name")]
@@ -369,6 +376,10 @@ pub enum Problem {
     /// A `secret` that is not a source.
     #[error(transparent)]
     Source(#[from] SourceError),
+    /// `auth` other than `"bearer"`/`"basic"`, or for a kind without a
+    /// choice.
+    #[error("{0}")]
+    Auth(&'static str),
 }
 
 impl Problem {
@@ -420,6 +431,8 @@ pub struct CredentialTable {
     pub expires: Option<String>,
     /// `secret`.
     pub secret: Option<String>,
+    /// `auth`: `"bearer"` for a Data Center token that must go as Bearer.
+    pub auth: Option<String>,
 }
 
 /// The configuration file's path: `$GIT_CREDENTIAL_BITBUCKET_CONFIG`, else
@@ -594,6 +607,7 @@ pub fn validate(
         repos,
         expires,
         secret,
+        auth,
     } = table;
     if name.is_empty() {
         return Err(Problem::EmptyName.at(Field::Name));
@@ -660,6 +674,25 @@ pub fn validate(
             Some(Date::parse(&text).ok_or_else(|| Problem::BadDate(text).at(Field::Expires))?)
         }
     };
+    let bearer_only =
+        match (auth.as_deref(), kind) {
+            (None, _) => false,
+            (Some("bearer"), Kind::HttpToken(_)) => true,
+            (Some("basic"), Kind::HttpToken(HttpScope::User)) => false,
+            (Some("basic"), Kind::HttpToken(_)) => return Err(Problem::Auth(
+                "Data Center project and repository tokens go as Bearer; only \"bearer\" fits them",
+            )
+            .at(Field::Auth)),
+            (Some("bearer" | "basic"), _) => {
+                return Err(Problem::Auth(
+                    "only Data Center HTTP tokens take `auth`; remove this field",
+                )
+                .at(Field::Auth))
+            }
+            (Some(_), _) => {
+                return Err(Problem::Auth("is not one of \"bearer\", \"basic\"").at(Field::Auth))
+            }
+        };
     let secret = match secret {
         None => return Err(Problem::NoSecret.at(Field::Secret)),
         Some(text) => {
@@ -676,6 +709,7 @@ pub fn validate(
         repos: repo_list,
         expires,
         secret,
+        bearer_only,
         defined_in,
     })
 }
@@ -778,6 +812,7 @@ fn ci_entries(
                 repos: Vec::new(),
                 expires: None,
                 secret: SecretSource::Env(var.to_owned()),
+                bearer_only: false,
                 defined_in: DefinedIn::Environment,
             });
             Ok::<(), ConfigError>(())
@@ -900,9 +935,9 @@ secret = "command:pass show dc"
             ("kind = \"access-token\"\nscope = \"project\"\nurl = \"https://bitbucket.org/acme/\"\nrepos = [\"acme\"]\nsecret = \"file\"", "is not of the form"),
             ("kind = \"http-token\"\nscope = \"project\"\nurl = \"https://git.example.com/\"\nsecret = \"file\"", "field `url`: a project token needs"),
             ("kind = \"http-token\"\nscope = \"repository\"\nurl = \"https://git.example.com/scm/P/\"\nsecret = \"file\"", "field `url`: a repository token needs"),
-            ("kind = \"http-token\"\nscope = \"user\"\nurl = \"https://git.example.com/\"\nsecret = \"file\"", "field `username`: a http-token (user) needs"),
+            ("kind = \"http-token\"\nscope = \"user\"\nurl = \"https://git.example.com/\"\nsecret = \"file\"", "field `username`: an http-token (user) needs"),
             ("kind = \"app-password\"\nurl = \"https://bitbucket.org/\"\nsecret = \"file\"", "field `username`"),
-            ("kind = \"access-token\"\nscope = \"workspace\"\nurl = \"https://bitbucket.org/acme\"\nusername = \"me\"\nsecret = \"file\"", "field `username`: a access-token (workspace) always sends"),
+            ("kind = \"access-token\"\nscope = \"workspace\"\nurl = \"https://bitbucket.org/acme\"\nusername = \"me\"\nsecret = \"file\"", "field `username`: an access-token (workspace) always sends"),
             ("kind = \"api-token\"\nurl = \"https://bitbucket.org/\"\nusername = \"j@example.com\"\nsecret = \"file\"", "field `username`: git refuses the email"),
             ("kind = \"api-token\"\nurl = \"http://bitbucket.org/\"\nsecret = \"file\"", "field `url`: \"http://bitbucket.org/\" uses plain http"),
             ("kind = \"api-token\"\nurl = \"https://me@bitbucket.org/\"\nsecret = \"file\"", "must not hold a username"),

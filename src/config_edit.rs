@@ -1,7 +1,10 @@
-//! Changing the configuration file for `add`, `remove` and `migrate`:
-//! under the file's lock, keeping the user's comments and layout
-//! (toml_edit), checking that the result is a valid configuration before it
-//! replaces the old file in one rename.
+//! Changing the configuration file for `add`, `remove`, `rotate` and
+//! `migrate`: under the lock of its directory, keeping the user's comments
+//! and layout (toml_edit), checking that the result is a valid
+//! configuration before it replaces the old file in one rename. What the
+//! change does to the secret stores ([`Companion`]) happens under the same
+//! lock, so two commands that change the same entry at once cannot both
+//! succeed with one of them losing its secret.
 
 use std::path::Path;
 
@@ -26,6 +29,9 @@ pub enum EditError {
     /// The file is not TOML, or the change would make it invalid.
     #[error("{0}")]
     Invalid(String),
+    /// The companion refused the change (it would make a tie, say).
+    #[error("{0}")]
+    Refused(String),
     /// No entry of that name.
     #[error("{path} has no entry named '{name}'; `git credential-bitbucket list` shows the names")]
     NoSuchEntry {
@@ -47,6 +53,7 @@ fn entry_table(table: &CredentialTable) -> Table {
         repos,
         expires,
         secret,
+        auth,
     } = table;
     let mut t = Table::new();
     t.insert("name", value(name.as_str()));
@@ -74,14 +81,40 @@ fn entry_table(table: &CredentialTable) -> Table {
     if let Some(s) = secret {
         t.insert("secret", value(s.as_str()));
     }
+    if let Some(a) = auth {
+        t.insert("auth", value(a.as_str()));
+    }
     t
 }
 
+/// What a change does beside the file: under the file's lock, once the new
+/// configuration is known to be valid, `apply` runs with the old and the
+/// new configuration (and may refuse); if the new file then cannot be
+/// written, `undo` runs, still under the lock.
+pub trait Companion {
+    /// Does the work (writes or takes a secret); an error leaves the file
+    /// as it was.
+    fn apply(&mut self, before: &Config, after: &Config) -> Result<(), EditError>;
+    /// Takes back what `apply` did.
+    fn undo(&mut self);
+}
+
+/// No work beside the file.
+pub struct Alone;
+
+impl Companion for Alone {
+    fn apply(&mut self, _: &Config, _: &Config) -> Result<(), EditError> {
+        Ok(())
+    }
+    fn undo(&mut self) {}
+}
+
 /// Applies `change` to the document at `path` and writes it back if the
-/// result is a valid configuration.
+/// result is a valid configuration and `companion` agrees.
 fn edit<R>(
     path: &Path,
     change: impl FnOnce(&mut DocumentMut) -> Result<R, EditError>,
+    companion: &mut dyn Companion,
 ) -> Result<R, EditError> {
     let shown = path.display().to_string();
     let io = |action| {
@@ -93,7 +126,7 @@ fn edit<R>(
         }
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fsutil::ensure_private_dir(dir).map_err(io("create the directory of"))?;
+        fsutil::ensure_private_dir(dir).map_err(io("use the directory of"))?;
     }
     let lock = Lock::for_file(path).map_err(io("lock"))?;
     let (text, mode) = match std::fs::read_to_string(path) {
@@ -106,13 +139,18 @@ fn edit<R>(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => (String::new(), 0o600),
         Err(e) => return Err(io("read")(e)),
     };
+    let before = Config::parse(&text, path).map_err(|e| EditError::Invalid(e.to_string()))?;
     let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         EditError::Invalid(format!("{shown} is not valid TOML: {}", e.message()))
     })?;
     let result = change(&mut doc)?;
     let new_text = doc.to_string();
-    Config::parse(&new_text, path).map_err(|e| EditError::Invalid(e.to_string()))?;
-    fsutil::write_atomically(path, new_text.as_bytes(), mode, &lock).map_err(io("write"))?;
+    let after = Config::parse(&new_text, path).map_err(|e| EditError::Invalid(e.to_string()))?;
+    companion.apply(&before, &after)?;
+    if let Err(e) = fsutil::write_atomically(path, new_text.as_bytes(), mode, &lock) {
+        companion.undo();
+        return Err(io("write")(e));
+    }
     Ok(result)
 }
 
@@ -148,39 +186,64 @@ fn position(tables: &ArrayOfTables, path: &Path, name: &str) -> Result<usize, Ed
         })
 }
 
+/// A change to the `[[credential]]` tables.
+pub enum Change<'a> {
+    /// Append a new table.
+    Add(&'a CredentialTable),
+    /// Remove the table of this name.
+    Remove(&'a str),
+    /// Put a new table in the place of the one of this name.
+    Replace(&'a str, &'a CredentialTable),
+}
+
+/// Makes `change` to the file at `path`, with `companion`'s work beside
+/// it, all under the file's lock.
+pub fn apply(
+    path: &Path,
+    change: Change<'_>,
+    companion: &mut dyn Companion,
+) -> Result<(), EditError> {
+    edit(
+        path,
+        |doc| {
+            let tables = credentials(doc)?;
+            match change {
+                Change::Add(table) => tables.push(entry_table(table)),
+                Change::Remove(name) => {
+                    let i = position(tables, path, name)?;
+                    tables.remove(i);
+                }
+                Change::Replace(name, table) => {
+                    let i = position(tables, path, name)?;
+                    let decor = tables.get(i).map(|t| t.decor().clone());
+                    let mut new = entry_table(table);
+                    if let Some(d) = decor {
+                        *new.decor_mut() = d;
+                    }
+                    if let Some(slot) = tables.get_mut(i) {
+                        *slot = new;
+                    }
+                }
+            }
+            Ok(())
+        },
+        companion,
+    )
+}
+
 /// Appends `table` as a new `[[credential]]`.
 pub fn add_entry(path: &Path, table: &CredentialTable) -> Result<(), EditError> {
-    edit(path, |doc| {
-        credentials(doc)?.push(entry_table(table));
-        Ok(())
-    })
+    apply(path, Change::Add(table), &mut Alone)
 }
 
 /// Removes the entry called `name`.
 pub fn remove_entry(path: &Path, name: &str) -> Result<(), EditError> {
-    edit(path, |doc| {
-        let tables = credentials(doc)?;
-        let i = position(tables, path, name)?;
-        tables.remove(i);
-        Ok(())
-    })
+    apply(path, Change::Remove(name), &mut Alone)
 }
 
 /// Replaces the entry called `name` by `table`, in place.
 pub fn replace_entry(path: &Path, name: &str, table: &CredentialTable) -> Result<(), EditError> {
-    edit(path, |doc| {
-        let tables = credentials(doc)?;
-        let i = position(tables, path, name)?;
-        let decor = tables.get(i).map(|t| t.decor().clone());
-        let mut new = entry_table(table);
-        if let Some(d) = decor {
-            *new.decor_mut() = d;
-        }
-        if let Some(slot) = tables.get_mut(i) {
-            *slot = new;
-        }
-        Ok(())
-    })
+    apply(path, Change::Replace(name, table), &mut Alone)
 }
 
 #[cfg(test)]

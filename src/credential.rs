@@ -118,6 +118,15 @@ impl Kind {
     }
 }
 
+impl Kind {
+    /// The kind with its article: "an api-token", "an http-token (user)".
+    pub fn with_article(self) -> String {
+        // Every kind's name starts with a vowel sound ("http" is said
+        // "aitch").
+        format!("an {self}")
+    }
+}
+
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.scope_name() {
@@ -197,18 +206,33 @@ pub enum FormError {
     /// The kind needs the user's username and the entry has none.
     #[error("this kind of credential needs the Bitbucket username; add `username = \"...\"` to the entry")]
     NoUsername,
+    /// The entry must go as Bearer (`auth = "bearer"`), and the caller
+    /// cannot send Bearer.
+    #[error("the entry is set to `auth = \"bearer\"`, and the program asking cannot send Bearer (it offered no `capability[]=authtype`: git before 2.46, libgit2, gix, git-lfs before 3.6); nothing was sent")]
+    NoBearer,
 }
 
 /// What an entry of `kind` sends on `surface`. `bearer_possible` says
 /// whether the caller can send a Bearer header (git 2.46+ offering
-/// `capability[]=authtype`, or a REST client).
+/// `capability[]=authtype`, or a REST client); `bearer_only` is the
+/// entry's `auth = "bearer"`, for Data Center servers that refuse Basic
+/// for tokens: a personal token then goes as Bearer too, and never as
+/// Basic.
 pub fn form(
     kind: Kind,
     username: Option<&str>,
     email: Option<&str>,
     surface: Surface,
     bearer_possible: bool,
+    bearer_only: bool,
 ) -> Result<(Form, Option<Caveat>), FormError> {
+    if bearer_only && matches!(kind, Kind::HttpToken(_)) {
+        return if bearer_possible {
+            Ok((Form::Bearer, None))
+        } else {
+            Err(FormError::NoBearer)
+        };
+    }
     let own_username = || username.map(str::to_owned).ok_or(FormError::NoUsername);
     let bearer = || {
         if bearer_possible {
@@ -324,7 +348,7 @@ mod tests {
         ];
         for ((kind, u, e, surface, bearer), want) in cases {
             assert_eq!(
-                form(kind, u, e, surface, bearer),
+                form(kind, u, e, surface, bearer, false),
                 want,
                 "{kind} {surface:?} bearer={bearer}"
             );
@@ -368,6 +392,23 @@ mod tests {
         assert_eq!(
             Kind::from_fields("oauth", None),
             Err(KindError::Unknown("oauth".into()))
+        );
+    }
+
+    #[test]
+    fn bearer_only_never_falls_back_to_basic() {
+        let user = Kind::HttpToken(HttpScope::User);
+        assert_eq!(
+            form(user, Some("jdoe"), None, Surface::Git, true, true),
+            Ok((Form::Bearer, None))
+        );
+        assert_eq!(
+            form(user, Some("jdoe"), None, Surface::Git, false, true),
+            Err(FormError::NoBearer)
+        );
+        assert_eq!(
+            form(user, Some("jdoe"), None, Surface::Git, false, false),
+            Ok((Form::Basic("jdoe".into()), None))
         );
     }
 }

@@ -91,6 +91,11 @@ pub enum Note {
         /// How far off it is.
         expiry: Expiry,
     },
+    /// The entry must go as Bearer, and the caller cannot send it.
+    NoBearer {
+        /// The entry.
+        entry: String,
+    },
     /// The entry's kind or the caller makes its use worth a word.
     Caveat {
         /// The entry.
@@ -110,7 +115,8 @@ impl fmt::Display for Note {
             Note::Expired { entry, on } => write!(f, "entry '{entry}' expired on {on}; create a new token in Bitbucket and store it with `git credential-bitbucket rotate {entry}`"),
             Note::ExpiresSoon { entry, on, expiry } => write!(f, "entry '{entry}' expires on {on} ({}); create a new token in Bitbucket before then", expiry.in_days()),
             Note::Caveat { entry, caveat: Caveat::AppPasswordRemoved } => write!(f, "entry '{entry}' is an app password, which Bitbucket removed on 2026-07-28; replace it with an API token: git credential-bitbucket migrate"),
-            Note::Caveat { entry, caveat: Caveat::BasicFallback } => write!(f, "entry '{entry}' is meant for Bearer authentication, which needs git 2.46 or later; sending it as Basic x-token-auth instead"),
+            Note::Caveat { entry, caveat: Caveat::BasicFallback } => write!(f, "entry '{entry}' is meant to go as Bearer, and the program asking cannot send it (it offered no `capability[]=authtype`: git before 2.46, libgit2, gix, git-lfs before 3.6); sending it as Basic x-token-auth, which Data Center also accepts"),
+            Note::NoBearer { entry } => write!(f, "entry '{entry}' is set to `auth = \"bearer\"`, and the program asking cannot send Bearer (it offered no `capability[]=authtype`: git before 2.46, libgit2, gix, git-lfs before 3.6); nothing was sent"),
         }
     }
 }
@@ -258,36 +264,32 @@ impl Helper<'_> {
         }
     }
 
-    /// What the user hears about using `entry`: expiry, and the caveat of
-    /// its kind.
-    fn notes_for(&self, entry: &Entry, caveat: Option<Caveat>, notes: &mut Vec<Note>) {
-        if let Some(on) = entry.expires {
-            let warning_days = self.config.settings.expiry_warning_days;
-            match Expiry::of(on, self.now, warning_days) {
-                Expiry::Expired => notes.push(Note::Expired {
+    /// Whether a note said at most once a day about `entry` is due today
+    /// (and now recorded as said).
+    fn due_today(&self, topic: &str, entry: &Entry) -> bool {
+        self.state
+            .note_once_a_day(topic, &entry.name, self.now.div_euclid(86_400))
+            .unwrap_or(false)
+    }
+
+    /// What the user hears about `entry`'s expiry.
+    fn expiry_notes(&self, entry: &Entry, notes: &mut Vec<Note>) {
+        let Some(on) = entry.expires else {
+            return;
+        };
+        match Expiry::of(on, self.now, self.config.settings.expiry_warning_days) {
+            Expiry::Expired => notes.push(Note::Expired {
+                entry: entry.name.clone(),
+                on,
+            }),
+            expiry @ Expiry::Soon(_) if self.due_today("expiry", entry) => {
+                notes.push(Note::ExpiresSoon {
                     entry: entry.name.clone(),
                     on,
-                }),
-                expiry @ Expiry::Soon(_)
-                    if self
-                        .state
-                        .announce_expiry(&entry.name, self.now.div_euclid(86_400))
-                        .unwrap_or(false) =>
-                {
-                    notes.push(Note::ExpiresSoon {
-                        entry: entry.name.clone(),
-                        on,
-                        expiry,
-                    });
-                }
-                _ => {}
+                    expiry,
+                })
             }
-        }
-        if let Some(caveat) = caveat {
-            notes.push(Note::Caveat {
-                entry: entry.name.clone(),
-                caveat,
-            });
+            _ => {}
         }
     }
 
@@ -298,19 +300,33 @@ impl Helper<'_> {
         req: &Request,
         notes: &mut Vec<Note>,
     ) -> Result<Response, HelperError> {
-        let (form, caveat) = credential::form(
+        let formed = credential::form(
             entry.kind,
             entry.username.as_deref(),
             entry.email.as_deref(),
             remote.surface,
             req.offers("authtype"),
-        )
-        .map_err(|source| HelperError::Form {
-            entry: entry.name.clone(),
-            url: request_url(remote, req),
-            source,
-        })?;
-        self.notes_for(entry, caveat, notes);
+            entry.bearer_only,
+        );
+        let (form, caveat) = match formed {
+            Ok(f) => f,
+            Err(FormError::NoBearer) => {
+                if self.due_today("no-bearer", entry) {
+                    notes.push(Note::NoBearer {
+                        entry: entry.name.clone(),
+                    });
+                }
+                return Ok(Response::default());
+            }
+            Err(source) => {
+                return Err(HelperError::Form {
+                    entry: entry.name.clone(),
+                    url: request_url(remote, req),
+                    source,
+                })
+            }
+        };
+        self.expiry_notes(entry, notes);
         let secret = self.load_secret(entry)?;
         let state = self.state.read().unwrap_or_default();
         match state.standing(&entry.name, &scope_key(remote), &secret, self.now) {
@@ -331,6 +347,19 @@ impl Helper<'_> {
                 });
                 return Ok(Response::default());
             }
+        }
+        // Said only when the credential is really sent: the app-password
+        // warning every time, the Basic fallback once a day.
+        let said = match caveat {
+            Some(Caveat::AppPasswordRemoved) => true,
+            Some(Caveat::BasicFallback) => self.due_today("basic-fallback", entry),
+            None => false,
+        };
+        if let (true, Some(caveat)) = (said, caveat) {
+            notes.push(Note::Caveat {
+                entry: entry.name.clone(),
+                caveat,
+            });
         }
         log::debug!(
             "answering with entry '{}' as {}",
@@ -669,7 +698,7 @@ secret = "env:DC"
             (
                 "protocol=https\nhost=git.example.com\npath=bitbucket/scm/proj/repo.git\n",
                 "username=x-token-auth\npassword=BBDC-dc\n".into(),
-                vec!["entry 'dc' is meant for Bearer authentication, which needs git 2.46 or later"],
+                vec!["entry 'dc' is meant to go as Bearer, and the program asking cannot send it"],
             ),
             (
                 "protocol=https\nhost=bitbucket.org\npath=gone/x.git\n",

@@ -21,7 +21,7 @@ use crate::config::{self, Config, ConfigError, CredentialTable, DefinedIn, Entry
 use crate::fsutil::{self, Lock};
 use crate::resolve::hosts_serving;
 
-const FORMAT: &str = concat!("gcb-index 1 ", env!("CARGO_PKG_VERSION"));
+const FORMAT: &str = concat!("gcb-index 2 ", env!("CARGO_PKG_VERSION"));
 
 /// Where the index of the configuration at `config_path` lives.
 pub fn index_path(config_path: &Path) -> Option<PathBuf> {
@@ -126,6 +126,7 @@ fn record(table: &CredentialTable) -> String {
         repos,
         expires,
         secret,
+        auth,
     } = table;
     [
         escape(name),
@@ -137,13 +138,15 @@ fn record(table: &CredentialTable) -> String {
         opt(&repos.as_ref().map(|r| r.join(","))),
         opt(expires),
         opt(secret),
+        opt(auth),
     ]
     .join("\t")
 }
 
 fn parse_record(line: &str) -> Option<CredentialTable> {
     let f: Vec<&str> = line.split('\t').collect();
-    let [name, kind, url, scope, username, email, repos, expires, secret] = f.as_slice() else {
+    let [name, kind, url, scope, username, email, repos, expires, secret, auth] = f.as_slice()
+    else {
         return None;
     };
     Some(CredentialTable {
@@ -156,6 +159,7 @@ fn parse_record(line: &str) -> Option<CredentialTable> {
         repos: unopt(repos)?.map(|r| r.split(',').map(str::to_owned).collect()),
         expires: unopt(expires)?,
         secret: unopt(secret)?,
+        auth: unopt(auth)?,
     })
 }
 

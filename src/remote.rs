@@ -246,6 +246,64 @@ impl Remote {
     }
 }
 
+/// The clone scope a URL copied from a browser names, as a URL an entry
+/// can have: `https://bitbucket.org/acme/gizmo/src/main/` is
+/// `https://bitbucket.org/acme/gizmo`, a Data Center
+/// `…/projects/PROJ/repos/repo/browse` is `…/scm/PROJ/repo` (and
+/// `…/users/jdoe/repos/dots` is `…/scm/~jdoe/dots`), and
+/// `www.bitbucket.org` is `bitbucket.org`. Any other URL comes back as it
+/// is. `None` when it is not a URL.
+pub fn clone_scope(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let host = if authority.eq_ignore_ascii_case("www.bitbucket.org") {
+        CLOUD_HOST
+    } else {
+        authority
+    };
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let kept: Vec<String> = if host.eq_ignore_ascii_case(CLOUD_HOST) {
+        // Nothing in Cloud is narrower than a repository.
+        segments
+            .iter()
+            .take(2)
+            .enumerate()
+            .map(|(i, s)| if i == 1 { strip_git(s) } else { s }.to_owned())
+            .collect()
+    } else {
+        let browse = segments
+            .iter()
+            .position(|s| *s == "projects" || *s == "users");
+        match browse {
+            Some(i) if !segments.contains(&"scm") && segments.len() > i + 1 => {
+                let owner = match segments[i] {
+                    "users" => format!("~{}", segments[i + 1]),
+                    _ => segments[i + 1].to_owned(),
+                };
+                let mut kept: Vec<String> = segments[..i].iter().map(|s| s.to_string()).collect();
+                kept.push("scm".to_owned());
+                kept.push(owner);
+                if let (Some(&"repos"), Some(repo)) = (segments.get(i + 2), segments.get(i + 3)) {
+                    kept.push((*repo).to_owned());
+                }
+                kept
+            }
+            _ => return Some(url.to_owned()),
+        }
+    };
+    let mut out = format!("{scheme}://{host}");
+    for s in &kept {
+        out.push('/');
+        out.push_str(s);
+    }
+    if kept.is_empty() || (host == CLOUD_HOST && kept.len() == 1) {
+        out.push('/');
+    }
+    Some(out)
+}
+
 /// Splits a path into segments, dropping empty and `.` segments and
 /// resolving `..` (as curl does before the request leaves the machine).
 fn normalise_segments(path: &str) -> Vec<String> {
@@ -652,5 +710,53 @@ mod tests {
         for (url, want) in cases {
             assert_eq!(Remote::from_url(url).unwrap_err(), want, "{url}");
         }
+    }
+
+    #[test]
+    fn browser_urls_become_the_clone_scope_they_name() {
+        let cases = [
+            (
+                "https://bitbucket.org/acme/gizmo/src/main/",
+                "https://bitbucket.org/acme/gizmo",
+            ),
+            (
+                "https://bitbucket.org/acme/gizmo.git",
+                "https://bitbucket.org/acme/gizmo",
+            ),
+            (
+                "https://bitbucket.org/acme/gizmo/pull-requests/3?x=1",
+                "https://bitbucket.org/acme/gizmo",
+            ),
+            (
+                "https://www.bitbucket.org/acme/",
+                "https://bitbucket.org/acme/",
+            ),
+            ("https://www.bitbucket.org", "https://bitbucket.org/"),
+            ("https://bitbucket.org/", "https://bitbucket.org/"),
+            (
+                "https://git.example.com/bitbucket/projects/PROJ/repos/repo/browse",
+                "https://git.example.com/bitbucket/scm/PROJ/repo",
+            ),
+            (
+                "https://git.example.com/projects/PROJ",
+                "https://git.example.com/scm/PROJ",
+            ),
+            (
+                "https://git.example.com:7990/users/jdoe/repos/dots/browse/README.md",
+                "https://git.example.com:7990/scm/~jdoe/dots",
+            ),
+            (
+                "https://git.example.com/bitbucket/scm/PROJ/repo.git",
+                "https://git.example.com/bitbucket/scm/PROJ/repo.git",
+            ),
+            (
+                "https://git.example.com/bitbucket/",
+                "https://git.example.com/bitbucket/",
+            ),
+        ];
+        for (url, want) in cases {
+            assert_eq!(clone_scope(url).as_deref(), Some(want), "{url}");
+        }
+        assert_eq!(clone_scope("bitbucket.org/acme"), None);
     }
 }

@@ -22,26 +22,61 @@ pub enum Resolution<'a> {
 }
 
 /// Entries that tie for a remote, named for the user.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("entries {} have the same scope for {url}, so neither is used; give them different urls, or set `username` so the remote's user picks one", quoted(.names))]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TieError {
     /// The entries' names.
     pub names: Vec<String>,
-    /// The remote they tie for.
+    /// The remote they tie for, printable.
     pub url: String,
+    /// Whether every one of them has its own `username`.
+    pub all_named: bool,
 }
 
-fn quoted(names: &[String]) -> String {
+/// `'a'`, `'a' and 'b'`, `'a', 'b' and 'c'`.
+pub fn quoted_list(names: &[String]) -> String {
     let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
-    quoted.join(" and ")
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => quoted.concat(),
+    }
 }
+
+impl std::fmt::Display for TieError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let none = if self.names.len() == 2 {
+            "neither"
+        } else {
+            "none"
+        };
+        write!(
+            f,
+            "entries {} have the same scope for {}, so {none} is used; ",
+            quoted_list(&self.names),
+            self.url
+        )?;
+        if self.all_named {
+            f.write_str("put the username in the remote URL (https://USER@HOST/...) to pick one")?;
+        } else {
+            f.write_str(
+                "give each its own `username` (then the username in the remote URL picks one)",
+            )?;
+        }
+        write!(
+            f,
+            ", give them different urls, or remove the one not needed with `git credential-bitbucket remove NAME`"
+        )
+    }
+}
+
+impl std::error::Error for TieError {}
 
 impl TieError {
-    /// The tie of `entries` for `url`.
+    /// The tie of `entries` for `url` (printable).
     pub fn new(entries: &[&Entry], url: String) -> TieError {
         TieError {
             names: entries.iter().map(|e| e.name.clone()).collect(),
             url,
+            all_named: entries.iter().all(|e| e.username.is_some()),
         }
     }
 }

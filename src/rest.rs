@@ -69,6 +69,7 @@ pub fn entry_authorization(entry: &Entry, secret: &Secret) -> Result<Secret, Res
         entry.email.as_deref(),
         Surface::Rest,
         true,
+        entry.bearer_only,
     )
     .map_err(|source| RestError::Form {
         entry: entry.name.clone(),

@@ -45,10 +45,14 @@ pub struct State {
     /// Entry name to its last rejection.
     #[serde(default)]
     pub rejected: BTreeMap<String, Rejection>,
-    /// Entry name to the day (days since 1970-01-01, UTC) its coming expiry
-    /// was last announced on `get`.
-    #[serde(default)]
+    /// Read from state files of earlier versions (expiry notices now live
+    /// in `noted`); forgotten with the entry.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub expiry_warned: BTreeMap<String, i64>,
+    /// `TOPIC:ENTRY` to the day a note said at most once a day was last
+    /// said (the Basic fallback, say).
+    #[serde(default)]
+    pub noted: BTreeMap<String, i64>,
 }
 
 /// What the state says about offering an entry's secret again.
@@ -162,14 +166,15 @@ impl StateFile {
         })
     }
 
-    /// Records that the coming expiry of `entry` is being announced on day
-    /// `day`; `false` when it already was that day.
-    pub fn announce_expiry(&self, entry: &str, day: i64) -> Result<bool, FileError> {
-        if self.read()?.expiry_warned.get(entry) == Some(&day) {
+    /// Records that the note `topic` about `entry` is said on `day`;
+    /// `false` when it already was said that day.
+    pub fn note_once_a_day(&self, topic: &str, entry: &str, day: i64) -> Result<bool, FileError> {
+        let key = format!("{topic}:{entry}");
+        if self.read()?.noted.get(&key) == Some(&day) {
             return Ok(false);
         }
         fsutil::update_private_toml(&self.path, |s: &mut State| {
-            let fresh = s.expiry_warned.insert(entry.to_owned(), day) != Some(day);
+            let fresh = s.noted.insert(key, day) != Some(day);
             (fresh, fresh)
         })
     }
@@ -177,13 +182,19 @@ impl StateFile {
     /// Forgets everything recorded about `entry` (it was removed or
     /// replaced).
     pub fn forget(&self, entry: &str) -> Result<(), FileError> {
-        let state = self.read()?;
-        if !state.rejected.contains_key(entry) && !state.expiry_warned.contains_key(entry) {
+        let suffix = format!(":{entry}");
+        let about = |s: &State| {
+            s.rejected.contains_key(entry)
+                || s.expiry_warned.contains_key(entry)
+                || s.noted.keys().any(|k| k.ends_with(&suffix))
+        };
+        if !about(&self.read()?) {
             return Ok(());
         }
         fsutil::update_private_toml(&self.path, |s: &mut State| {
             s.rejected.remove(entry);
             s.expiry_warned.remove(entry);
+            s.noted.retain(|k, _| !k.ends_with(&suffix));
             (true, ())
         })
     }

@@ -420,7 +420,7 @@ fn doctor_fails_on_the_ties_get_meets() {
     let fails: Vec<&str> = report.lines().filter(|l| l.starts_with("FAIL")).collect();
     assert_eq!(
         fails,
-        ["FAIL  entries 'p1' and 'p2' have the same scope for https://bitbucket.org/acme/api, so neither is used; give them different urls, or set `username` so the remote's user picks one"],
+        ["FAIL  entries 'p1' and 'p2' have the same scope for https://bitbucket.org/acme/api, so neither is used; give each its own `username` (then the username in the remote URL picks one), give them different urls, or remove the one not needed with `git credential-bitbucket remove NAME`"],
         "{}",
         stdout(&out)
     );

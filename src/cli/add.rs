@@ -161,6 +161,7 @@ pub fn run(args: AddArgs) -> Result<bool, CliError> {
         repos: (!args.repos.is_empty()).then(|| args.repos.clone()),
         expires: args.expires.clone(),
         secret: Some(store.as_str().to_owned()),
+        auth: None,
     };
     let entry = config::validate(table.clone(), &ctx.config.settings, DefinedIn::File)
         .map_err(|e| format!("the new entry '{name}' is not valid: {e}"))?;

@@ -48,6 +48,7 @@ fn migrate_one(ctx: &Context, old: &Entry, args: &MigrateArgs) -> Result<(), Cli
         repos: None,
         expires: args.expires.clone(),
         secret: Some(store.as_str().to_owned()),
+        auth: None,
     };
     let new = config::validate(table.clone(), &ctx.config.settings, DefinedIn::File)
         .map_err(|e| format!("the new entry is not valid: {e}"))?;
@@ -93,8 +94,8 @@ pub fn run(args: MigrateArgs) -> Result<bool, CliError> {
             let e = ctx.entry(n)?;
             if e.kind != Kind::AppPassword {
                 return Err(format!(
-                    "'{n}' is a {}, not an app password; nothing to migrate",
-                    e.kind
+                    "'{n}' is {}, not an app password; nothing to migrate",
+                    e.kind.with_article()
                 )
                 .into());
             }

@@ -115,7 +115,7 @@ impl Context {
 /// Reads a secret: a no-echo prompt on a terminal, else the first line of
 /// standard input.
 pub fn read_secret(prompt: &str) -> Result<Secret, CliError> {
-    let text = if std::io::stdin().is_terminal() {
+    let text = zeroize::Zeroizing::new(if std::io::stdin().is_terminal() {
         rpassword::prompt_password(prompt).map_err(|e| format!("could not read the secret: {e}"))?
     } else {
         let mut line = String::new();
@@ -124,19 +124,29 @@ pub fn read_secret(prompt: &str) -> Result<Secret, CliError> {
             .read_line(&mut line)
             .map_err(|e| format!("could not read the secret from standard input: {e}"))?;
         line
-    };
-    let secret = Secret::from(text.trim_end_matches(['\r', '\n']));
-    if secret.is_empty() {
+    });
+    let line = text.trim_end_matches(['\r', '\n']);
+    // A token pasted from a web page often comes with blanks around it.
+    let token = line.trim();
+    if token.is_empty() {
         return Err(CliError::Said(
             "no secret was given; type it at the prompt or pipe it on standard input".to_owned(),
         ));
     }
-    if secret.expose().chars().any(char::is_control) {
+    if token.len() != line.len() {
+        eprintln!("Note: the blanks around the pasted token were removed.");
+    }
+    if token.chars().any(char::is_whitespace) {
+        return Err(CliError::Said(
+            "the token holds a blank inside it; paste the token alone, in one piece".to_owned(),
+        ));
+    }
+    if token.chars().any(char::is_control) {
         return Err(CliError::Said(
             "the secret holds control characters; paste only the token".to_owned(),
         ));
     }
-    Ok(secret)
+    Ok(Secret::from(token))
 }
 
 /// Asks for a value on a terminal; `None` when standard input is not one

@@ -59,8 +59,8 @@ pub fn run(args: RotateArgs) -> Result<bool, CliError> {
     if let Some(prefix_kind) = kind_of_prefix(secret.expose()) {
         if prefix_kind != entry.kind.name() {
             return Err(format!(
-                "the new token looks like an {prefix_kind} (by its prefix), but entry '{name}' is a {}; nothing was replaced",
-                entry.kind.name()
+                "the new token looks like an {prefix_kind} (by its prefix), but entry '{name}' is {}; nothing was replaced",
+                entry.kind.with_article()
             )
             .into());
         }
