@@ -141,6 +141,9 @@ pub struct Config {
     pub settings: Settings,
     /// `[[credential]]` entries in file order, then the CI entries.
     pub entries: Vec<Entry>,
+    /// What is wrong with the CI variables that could not make an entry:
+    /// one sentence each.
+    pub ci_problems: Vec<String>,
 }
 
 /// Why the configuration cannot be used. Each names the file and, where
@@ -517,7 +520,8 @@ impl Config {
         &mut self,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<(), ConfigError> {
-        let ci = ci_entries(env, &self.settings)?;
+        let (ci, problems) = ci_entries(env, &self.settings)?;
+        self.ci_problems = problems;
         let names: HashSet<&str> = self.entries.iter().map(|e| e.name.as_str()).collect();
         let ci: Vec<Entry> = ci
             .into_iter()
@@ -564,7 +568,11 @@ impl Config {
             }
             entries.push(entry);
         }
-        Ok(Config { settings, entries })
+        Ok(Config {
+            settings,
+            entries,
+            ci_problems: Vec::new(),
+        })
     }
 }
 
@@ -776,8 +784,38 @@ fn entry_remote(url: &str, settings: &Settings) -> Result<Remote, Problem> {
 fn ci_entries(
     env: &dyn Fn(&str) -> Option<String>,
     settings: &Settings,
-) -> Result<Vec<Entry>, ConfigError> {
+) -> Result<(Vec<Entry>, Vec<String>), ConfigError> {
     let get = |name: &str| env(name).filter(|v| !v.is_empty());
+    let mut problems = Vec::new();
+    // A token whose prefix names another kind than its variable would be
+    // sent in the wrong form: it is not used, and said so.
+    let misplaced = |var: &str, wanted: &str| {
+        let kind = crate::credential::kind_of_prefix(get(var)?.trim())?;
+        if kind == wanted {
+            return None;
+        }
+        let right = match kind {
+            "api-token" => "put it in BITBUCKET_API_TOKEN".to_owned(),
+            "access-token" => "put it in BITBUCKET_ACCESS_TOKEN".to_owned(),
+            "http-token" => "put it in BITBUCKET_HTTP_TOKEN, with BITBUCKET_SERVER_URL".to_owned(),
+            _ => "Bitbucket removed app passwords; create an API token".to_owned(),
+        };
+        Some(format!(
+            "{var} holds {} (by its prefix), not {}, so it is not used; {right}",
+            with_article(kind),
+            with_article(wanted)
+        ))
+    };
+    let mut usable = |var: &str, wanted: &str| match misplaced(var, wanted) {
+        Some(problem) => {
+            problems.push(problem);
+            false
+        }
+        None => get(var).is_some(),
+    };
+    let api = usable("BITBUCKET_API_TOKEN", "api-token");
+    let access = usable("BITBUCKET_ACCESS_TOKEN", "access-token");
+    let http = usable("BITBUCKET_HTTP_TOKEN", "http-token");
     let cloud = format!("https://{CLOUD_HOST}/");
     let mut out = Vec::new();
     let mut add =
@@ -817,7 +855,7 @@ fn ci_entries(
             });
             Ok::<(), ConfigError>(())
         };
-    if get("BITBUCKET_API_TOKEN").is_some() {
+    if api {
         // An email in BITBUCKET_USERNAME would be refused by git; it is the
         // REST username instead, and git gets the fixed API-token username.
         let (username, email) = match (get("BITBUCKET_USERNAME"), get("BITBUCKET_EMAIL")) {
@@ -832,7 +870,7 @@ fn ci_entries(
             email,
         )?;
     }
-    if get("BITBUCKET_ACCESS_TOKEN").is_some() {
+    if access {
         add(
             "BITBUCKET_ACCESS_TOKEN",
             Kind::AccessToken(AccessScope::Workspace),
@@ -841,8 +879,8 @@ fn ci_entries(
             None,
         )?;
     }
-    match (get("BITBUCKET_HTTP_TOKEN"), get("BITBUCKET_SERVER_URL")) {
-        (Some(_), Some(server)) => {
+    match (http, get("BITBUCKET_SERVER_URL")) {
+        (true, Some(server)) => {
             let username = get("BITBUCKET_USERNAME");
             let scope = if username.is_some() {
                 HttpScope::User
@@ -857,12 +895,22 @@ fn ci_entries(
                 None,
             )?;
         }
-        (Some(_), None) => log::debug!(
-            "BITBUCKET_HTTP_TOKEN is set without BITBUCKET_SERVER_URL, so it is not used"
+        (true, None) => problems.push(
+            "BITBUCKET_HTTP_TOKEN is set without BITBUCKET_SERVER_URL, so it is not used; set BITBUCKET_SERVER_URL to the Data Center server, with its context path".to_owned(),
         ),
         _ => {}
     }
-    Ok(out)
+    Ok((out, problems))
+}
+
+fn with_article(kind: &str) -> String {
+    let words = match kind {
+        "api-token" => "an API token (ATATT…)",
+        "access-token" => "an access token (ATCTT…)",
+        "http-token" => "a Data Center HTTP token (BBDC-…)",
+        _ => "an app password (ATBB…)",
+    };
+    words.to_owned()
 }
 
 #[cfg(test)]

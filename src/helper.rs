@@ -11,7 +11,7 @@ use crate::credential::{self, Caveat, Form, FormError};
 use crate::fsutil::FileError;
 use crate::learned::Learned;
 use crate::protocol::{Request, Response};
-use crate::remote::Remote;
+use crate::remote::{Remote, CLOUD_API_HOST, CLOUD_HOST};
 use crate::resolve::{self, host_serves, Resolution, TieError};
 use crate::secret::Secret;
 use crate::state::{Rejection, Standing, StateFile, REJECTION_COOL_DOWN};
@@ -91,6 +91,8 @@ pub enum Note {
         /// How far off it is.
         expiry: Expiry,
     },
+    /// A CI variable is set but cannot be used.
+    Ci(String),
     /// The entry must go as Bearer, and the caller cannot send it.
     NoBearer {
         /// The entry.
@@ -116,6 +118,7 @@ impl fmt::Display for Note {
             Note::ExpiresSoon { entry, on, expiry } => write!(f, "entry '{entry}' expires on {on} ({}); create a new token in Bitbucket before then", expiry.in_days()),
             Note::Caveat { entry, caveat: Caveat::AppPasswordRemoved } => write!(f, "entry '{entry}' is an app password, which Bitbucket removed on 2026-07-28; replace it with an API token: git credential-bitbucket migrate"),
             Note::Caveat { entry, caveat: Caveat::BasicFallback } => write!(f, "entry '{entry}' is meant to go as Bearer, and the program asking cannot send it (it offered no `capability[]=authtype`: git before 2.46, libgit2, gix, git-lfs before 3.6); sending it as Basic x-token-auth, which Data Center also accepts"),
+            Note::Ci(problem) => f.write_str(problem),
             Note::NoBearer { entry } => write!(f, "entry '{entry}' is set to `auth = \"bearer\"`, and the program asking cannot send Bearer (it offered no `capability[]=authtype`: git before 2.46, libgit2, gix, git-lfs before 3.6); nothing was sent"),
         }
     }
@@ -212,6 +215,15 @@ impl Helper<'_> {
         };
         if !matches!(remote.origin.scheme.as_str(), "https" | "http") {
             return Ok(Response::default());
+        }
+        let bitbucket = matches!(remote.origin.host.as_str(), CLOUD_HOST | CLOUD_API_HOST)
+            || self
+                .config
+                .entries
+                .iter()
+                .any(|e| host_serves(&e.remote.origin.host, &remote.origin.host));
+        if bitbucket {
+            notes.extend(self.config.ci_problems.iter().cloned().map(Note::Ci));
         }
         if self.config.settings.refuses_plain_http(&remote.origin) {
             let held = self

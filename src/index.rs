@@ -364,7 +364,11 @@ fn load_with_index(
                 }
             }
         }
-        let mut config = Config { settings, entries };
+        let mut config = Config {
+            settings,
+            entries,
+            ci_problems: Vec::new(),
+        };
         config.add_ci_entries(env)?;
         return Ok(config);
     }

@@ -74,7 +74,7 @@ fn main() -> ExitCode {
         Command::Erase => return exit(protocol(Operation::Erase).map(|()| true)),
         Command::Add(args) => cli::add::run(args),
         Command::List => cli::list::run(),
-        Command::Remove { name } => cli::remove::run(&name),
+        Command::Remove(args) => cli::remove::run(args),
         Command::Rotate(args) => cli::rotate::run(args),
         Command::Verify { name, api_base } => {
             cli::verify::run(name.as_deref(), api_base.as_deref())

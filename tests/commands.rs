@@ -45,7 +45,7 @@ fn add_to_the_keyring_then_clone_then_remove() {
         &format!("{TOKEN}\n"),
     );
     assert_ok(&out);
-    assert!(stdout(&out).contains("Added entry 'acme' (api-token) for https://bitbucket.org/acme/; its secret is in the OS keyring (the OS keyring answered)"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("Added entry 'acme' (an api-token) for https://bitbucket.org/acme/; its secret is in the OS keyring (the OS keyring answered)"), "{}", stdout(&out));
     assert!(keyring.holds("acme"));
     let config = std::fs::read_to_string(user.config_path()).unwrap();
     assert!(
@@ -138,26 +138,48 @@ fn a_failure_between_secret_and_entry_leaves_neither() {
     let bb = Bitbucket::start();
     let mut user = cloud_user(&bb);
     keyring.admit(&mut user);
-    // A configuration directory that cannot be created, even by root.
+    let add = |user: &User| {
+        run(
+            user,
+            &[
+                "add",
+                "https://bitbucket.org/acme/",
+                "--name",
+                "acme",
+                "--store",
+                "keyring",
+            ],
+            &format!("{TOKEN}\n"),
+        )
+    };
+    // A configuration directory that cannot be created, even by root:
+    // nothing is written at all.
     user.env(
         "GIT_CREDENTIAL_BITBUCKET_CONFIG",
         "/proc/self/no-such-dir/config.toml",
     );
-    let out = run(
-        &user,
-        &[
-            "add",
-            "https://bitbucket.org/acme/",
-            "--name",
-            "acme",
-            "--store",
-            "keyring",
-        ],
-        &format!("{TOKEN}\n"),
-    );
+    let out = add(&user);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.starts_with("git-credential-bitbucket: not saved: could not create the directory of /proc/self/no-such-dir/config.toml"), "{err}");
+    assert!(err.starts_with("git-credential-bitbucket: not saved: could not use the directory of /proc/self/no-such-dir/config.toml"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+    assert!(!keyring.holds("acme"));
+    // A directory that can be locked and read but where no file can be
+    // made: the secret goes into the keyring, the configuration cannot be
+    // written, and the secret is taken back out.
+    user.env(
+        "GIT_CREDENTIAL_BITBUCKET_CONFIG",
+        "/proc/self/fd/config.toml",
+    );
+    let out = add(&user);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(
+            "git-credential-bitbucket: not saved: could not write /proc/self/fd/config.toml"
+        ),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1);
     assert!(!err.contains(TOKEN));
     assert!(
@@ -356,13 +378,25 @@ fn setup_twice_writes_one_set_of_lines_and_git_then_uses_the_helper() {
     let user = User::reaching(&bb);
     let first = run(&user, &["setup"], "");
     assert_ok(&first);
+    let helper = helper_exe();
     assert!(
-        stdout(&first).contains("git now uses git-credential-bitbucket for https://bitbucket.org")
+        stdout(&first).contains(&format!("git now runs {helper} for https://bitbucket.org")),
+        "{}",
+        stdout(&first)
     );
     let after_first = std::fs::read_to_string(user.path(".gitconfig")).unwrap();
-    let second = run(&user, &["setup", "--global"], "");
+    // The same URL written another way changes nothing.
+    let second = run(
+        &user,
+        &["setup", "--global", "https://BITBUCKET.ORG:443/"],
+        "",
+    );
     assert_ok(&second);
-    assert!(stdout(&second).contains("nothing changed"));
+    assert!(
+        stdout(&second).contains("nothing changed"),
+        "{}",
+        stdout(&second)
+    );
     assert_eq!(
         std::fs::read_to_string(user.path(".gitconfig")).unwrap(),
         after_first
@@ -373,7 +407,7 @@ fn setup_twice_writes_one_set_of_lines_and_git_then_uses_the_helper() {
         "--get-all",
         "credential.https://bitbucket.org.helper",
     ]);
-    assert_eq!(stdout(&helpers), "\nbitbucket\n");
+    assert_eq!(stdout(&helpers), format!("\n{helper}\n"));
     let path = user.git(&[
         "config",
         "--global",
@@ -453,7 +487,7 @@ fn doctor_names_each_problem_of_a_broken_setup() {
     let report = stdout(&out);
     let secrets = user.secret_file("stale").display().to_string();
     for expected in [
-        "ok    git runs the helper for https://bitbucket.org".to_owned(),
+        "FAIL  git finds the helper for https://bitbucket.org only through your PATH".to_owned(),
         "FAIL  git does not send the repository path for https://bitbucket.org".to_owned(),
         "run `git config --global credential.https://bitbucket.org.useHttpPath true`".to_owned(),
         "FAIL  entry 'stale' expired on 2020-01-01".to_owned(),
@@ -473,7 +507,7 @@ fn doctor_names_each_problem_of_a_broken_setup() {
         std::fs::Permissions::from_mode(0o600),
     )
     .unwrap();
-    user.write_gitconfig("[credential \"https://bitbucket.org\"]\n\tuseHttpPath = true\n");
+    assert_ok(&run(&user, &["setup"], ""));
     user.write_config("[settings]\nstore = \"file\"\n[[credential]]\nname = \"stale\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/acme/\"\nexpires = \"2099-01-01\"\nsecret = \"file\"\n");
     let out = run(&user, &["doctor"], "");
     assert_ok(&out);

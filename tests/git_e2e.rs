@@ -286,6 +286,11 @@ fn dc_project_setup(bb: &Bitbucket) -> User {
         project: "PROJ".into(),
         secret: DC_PROJECT_TOKEN.into(),
     });
+    dc_project_user(bb)
+}
+
+/// A user with the project token for `PROJ`, on a stand-in that has it.
+fn dc_project_user(bb: &Bitbucket) -> User {
     let user = dc_user(bb);
     user.write_config(&entry("proj", "kind = \"http-token\"\nscope = \"project\"\nurl = \"https://bitbucket.example.com:7990/bitbucket/scm/proj/\""));
     user.write_secrets(&[("proj", DC_PROJECT_TOKEN)]);
@@ -326,12 +331,32 @@ fn data_center_project_token_goes_as_bearer_with_git_2_47() {
 fn data_center_project_token_falls_back_to_basic_with_git_2_39() {
     let bb = Bitbucket::start();
     let user = dc_project_setup(&bb);
+    let note = "git-credential-bitbucket: entry 'proj' is meant to go as Bearer, and the program asking cannot send it (it offered no `capability[]=authtype`: git before 2.46, libgit2, gix, git-lfs before 3.6); sending it as Basic x-token-auth, which Data Center also accepts\n";
     let out = user.git_with(GIT_OLD, &["clone", "-q", DC_URL, "repo"]);
     assert_ok(&out);
-    let err = stderr(&out);
-    assert!(err.contains("git-credential-bitbucket: entry 'proj' is meant for Bearer authentication, which needs git 2.46 or later; sending it as Basic x-token-auth instead"), "{err}");
+    assert_eq!(stderr(&out).matches(note).count(), 1, "{}", stderr(&out));
     let used = requests_carrying(&bb, DC_PROJECT_TOKEN);
     assert!(!used.is_empty() && used.iter().all(|s| s.auth == Presented::Basic("x-token-auth".into(), DC_PROJECT_TOKEN.into())), "{used:?}");
+    // Said once a day: the next fetch is quiet.
+    let again = user.git_with(GIT_OLD, &["-C", "repo", "fetch", "-q"]);
+    assert_ok(&again);
+    assert_eq!(stderr(&again), "");
+    // git 2.47 sends Bearer and hears nothing; a script's `git credential
+    // fill` through it offers no authtype, and hears the note once too.
+    let user = dc_project_user(&bb);
+    let out = user.git_with(GIT_NEW, &["clone", "-q", DC_URL, "repo"]);
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "");
+    let fill = |user: &User| {
+        let mut cmd = user.command(GIT_NEW);
+        cmd.args(["credential", "fill"]);
+        user.run_input(&mut cmd, &format!("url={DC_URL}\n\n"))
+    };
+    let out = fill(&user);
+    assert_ok(&out);
+    assert!(stdout(&out).contains("username=x-token-auth\n"));
+    assert_eq!(stderr(&out).matches(note).count(), 1, "{}", stderr(&out));
+    assert_eq!(stderr(&fill(&user)), "");
 }
 
 const APP_PASSWORD: &str = "ATBBa1b2c3d4e5f6-app-password";

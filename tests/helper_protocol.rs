@@ -121,7 +121,8 @@ fn bearer_only_when_git_offers_authtype_and_capabilities_come_first() {
         "protocol=https\nhost=git.example.com\npath=scm/proj/repo.git\n\n",
     );
     assert_eq!(stdout(&out), "username=x-token-auth\npassword=BBDC-proj\n");
-    assert!(stderr(&out).contains("needs git 2.46 or later"));
+    assert!(stderr(&out)
+        .contains("the program asking cannot send it (it offered no `capability[]=authtype`"));
 }
 
 #[test]

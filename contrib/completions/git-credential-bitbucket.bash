@@ -115,7 +115,7 @@ _git__credential__bitbucket() {
             return 0
             ;;
         git__subcmd__credential__subcmd__bitbucket__subcmd__add)
-            opts="-h --kind --name --username --email --scope --repos --expires --store --verify --api-base --force --help"
+            opts="-h --kind --name --username --email --scope --repos --expires --store --verify --api-base --force --replace --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -457,12 +457,16 @@ _git__credential__bitbucket() {
             return 0
             ;;
         git__subcmd__credential__subcmd__bitbucket__subcmd__remove)
-            opts="-h --help"
+            opts="-h --keep-secret --learned --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --learned)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

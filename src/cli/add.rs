@@ -1,12 +1,16 @@
 //! `add URL`: store a new credential — its entry in the configuration, its
 //! secret in the keyring or the file store — all or nothing.
 
-use crate::cli::{ask, read_secret, CliError, Context};
-use crate::config::{self, CredentialTable, DefinedIn};
-use crate::config_edit;
-use crate::credential::kind_of_prefix;
-use crate::remote::{Remote, RemoteKind};
+use crate::calendar::{self, Date, Expiry};
+use crate::cli::{ask, read_secret, setup, CliError, Context};
+use crate::config::{self, Config, CredentialTable, DefinedIn, EntryError, Field, Problem};
+use crate::config_edit::{self, Change, Companion, EditError};
+use crate::credential::{kind_of_prefix, KindError};
+use crate::remote::{self, Remote, RemoteKind, CLOUD_API_HOST, CLOUD_HOST};
+use crate::resolve;
 use crate::rest;
+use crate::secret::Secret;
+use crate::store::file::FileStore;
 use crate::store::Store;
 
 /// The options of `add`.
@@ -47,6 +51,9 @@ pub struct AddArgs {
     /// Save an app password even though Bitbucket removed them.
     #[arg(long)]
     pub force: bool,
+    /// Replace the entry of the same name, or the one that already covers this URL and username, entry and secret both.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 fn default_name(url: &str, ctx: &Context) -> String {
@@ -118,17 +125,135 @@ fn guess_scope(kind: &str, url: &str, has_repos: bool, has_username: bool) -> Op
     Some(scope.to_owned())
 }
 
+/// An error about the new entry in the words of the command line: flags,
+/// not TOML fields.
+fn in_flag_words(e: &EntryError) -> String {
+    let flag = match e.field {
+        Field::Name => "--name",
+        Field::Kind => "--kind",
+        Field::Scope => "--scope",
+        Field::Url => "the URL",
+        Field::Username => "--username",
+        Field::Email => "--email",
+        Field::Repos => "--repos",
+        Field::Expires => "--expires",
+        Field::Secret => "--store",
+        Field::Auth => "the entry's auth",
+    };
+    match &e.problem {
+        Problem::ProjectRepos => "a project access token needs the project's repositories: pass --repos WORKSPACE/REPO,WORKSPACE/REPO".to_owned(),
+        Problem::ReposNotUsed => "--repos is only for Cloud project access tokens (--scope project)".to_owned(),
+        Problem::BadRepo(r) => format!("--repos {r:?} is not of the form WORKSPACE/REPO"),
+        Problem::RepoOutside { repo, url } => format!("--repos {repo:?} lies outside {url}"),
+        Problem::FixedUsername(kind) => format!("{} always sends its own fixed username; leave out --username", kind.with_article()),
+        Problem::NeedsUsername(kind) => format!("{} needs the Bitbucket username: pass --username", kind.with_article()),
+        Problem::BadUsername => "--username must be a non-empty name".to_owned(),
+        Problem::EmailAsUsername => "--username takes the Bitbucket username, which is not the email; give the email with --email".to_owned(),
+        Problem::EmailNotUsed => "--email is only for API tokens".to_owned(),
+        Problem::BadEmail => "--email is not an email address".to_owned(),
+        Problem::BadDate(d) => format!("--expires {d:?} is not a date of the form YYYY-MM-DD"),
+        Problem::Kind(KindError::UnexpectedScope(kind)) => format!("an {kind} takes no --scope"),
+        Problem::Kind(KindError::MissingScope { kind, valid }) => format!("an {kind} needs --scope: {valid}"),
+        Problem::Kind(KindError::BadScope { scope, valid }) => format!("--scope {scope} is not one of {valid}"),
+        Problem::Kind(KindError::Unknown(kind)) => format!("--kind {kind} is not one of app-password, api-token, access-token, http-token"),
+        other => format!("{flag}: {other}"),
+    }
+}
+
+/// The Bitbucket the URL is on, and whether a credential of `kind` can
+/// ever work there.
+fn check_kind_fits_host(kind: &str, remote: &Remote) -> Result<(), String> {
+    let cloud = matches!(remote.origin.host.as_str(), CLOUD_HOST | CLOUD_API_HOST);
+    match (kind, cloud) {
+        ("api-token" | "access-token" | "app-password", false) => Err(format!(
+            "an {kind} is a Bitbucket Cloud credential, and {} is not bitbucket.org; a Data Center server takes HTTP access tokens (--kind http-token)",
+            remote.origin.host
+        )),
+        ("http-token", true) => Err("an http-token is a Bitbucket Data Center credential; bitbucket.org takes API tokens (ATATT…) and access tokens (ATCTT…)".to_owned()),
+        _ => Ok(()),
+    }
+}
+
+/// The secret's side of `add`, under the configuration's lock: refuses a
+/// name that exists or a tie the new entry would make, then writes the
+/// secret; put back as it was if the configuration cannot be written.
+struct AddSecret<'a> {
+    files: &'a FileStore,
+    store: Store,
+    name: &'a str,
+    secret: &'a Secret,
+    /// The entry this one replaces, if any.
+    replacing: Option<&'a str>,
+    /// What the store held under the name before (to put back).
+    previous: Option<Option<Secret>>,
+}
+
+impl Companion for AddSecret<'_> {
+    fn apply(&mut self, before: &Config, after: &Config) -> Result<(), EditError> {
+        if self.replacing.is_none() && before.entries.iter().any(|e| e.name == self.name) {
+            return Err(EditError::Refused(format!("an entry named '{}' exists already; to put a new token in it run `git credential-bitbucket rotate {}`, or pass --replace to replace it", self.name, self.name)));
+        }
+        if let Some(tie) = resolve::ties(&after.entries)
+            .into_iter()
+            .find(|t| t.names.iter().any(|n| n == self.name))
+        {
+            let others: Vec<String> = tie.names.into_iter().filter(|n| n != self.name).collect();
+            let other = others.first().cloned().unwrap_or_default();
+            return Err(EditError::Refused(format!(
+                "entry '{other}' already covers {} for this username, and a second entry would make git get neither; to put a new token in it run `git credential-bitbucket rotate {other}`, or pass --replace to replace it",
+                tie.url
+            )));
+        }
+        self.previous = Some(
+            self.store
+                .get(self.files, self.name)
+                .map_err(|e| EditError::Refused(e.to_string()))?,
+        );
+        self.store
+            .put(self.files, self.name, self.secret)
+            .map_err(|e| EditError::Refused(e.to_string()))
+    }
+
+    fn undo(&mut self) {
+        let _ = match self.previous.take() {
+            Some(Some(old)) => self.store.put(self.files, self.name, &old),
+            Some(None) => self.store.take(self.files, self.name).map(|_| ()),
+            None => Ok(()),
+        };
+    }
+}
+
 /// Runs `add`.
 pub fn run(args: AddArgs) -> Result<bool, CliError> {
     let ctx = Context::load()?;
-    let secret = read_secret(&format!("Token for {}: ", args.url))?;
-    let kind = match args.kind.clone().or_else(|| kind_of_prefix(secret.expose()).map(str::to_owned)) {
-        Some(k) => k,
-        None => return Err("the token's prefix does not say what kind it is; pass --kind app-password, api-token, access-token or http-token".to_owned().into()),
+    let url = remote::clone_scope(&args.url).ok_or_else(|| {
+        format!(
+            "{:?} is not a URL such as https://bitbucket.org/WORKSPACE/",
+            args.url
+        )
+    })?;
+    let (remote, _) = Remote::from_url(&url).map_err(|e| format!("{url:?} {e}"))?;
+    if let Some(text) = &args.expires {
+        let date = Date::parse(text)
+            .ok_or_else(|| format!("--expires {text:?} is not a date of the form YYYY-MM-DD"))?;
+        if Expiry::of(date, calendar::now(), 0) == Expiry::Expired {
+            return Err(format!("--expires {text} is not in the future: that token no longer works; create a new one").into());
+        }
+    }
+    let secret = read_secret(&format!("Token for {url}: "))?;
+    let prefix_kind = kind_of_prefix(secret.expose());
+    let kind = match (args.kind.clone(), prefix_kind) {
+        (Some(k), Some(p)) if k != p => {
+            return Err(format!("the token starts like an {p}, not an {k} (--kind {k}); check that you pasted the right token, or leave out --kind").into())
+        }
+        (Some(k), _) => k,
+        (None, Some(p)) => p.to_owned(),
+        (None, None) => return Err("the token's prefix does not say what kind it is; pass --kind app-password, api-token, access-token or http-token".to_owned().into()),
     };
     if kind == "app-password" && !args.force {
         return Err("Bitbucket removed app passwords on 2026-07-28; create an API token instead (or pass --force to save this one anyway)".to_owned().into());
     }
+    check_kind_fits_host(&kind, &remote)?;
     let mut username = args.username.clone();
     let mut email = args.email.clone();
     let needs_username =
@@ -141,20 +266,22 @@ pub fn run(args: AddArgs) -> Result<bool, CliError> {
     }
     let scope = match args.scope.clone() {
         Some(s) => Some(s),
-        None => guess_scope(&kind, &args.url, !args.repos.is_empty(), username.is_some()),
+        None => guess_scope(&kind, &url, !args.repos.is_empty(), username.is_some()),
     };
     if kind == "http-token" && scope.as_deref() == Some("user") && username.is_none() {
         username = ask("Bitbucket username");
     }
-    let name = args
+    // With --replace and no --name, the entry that covers the same URL
+    // and username keeps its name; it is found below.
+    let mut name = args
         .name
         .clone()
-        .unwrap_or_else(|| default_name(&args.url, &ctx));
+        .unwrap_or_else(|| default_name(&url, &ctx));
     let (store, why) = Store::choose(args.store, ctx.config.settings.store);
-    let table = CredentialTable {
+    let mut table = CredentialTable {
         name: name.clone(),
         kind: kind.clone(),
-        url: args.url.clone(),
+        url: url.clone(),
         username,
         email,
         scope,
@@ -163,18 +290,53 @@ pub fn run(args: AddArgs) -> Result<bool, CliError> {
         secret: Some(store.as_str().to_owned()),
         auth: None,
     };
-    let entry = config::validate(table.clone(), &ctx.config.settings, DefinedIn::File)
-        .map_err(|e| format!("the new entry '{name}' is not valid: {e}"))?;
-    if ctx
+    let entry =
+        config::validate(table.clone(), &ctx.config.settings, DefinedIn::File).map_err(|e| {
+            match &args.name {
+                Some(n) => format!("entry '{n}' cannot be added: {}", in_flag_words(&e)),
+                None => format!("{url} cannot be added: {}", in_flag_words(&e)),
+            }
+        })?;
+    // Which entry --replace replaces: the one of the same name, else the
+    // one the new entry would tie with.
+    let file_entries: Vec<config::Entry> = ctx
         .config
         .entries
         .iter()
-        .any(|e| e.name == name && e.defined_in == DefinedIn::File)
-    {
-        return Err(format!(
-            "an entry named '{name}' exists already; pick another --name, or `remove` it first"
-        )
-        .into());
+        .filter(|e| e.defined_in == DefinedIn::File)
+        .cloned()
+        .collect();
+    let mut replacing = None;
+    if args.replace {
+        if file_entries.iter().any(|e| e.name == name) {
+            replacing = Some(name.clone());
+        } else {
+            let mut with_new = file_entries.clone();
+            with_new.push(entry.clone());
+            let partners: Vec<String> = resolve::ties(&with_new)
+                .into_iter()
+                .filter(|t| t.names.contains(&name))
+                .flat_map(|t| t.names)
+                .filter(|n| *n != name)
+                .collect();
+            match partners.as_slice() {
+                [] => {}
+                [one] => {
+                    if args.name.is_none() {
+                        name = one.clone();
+                        table.name = one.clone();
+                    }
+                    replacing = Some(one.clone());
+                }
+                many => {
+                    return Err(format!(
+                        "--replace would replace {}; remove the ones not needed with `git credential-bitbucket remove NAME` first",
+                        resolve::quoted_list(many)
+                    )
+                    .into())
+                }
+            }
+        }
     }
     if args.verify {
         let checked = rest::verify(&rest::agent()?, &entry, &secret, args.api_base.as_deref())?;
@@ -190,26 +352,61 @@ pub fn run(args: AddArgs) -> Result<bool, CliError> {
             checked.url, checked.status
         );
     }
-    store.put(&ctx.files, &name, &secret)?;
-    if let Err(e) = config_edit::add_entry(&ctx.config_path, &table) {
-        let undo = store.take(&ctx.files, &name);
-        return Err(match undo {
-            Ok(_) => format!("not saved: {e}"),
-            Err(u) => format!(
-                "not saved: {e}; and the secret already written could not be removed again: {u}"
-            ),
+    let old_store = replacing.as_ref().and_then(|r| {
+        file_entries
+            .iter()
+            .find(|e| e.name == *r)
+            .and_then(|e| e.secret.store().map(|s| (r.clone(), s)))
+    });
+    let mut companion = AddSecret {
+        files: &ctx.files,
+        store,
+        name: &name,
+        secret: &secret,
+        replacing: replacing.as_deref(),
+        previous: None,
+    };
+    let change = match &replacing {
+        Some(old) => Change::Replace(old, &table),
+        None => Change::Add(&table),
+    };
+    config_edit::apply(&ctx.config_path, change, &mut companion).map_err(|e| match e {
+        EditError::Refused(why) => CliError::Said(why),
+        other => CliError::Said(format!("not saved: {other}")),
+    })?;
+    // A replaced entry's secret that lived elsewhere, or under its old
+    // name, goes with it.
+    if let Some((old_name, old)) = old_store {
+        if old_name != name || old != store {
+            let _ = old.take(&ctx.files, &old_name);
         }
-        .into());
     }
     let _ = ctx.state.forget(&name);
     let place = match store {
         Store::Keyring => store.describe().to_owned(),
         Store::File => ctx.files.secret_path(&name).display().to_string(),
     };
+    let verb = if replacing.is_some() {
+        "Replaced"
+    } else {
+        "Added"
+    };
     println!(
-        "Added entry '{name}' ({}) for {}; its secret is in {place} ({why}).",
-        entry.kind, args.url
+        "{verb} entry '{name}' ({}) for {url}; its secret is in {place} ({why}).",
+        entry.kind.with_article()
     );
+    if url != args.url {
+        println!(
+            "The URL given, {}, names the scope {url}: that is what the entry covers.",
+            args.url
+        );
+    }
+    let base = entry.remote.origin.display();
+    if !setup::git_runs_helper(&format!("{base}/")) {
+        println!(
+            "git does not run this helper for {base} yet; run `git credential-bitbucket setup {base}`."
+        );
+    }
     Ok(true)
 }
 

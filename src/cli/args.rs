@@ -3,7 +3,7 @@
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::cli::{add::AddArgs, migrate::MigrateArgs, rotate::RotateArgs};
+use crate::cli::{add::AddArgs, migrate::MigrateArgs, remove::RemoveArgs, rotate::RotateArgs};
 
 /// A git credential helper for Bitbucket Cloud and Data Center: each remote
 /// gets the one credential stored for it, in the form Bitbucket accepts for
@@ -30,11 +30,8 @@ pub enum Command {
     Add(AddArgs),
     /// Show the configured credentials, where their secrets live, expiry and rejections.
     List,
-    /// Remove a credential: its entry and its secret.
-    Remove {
-        /// The entry's name.
-        name: String,
-    },
+    /// Remove a credential: its entry and its secret (or, with --learned, what git asked to keep for a URL).
+    Remove(RemoveArgs),
     /// Replace an entry's secret where it lives (a new token after one expired or was revoked); the entry stays.
     Rotate(RotateArgs),
     /// Ask Bitbucket's REST API whether each credential (or the one named) works.

@@ -1,20 +1,23 @@
 //! `doctor`: one line per check of everything the helper depends on, each
 //! failure with the command that fixes it; exit status 1 when any fails.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::calendar::{self, Expiry};
-use crate::cli::{CliError, Context};
+use crate::cli::{setup, CliError, Context};
 use crate::config::{DefinedIn, Entry};
 use crate::credential::{HttpScope, Kind};
 use crate::fsutil;
+use crate::fsutil::FileError;
 use crate::resolve;
-use crate::store::{keyring, SecretSource, Store};
+use crate::store::{keyring, SecretSource, Store, StoreError};
 use crate::url::printable;
 
 #[derive(Default)]
 struct Report {
-    failed: bool,
+    failed: usize,
+    warned: usize,
 }
 
 impl Report {
@@ -22,12 +25,102 @@ impl Report {
         println!("ok    {}", text.as_ref());
     }
     fn warn(&mut self, text: impl AsRef<str>) {
+        self.warned += 1;
         println!("warn  {}", text.as_ref());
     }
     fn fail(&mut self, text: impl AsRef<str>) {
-        self.failed = true;
+        self.failed += 1;
         println!("FAIL  {}", text.as_ref());
     }
+
+    /// The last line: what the lines above add up to.
+    fn summary(&self) {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        match (self.failed, self.warned) {
+            (0, 0) => println!("Everything checked is in order."),
+            (0, w) => println!("{}; nothing failed.", plural(w, "warning", "warnings")),
+            (f, 0) => println!("{} failed.", plural(f, "check", "checks")),
+            (f, w) => println!(
+                "{} failed, and {}.",
+                plural(f, "check", "checks"),
+                plural(w, "warning", "warnings")
+            ),
+        }
+    }
+}
+
+/// Checks what git runs for `url`: this helper, found without the user's
+/// PATH, and no other helper that would keep or hand out tokens.
+fn check_helpers(r: &mut Report, url: &str) {
+    let helpers = match setup::helpers_git_runs(url) {
+        Ok(h) => h,
+        Err(e) => {
+            r.fail(format!(
+                "could not ask git which helpers it runs for {url}: {e}"
+            ));
+            return;
+        }
+    };
+    let Some(ours) = helpers.iter().position(|h| setup::is_this_helper(h)) else {
+        let others = if helpers.is_empty() {
+            String::new()
+        } else {
+            format!(" (it runs {})", quoted(&helpers))
+        };
+        r.fail(format!(
+            "git does not run the helper for {url}{others}; run `git credential-bitbucket setup {url}`"
+        ));
+        return;
+    };
+    for (i, other) in helpers.iter().enumerate().filter(|(i, _)| *i != ours) {
+        let place = if i < ours { "before" } else { "after" };
+        let why = if other.contains("credential-store") {
+            "it writes every token git uses to ~/.git-credentials, in plain text"
+        } else if other.contains("credential-cache") {
+            "it keeps every token git uses in memory and hands it out again"
+        } else {
+            "it is asked for Bitbucket credentials too, and is told every token git uses"
+        };
+        r.fail(format!(
+            "git also runs `{other}` for {url}, {place} this helper: {why}; run `git credential-bitbucket setup {url}` (which clears the helpers configured before it) and remove the others configured for this URL"
+        ));
+    }
+    let command = &helpers[ours];
+    if command == "git credential-bitbucket" {
+        // `helper = bitbucket`: git looks the executable up in its own
+        // directory and on PATH, and starts one more process for it.
+        let exec_path = git(&["--exec-path"]).map(PathBuf::from);
+        let found = exec_path
+            .into_iter()
+            .chain(["/usr/local/bin", "/usr/bin", "/bin"].map(PathBuf::from))
+            .any(|d| d.join(setup::EXECUTABLE).is_file());
+        if found {
+            r.warn(format!(
+                "git runs the helper for {url} by its short name, which costs one more process on every call; run `git credential-bitbucket setup {url}` to give git its full path"
+            ));
+        } else {
+            r.fail(format!(
+                "git finds the helper for {url} only through your PATH, so programs started without it (GUI IDEs, services) fail with \"'credential-bitbucket' is not a git command\"; run `git credential-bitbucket setup {url}` to give git its full path"
+            ));
+        }
+    } else {
+        let path = command.trim_matches('\'');
+        if Path::new(path).is_absolute() && !Path::new(path).is_file() {
+            r.fail(format!(
+                "git runs {path} for {url}, which does not exist; run `git credential-bitbucket setup {url}`"
+            ));
+        } else {
+            r.ok(format!(
+                "git runs the helper for {url}, and no other: {command}"
+            ));
+        }
+    }
+}
+
+fn quoted(list: &[String]) -> String {
+    let q: Vec<String> = list.iter().map(|h| format!("`{h}`")).collect();
+    q.join(", ")
 }
 
 fn git(args: &[&str]) -> Option<String> {
@@ -73,17 +166,28 @@ pub fn run() -> Result<bool, CliError> {
         )),
         Some(v) => r.ok(format!("git {}.{}", v.0, v.1)),
     }
-    r.ok(format!(
-        "configuration: {} entr{} ({})",
-        entries.len(),
-        if entries.len() == 1 { "y" } else { "ies" },
-        ctx.config_path.display()
-    ));
+    if ctx.config_path.exists() {
+        r.ok(format!(
+            "configuration: {} entr{} ({})",
+            entries.len(),
+            if entries.len() == 1 { "y" } else { "ies" },
+            ctx.config_path.display()
+        ));
+    } else {
+        r.warn(format!(
+            "configuration: there is no file at {}; only the CI variables give entries (`git credential-bitbucket add` creates it)",
+            ctx.config_path.display()
+        ));
+    }
+    for problem in &ctx.config.ci_problems {
+        r.fail(problem);
+    }
 
-    // git runs the helper, with the path, for every origin an entry serves.
+    // For every URL an entry is for: what git runs, and whether it sends
+    // the path.
     let mut origins: Vec<(String, bool)> = Vec::new();
     for e in entries {
-        let url = format!("{}/", e.remote.origin.display());
+        let url = e.remote.origin.display();
         let narrow = !e.prefix().is_empty() || !e.repos.is_empty();
         match origins.iter_mut().find(|(u, _)| *u == url) {
             Some((_, n)) => *n |= narrow,
@@ -91,30 +195,21 @@ pub fn run() -> Result<bool, CliError> {
         }
     }
     if origins.is_empty() {
-        origins.push(("https://bitbucket.org/".to_owned(), false));
+        origins.push(("https://bitbucket.org".to_owned(), false));
     }
-    for (url, narrow) in &origins {
-        let base = url.trim_end_matches('/');
-        let helpers =
-            git(&["config", "--get-urlmatch", "credential.helper", url]).unwrap_or_default();
-        if helpers
-            .lines()
-            .any(|h| h.trim() == "bitbucket" || h.trim().ends_with("git-credential-bitbucket"))
-        {
-            r.ok(format!("git runs the helper for {base}"));
-        } else {
-            r.fail(format!("git does not run the helper for {base}; run `git credential-bitbucket setup {base}`"));
-        }
+    for (base, narrow) in &origins {
+        check_helpers(&mut r, base);
+        let url = format!("{base}/");
         let with_path = git(&[
             "config",
             "--type=bool",
             "--get-urlmatch",
             "credential.useHttpPath",
-            url,
+            &url,
         ])
         .as_deref()
             == Some("true");
-        match (with_path, narrow) {
+        match (with_path, *narrow) {
             (true, _) => r.ok(format!("git sends the repository path for {base}")),
             (false, true) => r.fail(format!(
                 "git does not send the repository path for {base}, so entries for single repositories, projects or workspaces cannot be used; run `git config --global credential.{base}.useHttpPath true`"
@@ -177,6 +272,8 @@ pub fn run() -> Result<bool, CliError> {
         let present = match &e.secret {
             SecretSource::Stored(store) => match store.get(&ctx.files, &e.name) {
                 Ok(Some(_)) => Ok(()),
+                // Said by the permission check above.
+                Err(StoreError::File(FileError::Shared { .. })) => Ok(()),
                 Ok(None) => Err(format!("{who}: {} holds no secret for it; store it with `git credential-bitbucket rotate {}`", store.describe(), e.name)),
                 Err(err) => Err(format!("{who}: {err}")),
             },
@@ -205,10 +302,11 @@ pub fn run() -> Result<bool, CliError> {
             }
         }
         if let Some(rej) = state.rejected.get(&e.name) {
-            r.warn(format!(
-                "{who} was rejected by {} at {}; run `git credential-bitbucket verify {}`",
+            r.fail(format!(
+                "{who} was rejected by {} at {}; check it with `git credential-bitbucket verify {}`, or store a new token with `git credential-bitbucket rotate {}`",
                 printable(&rej.url),
                 calendar::format_utc(rej.at),
+                e.name,
                 e.name
             ));
         }
@@ -216,8 +314,6 @@ pub fn run() -> Result<bool, CliError> {
     for tie in resolve::ties(entries) {
         r.fail(tie.to_string());
     }
-    if !r.failed {
-        println!("Everything checked is in order.");
-    }
-    Ok(!r.failed)
+    r.summary();
+    Ok(r.failed == 0)
 }

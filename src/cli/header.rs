@@ -29,6 +29,13 @@ pub fn run(url: &str) -> Result<bool, CliError> {
             return Err(format!("no entry covers {url}").into())
         }
     };
+    if entry.kind == crate::credential::Kind::AppPassword {
+        let note = crate::helper::Note::Caveat {
+            entry: entry.name.clone(),
+            caveat: crate::credential::Caveat::AppPasswordRemoved,
+        };
+        eprintln!("git-credential-bitbucket: {note}");
+    }
     let secret = ctx.secret_of(entry)?;
     let authorization = rest::entry_authorization(entry, &secret)?;
     println!("Authorization: {}", authorization.expose());

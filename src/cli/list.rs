@@ -79,9 +79,16 @@ pub fn run() -> Result<bool, CliError> {
     }
     if let Ok(learned) = ctx.files.learned() {
         if !learned.is_empty() {
+            let mut hosts: Vec<String> = learned
+                .iter()
+                .map(|l| printable(&format!("{}://{}", l.protocol, l.host)))
+                .collect();
+            hosts.sort();
+            hosts.dedup();
             println!(
-                "\n{} credential(s) learned from git are kept in {}.",
+                "\n{} credential(s) learned from git, for {}, are kept in {}; `git credential-bitbucket remove --learned URL` removes them.",
                 learned.len(),
+                hosts.join(", "),
                 ctx.files.learned_path().display()
             );
         }

@@ -1,12 +1,91 @@
-//! `remove NAME`: the entry and its secret, both or neither.
+//! `remove NAME`: the entry and its secret — the entry even when the
+//! secret cannot be reached, saying what may remain; `remove --learned URL`:
+//! the credentials learned from git for a URL.
+
+use clap::ArgGroup;
 
 use crate::cli::{CliError, Context};
-use crate::config::DefinedIn;
-use crate::config_edit;
+use crate::config::{Config, DefinedIn};
+use crate::config_edit::{self, Change, Companion, EditError};
+use crate::secret::Secret;
+use crate::store::file::FileStore;
+use crate::store::Store;
+use crate::url::UrlParts;
+
+/// The options of `remove`.
+#[derive(Debug, clap::Args)]
+#[command(group = ArgGroup::new("what").required(true))]
+pub struct RemoveArgs {
+    /// The entry's name.
+    #[arg(group = "what")]
+    pub name: Option<String>,
+    /// Leave the entry's secret where it is (in the OS keyring or the file store).
+    #[arg(long)]
+    pub keep_secret: bool,
+    /// Instead of an entry, remove the credentials learned from git for URL (https://HOST[:PORT][/PATH]).
+    #[arg(long, value_name = "URL", group = "what")]
+    pub learned: Option<String>,
+}
+
+/// What happened to the secret.
+enum Taken {
+    /// Not touched (`--keep-secret`, or a source the helper does not keep).
+    Left,
+    /// Removed; kept here to put back if the entry cannot be removed.
+    Removed(Option<Secret>),
+    /// The store could not be reached.
+    Unreachable(String),
+}
+
+/// The secret's side of `remove`, under the configuration's lock.
+struct RemoveSecret<'a> {
+    files: &'a FileStore,
+    store: Option<Store>,
+    name: &'a str,
+    taken: Taken,
+}
+
+impl Companion for RemoveSecret<'_> {
+    fn apply(&mut self, _: &Config, _: &Config) -> Result<(), EditError> {
+        if let (Some(store), Taken::Removed(_)) = (self.store, &self.taken) {
+            self.taken = match store.take(self.files, self.name) {
+                Ok(old) => Taken::Removed(old),
+                Err(e) => Taken::Unreachable(e.to_string()),
+            };
+        }
+        Ok(())
+    }
+
+    fn undo(&mut self) {
+        if let (Some(store), Taken::Removed(Some(old))) = (self.store, &self.taken) {
+            let _ = store.put(self.files, self.name, old);
+        }
+    }
+}
+
+/// How to delete entry `name`'s secret from the OS keyring by hand.
+fn keyring_delete_hint(name: &str) -> String {
+    let service = crate::store::keyring::SERVICE;
+    if cfg!(target_os = "macos") {
+        format!("security delete-generic-password -s {service} -a {name}")
+    } else if cfg!(windows) {
+        format!("cmdkey /delete:{name}.{service}")
+    } else {
+        format!("secret-tool clear service {service} username {name}")
+    }
+}
 
 /// Runs `remove`.
-pub fn run(name: &str) -> Result<bool, CliError> {
+pub fn run(args: RemoveArgs) -> Result<bool, CliError> {
     let ctx = Context::load()?;
+    if let Some(url) = &args.learned {
+        return remove_learned(&ctx, url);
+    }
+    let Some(name) = args.name.as_deref() else {
+        return Err("name the entry to remove, or give --learned URL"
+            .to_owned()
+            .into());
+    };
     let entry = ctx.entry(name)?;
     if entry.defined_in == DefinedIn::Environment {
         return Err(format!(
@@ -15,27 +94,76 @@ pub fn run(name: &str) -> Result<bool, CliError> {
         .into());
     }
     let store = entry.secret.store();
-    // Take the secret out first, keeping it to put back if the entry
-    // cannot be removed.
-    let kept = match store {
-        Some(s) => s
-            .take(&ctx.files, name)
-            .map_err(|e| format!("nothing removed: {e}"))?,
-        None => None,
+    let mut companion = RemoveSecret {
+        files: &ctx.files,
+        store,
+        name,
+        taken: if args.keep_secret || store.is_none() {
+            Taken::Left
+        } else {
+            Taken::Removed(None)
+        },
     };
-    if let Err(e) = config_edit::remove_entry(&ctx.config_path, name) {
-        if let (Some(store), Some(secret)) = (store, kept) {
-            if let Err(u) = store.put(&ctx.files, name, &secret) {
-                return Err(format!("the entry could not be removed ({e}), and its secret could not be put back ({u}); store it again with `git credential-bitbucket rotate {name}`").into());
-            }
-        }
-        return Err(format!("nothing removed: {e}").into());
-    }
+    config_edit::apply(&ctx.config_path, Change::Remove(name), &mut companion)
+        .map_err(|e| format!("nothing removed: {e}"))?;
     let _ = ctx.state.forget(name);
-    let what = match store {
-        Some(s) => format!("and its secret in {}", s.describe()),
-        None => "(its secret lives outside the helper and was left alone)".to_owned(),
-    };
-    println!("Removed entry '{name}' {what}.");
+    match (companion.taken, store) {
+        (Taken::Removed(Some(_)), Some(s)) => {
+            println!("Removed entry '{name}' and its secret in {}.", s.describe())
+        }
+        (Taken::Removed(None), Some(s)) => println!(
+            "Removed entry '{name}'; {} held no secret for it.",
+            s.describe()
+        ),
+        (Taken::Unreachable(why), Some(Store::Keyring)) => println!(
+            "Removed entry '{name}'. Its secret may remain in the OS keyring, which could not be reached ({why}); once it answers, delete it with `{}`.",
+            keyring_delete_hint(name)
+        ),
+        (Taken::Unreachable(why), Some(s)) => println!(
+            "Removed entry '{name}'. Its secret may remain in {}: {why}",
+            s.describe()
+        ),
+        (_, Some(s)) => println!(
+            "Removed entry '{name}'; its secret was left in {}, as asked.",
+            s.describe()
+        ),
+        (_, None) => println!(
+            "Removed entry '{name}'; its secret lives outside the helper ({}) and was left alone.",
+            entry.secret.describe()
+        ),
+    }
+    Ok(true)
+}
+
+/// `remove --learned URL`: every learned credential for that protocol and
+/// host (and path, when the URL has one).
+fn remove_learned(ctx: &Context, url: &str) -> Result<bool, CliError> {
+    let parts = UrlParts::parse(url)
+        .filter(|p| p.host.is_some())
+        .ok_or_else(|| format!("{url:?} is not a URL such as https://git.example.com"))?;
+    let host = parts.host.unwrap_or_default().to_lowercase();
+    let path = parts.path;
+    if !ctx.files.learned_path().exists() {
+        println!("No credentials were learned from git.");
+        return Ok(true);
+    }
+    let removed = ctx
+        .files
+        .update_learned(|all| {
+            let before = all.len();
+            all.retain(|l| {
+                !(l.protocol == parts.protocol
+                    && l.host.to_lowercase() == host
+                    && (path.is_none() || l.path == path))
+            });
+            let removed = before - all.len();
+            (removed > 0, removed)
+        })
+        .map_err(|e| e.to_string())?;
+    match removed {
+        0 => println!("No credential learned from git matches {url}."),
+        1 => println!("Removed 1 credential learned from git for {url}."),
+        n => println!("Removed {n} credentials learned from git for {url}."),
+    }
     Ok(true)
 }

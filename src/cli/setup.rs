@@ -1,10 +1,15 @@
 //! `setup [URL]`: tell git to use the helper for a Bitbucket URL and to send
-//! it the repository path, idempotently.
+//! it the repository path, idempotently; and what git really runs for a
+//! URL, as `doctor` and `add` need to know.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use crate::cli::CliError;
+use crate::cli::{process_env, CliError};
+use crate::config::{self, Config};
 use crate::remote::{Remote, UrlError};
+use crate::url::UrlParts;
 
 /// Which git configuration file `setup` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,9 +22,153 @@ pub enum Level {
     Local,
 }
 
-/// The helper name git is given: `bitbucket` runs `git-credential-bitbucket`
-/// from PATH.
+/// The short helper name: git runs `git credential-bitbucket`, which finds
+/// `git-credential-bitbucket` on PATH.
 pub const HELPER: &str = "bitbucket";
+
+/// The executable's name.
+pub const EXECUTABLE: &str = "git-credential-bitbucket";
+
+/// The helper value `setup` writes. On Unix, this executable's absolute
+/// path: git then runs it directly — no shell, no `git credential-bitbucket`
+/// in between, and no PATH lookup, so programs started without the
+/// install directory on PATH (GUI IDEs and `~/.cargo/bin`) still find it.
+/// The path is taken from PATH when a directory there leads to this same
+/// executable (a package manager's stable link), else from where it runs.
+/// On Windows, `bitbucket`: Git for Windows finds the `.exe` on PATH.
+pub fn helper_value() -> String {
+    if cfg!(windows) {
+        return HELPER.to_owned();
+    }
+    let Ok(me) = std::env::current_exe() else {
+        return HELPER.to_owned();
+    };
+    let real = std::fs::canonicalize(&me).unwrap_or_else(|_| me.clone());
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .filter(|d| d.is_absolute())
+            .map(|d| d.join(EXECUTABLE))
+            .find(|p| std::fs::canonicalize(p).is_ok_and(|c| c == real))
+    });
+    let chosen = on_path.unwrap_or(me);
+    let text = chosen.display().to_string();
+    // git runs a helper whose value holds a blank or a shell character
+    // through the shell: quote it then.
+    if text.contains(|c: char| c.is_whitespace() || "|&;<>()$`\\\"'*?[#~=%".contains(c)) {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    } else {
+        text
+    }
+}
+
+/// Whether `helper`, a `credential.helper` value or the command git made of
+/// it, is this helper.
+pub fn is_this_helper(helper: &str) -> bool {
+    let h = helper.trim().trim_matches('\'');
+    h == HELPER
+        || h == "git credential-bitbucket"
+        || h.ends_with(&format!("/{EXECUTABLE}"))
+        || h.ends_with(&format!("\\{EXECUTABLE}.exe"))
+        || h == EXECUTABLE
+}
+
+/// `url` as the key of a `credential.<url>` section: lower-case scheme and
+/// host, no default port, no trailing slash, the path as written.
+pub fn normalise_url(url: &str) -> Result<String, String> {
+    let (remote, username) = match Remote::from_url(url) {
+        Ok(r) => r,
+        Err(UrlError::Password) => {
+            return Err(format!("{url:?} must not hold a username or password"))
+        }
+        Err(e) => return Err(format!("{url:?} {e}")),
+    };
+    if username.is_some() {
+        return Err(format!("{url:?} must not hold a username or password"));
+    }
+    let path = UrlParts::parse(url)
+        .and_then(|p| p.path)
+        .map(|p| format!("/{}", p.trim_end_matches('/')))
+        .unwrap_or_default();
+    Ok(format!("{}{path}", remote.origin.display()))
+}
+
+/// The helpers git runs for `url`, in order, as git itself resolves them
+/// from all its configuration files: read from the trace of a `git
+/// credential fill` in which this helper answers nothing (it is pointed at
+/// an empty configuration, and the CI variables are removed). The list
+/// ends early when a helper answers; nothing is prompted for and nothing
+/// is stored.
+pub fn helpers_git_runs(url: &str) -> Result<Vec<String>, String> {
+    let empty = tempfile_dir()?;
+    let mut command = Command::new("git");
+    command
+        .args(["-c", "core.askPass=", "credential", "fill"])
+        .env("GIT_TRACE", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_ASKPASS", "")
+        .env("GCM_INTERACTIVE", "never")
+        .env(config::CONFIG_ENV, empty.join("config.toml"))
+        .env_remove("BITBUCKET_API_TOKEN")
+        .env_remove("BITBUCKET_ACCESS_TOKEN")
+        .env_remove("BITBUCKET_HTTP_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("could not run git: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        let _ = writeln!(stdin, "url={url}\n");
+    }
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let output = match rx.recv_timeout(Duration::from_secs(20)) {
+        Ok(Ok(out)) => out,
+        Ok(Err(e)) => return Err(format!("could not run git: {e}")),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            return Err("git credential fill did not finish within 20 s".to_owned());
+        }
+    };
+    let _ = std::fs::remove_dir_all(&empty);
+    let trace = String::from_utf8_lossy(&output.stderr);
+    Ok(trace
+        .lines()
+        .filter_map(|l| l.split_once("trace: run_command: '"))
+        .filter_map(|(_, rest)| rest.strip_suffix(" get'"))
+        .map(str::to_owned)
+        .collect())
+}
+
+/// A private, empty directory for the probe's configuration.
+fn tempfile_dir() -> Result<PathBuf, String> {
+    let base = std::env::temp_dir();
+    for n in 0..100u32 {
+        let dir = base.join(format!("gcb-probe-{}-{n}", std::process::id()));
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        if builder.create(&dir).is_ok() {
+            return Ok(dir);
+        }
+    }
+    Err("could not make a temporary directory".to_owned())
+}
+
+/// Whether git runs this helper for `url` (and which command stands for
+/// it).
+pub fn git_runs_helper(url: &str) -> bool {
+    helpers_git_runs(url).is_ok_and(|list| list.iter().any(|h| is_this_helper(h)))
+}
 
 fn env_path(var: &str) -> Option<PathBuf> {
     std::env::var_os(var)
@@ -60,9 +209,18 @@ pub fn config_file(level: Level) -> Result<PathBuf, String> {
     }
 }
 
-/// Writes the lines for `url` into `file`; `false` when they were there
-/// already and nothing changed.
-pub fn write(file: &std::path::Path, url: &str) -> Result<bool, String> {
+/// What `write` did.
+pub struct Written {
+    /// Whether the file changed.
+    pub changed: bool,
+    /// Other helpers that were set for the URL and are no longer.
+    pub replaced: Vec<String>,
+}
+
+/// Writes the lines for `url` into `file`: an empty helper (which clears
+/// the helpers configured before it for every URL), then `helper`, and
+/// `useHttpPath = true`.
+pub fn write(file: &Path, url: &str, helper: &str) -> Result<Written, String> {
     let fail = |e: git2::Error| format!("could not update {}: {}", file.display(), e.message());
     if let Some(dir) = file
         .parent()
@@ -80,42 +238,80 @@ pub fn write(file: &std::path::Path, url: &str) -> Result<bool, String> {
             current.push(v.map_err(fail)?.value().unwrap_or_default().to_owned());
         }
     }
-    let wanted = ["", HELPER];
     let path_on = cfg.get_bool(&path_key).unwrap_or(false);
-    if current == wanted && path_on {
-        return Ok(false);
+    if current == ["", helper] && path_on {
+        return Ok(Written {
+            changed: false,
+            replaced: Vec::new(),
+        });
     }
+    let replaced: Vec<String> = current
+        .iter()
+        .filter(|h| !h.is_empty() && !is_this_helper(h))
+        .cloned()
+        .collect();
     if !current.is_empty() {
         cfg.remove_multivar(&helper_key, ".*").map_err(fail)?;
     }
-    // An empty helper first clears helpers configured for every URL (a
-    // general `credential.helper`), so that only this one answers here.
-    cfg.set_multivar(&helper_key, "^$", "").map_err(fail)?;
-    cfg.set_multivar(&helper_key, &format!("^{HELPER}$"), HELPER)
+    // Each value is added with a pattern that matches only itself, so
+    // neither replaces the other.
+    let only = |v: &str| {
+        let escaped: String = v
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_string()
+                } else {
+                    format!("\\{c}")
+                }
+            })
+            .collect();
+        format!("^{escaped}$")
+    };
+    cfg.set_multivar(&helper_key, &only(""), "").map_err(fail)?;
+    cfg.set_multivar(&helper_key, &only(helper), helper)
         .map_err(fail)?;
     cfg.set_bool(&path_key, true).map_err(fail)?;
-    Ok(true)
+    Ok(Written {
+        changed: true,
+        replaced,
+    })
 }
 
 /// Runs `setup`.
 pub fn run(level: Level, url: Option<&str>) -> Result<bool, CliError> {
-    let url = url.unwrap_or("https://bitbucket.org").trim_end_matches('/');
-    match Remote::from_url(url) {
-        Ok((_, None)) => {}
-        Ok((_, Some(_))) | Err(UrlError::Password) => {
-            return Err(format!("{url:?} must not hold a username or password").into())
-        }
-        Err(e) => return Err(format!("{url:?} {e}").into()),
+    let url = normalise_url(url.unwrap_or("https://bitbucket.org"))?;
+    let (remote, _) = Remote::from_url(&url).map_err(|e| format!("{url:?} {e}"))?;
+    if remote.origin.scheme != "https" && remote.origin.scheme != "http" {
+        return Err(format!(
+            "{url:?}: only https (and http for hosts in insecure_http_hosts) is supported"
+        )
+        .into());
+    }
+    // Plain http only where the configuration allows it; a configuration
+    // that cannot be read allows it nowhere.
+    let settings = config::default_path()
+        .ok()
+        .and_then(|p| Config::load(&p, &process_env).ok())
+        .map(|c| c.settings)
+        .unwrap_or_default();
+    if settings.refuses_plain_http(&remote.origin) {
+        return Err(format!("{url} is plain http, which carries credentials only to hosts listed in settings.insecure_http_hosts; use https").into());
     }
     let file = config_file(level)?;
-    if write(&file, url)? {
+    let helper = helper_value();
+    let written = write(&file, &url, &helper)?;
+    for other in &written.replaced {
+        println!("Replaced the helper {other:?} for {url}: it would have stored the tokens git uses, or asked for others.");
+    }
+    if written.changed {
         println!(
-            "git now uses git-credential-bitbucket for {url}, with the repository path ({}).",
+            "git now runs {helper} for {url}, with the repository path ({}).",
             file.display()
         );
     } else {
         println!(
-            "git already uses git-credential-bitbucket for {url} ({}); nothing changed.",
+            "git already runs {helper} for {url} ({}); nothing changed.",
             file.display()
         );
     }

@@ -69,10 +69,12 @@ impl User {
         f.write_all(text.as_bytes()).unwrap();
     }
 
-    /// Configures the helper for `url` the way the README tells users to.
+    /// Configures the helper for `url` as `setup` does: the executable by
+    /// its full path, and the repository path sent.
     pub fn use_helper_for(&self, url: &str) {
         self.write_gitconfig(&format!(
-            "[credential \"{url}\"]\n\thelper = bitbucket\n\tuseHttpPath = true\n"
+            "[credential \"{url}\"]\n\thelper =\n\thelper = {}\n\tuseHttpPath = true\n",
+            helper_exe()
         ));
     }
 
