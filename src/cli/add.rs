@@ -307,6 +307,9 @@ pub fn run(args: AddArgs) -> Result<bool, CliError> {
         .cloned()
         .collect();
     let mut replacing = None;
+    if !args.replace && file_entries.iter().any(|e| e.name == name) {
+        return Err(format!("an entry named '{name}' exists already; to put a new token in it run `git credential-bitbucket rotate {name}`, or pass --replace to replace it").into());
+    }
     if args.replace {
         if file_entries.iter().any(|e| e.name == name) {
             replacing = Some(name.clone());
@@ -395,7 +398,7 @@ pub fn run(args: AddArgs) -> Result<bool, CliError> {
         "{verb} entry '{name}' ({}) for {url}; its secret is in {place} ({why}).",
         entry.kind.with_article()
     );
-    if url != args.url {
+    if url.trim_end_matches('/') != args.url.trim_end_matches('/') {
         println!(
             "The URL given, {}, names the scope {url}: that is what the entry covers.",
             args.url

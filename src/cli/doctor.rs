@@ -73,6 +73,7 @@ fn check_helpers(r: &mut Report, url: &str) {
         ));
         return;
     };
+    let alone = helpers.len() == 1;
     for (i, other) in helpers.iter().enumerate().filter(|(i, _)| *i != ours) {
         let place = if i < ours { "before" } else { "after" };
         let why = if other.contains("credential-store") {
@@ -110,10 +111,12 @@ fn check_helpers(r: &mut Report, url: &str) {
             r.fail(format!(
                 "git runs {path} for {url}, which does not exist; run `git credential-bitbucket setup {url}`"
             ));
-        } else {
+        } else if alone {
             r.ok(format!(
                 "git runs the helper for {url}, and no other: {command}"
             ));
+        } else {
+            r.ok(format!("git runs the helper for {url}: {command}"));
         }
     }
 }

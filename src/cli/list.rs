@@ -59,16 +59,16 @@ pub fn run() -> Result<bool, CliError> {
             rejected,
         ]);
     }
+    let widths: Vec<usize> = (0..7)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
     if rows.len() == 1 {
         println!(
             "No credentials are configured in {}; add one with `git credential-bitbucket add URL`.",
             ctx.config_path.display()
         );
-        return Ok(true);
+        rows.clear();
     }
-    let widths: Vec<usize> = (0..7)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
     for row in &rows {
         let line: Vec<String> = row
             .iter()

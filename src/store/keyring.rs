@@ -14,7 +14,7 @@ pub const SERVICE: &str = "git-credential-bitbucket";
 pub enum KeyringError {
     /// The keyring service did not answer (no session bus, no daemon,
     /// locked collection).
-    #[error("the OS keyring cannot be reached ({0}); run `git credential-bitbucket doctor`")]
+    #[error("the OS keyring cannot be reached ({0})")]
     Unreachable(String),
 }
 
