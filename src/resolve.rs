@@ -566,4 +566,23 @@ secret = "file"
         let half = "[[credential]]\nname = \"a\"\nkind = \"api-token\"\nusername = \"alice\"\nurl = \"https://bitbucket.org/\"\nsecret = \"file\"\n[[credential]]\nname = \"b\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org\"\nsecret = \"file\"\n";
         assert_eq!(tie_names(half), [["a", "b"]]);
     }
+
+    #[test]
+    fn tie_messages_read_as_sentences() {
+        assert_eq!(quoted_list(&["a".into()]), "'a'");
+        assert_eq!(quoted_list(&["a".into(), "b".into()]), "'a' and 'b'");
+        assert_eq!(
+            quoted_list(&["a".into(), "b".into(), "c".into()]),
+            "'a', 'b' and 'c'"
+        );
+        let tie = TieError {
+            names: vec!["a".into(), "b".into(), "c".into()],
+            url: "https://h/x".into(),
+            all_named: true,
+        };
+        assert_eq!(
+            tie.to_string(),
+            "entries 'a', 'b' and 'c' have the same scope for https://h/x, so none is used; put the username in the remote URL (https://USER@HOST/...) to pick one, give them different urls, or remove the one not needed with `git credential-bitbucket remove NAME`"
+        );
+    }
 }
