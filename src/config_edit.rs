@@ -151,6 +151,9 @@ fn edit<R>(
         companion.undo();
         return Err(io("write")(e));
     }
+    // The index of the new file, still under the lock: the next `get`
+    // finds it current instead of parsing the whole file.
+    crate::index::write_for(path, &after);
     Ok(result)
 }
 

@@ -176,7 +176,7 @@ fn scope_key(remote: &Remote) -> String {
 /// curl sends such a path as written, so the server would see another
 /// repository than the one the path seems to name). The request's protocol
 /// and host were checked when it was read.
-fn classify(req: &Request) -> Option<Remote> {
+pub fn classify(req: &Request) -> Option<Remote> {
     if let Some(path) = &req.path {
         if path.split('/').any(|s| s == "." || s == "..") {
             log::debug!("the path holds a . or .. segment; answering nothing");

@@ -1,17 +1,27 @@
 //! A derived index of the configuration file, so that `get`, `store` and
-//! `erase` read only the entries of the request's host instead of parsing
-//! the whole TOML file (which costs tens of milliseconds at 10,000
+//! `erase` read only the entries that can match the request instead of
+//! parsing the whole TOML file (which costs tens of milliseconds at 10,000
 //! entries).
 //!
 //! The TOML file stays the only source of truth. The index lives in the
 //! cache directory, is named after the configuration's path, records the
-//! configuration file's size, modification time and inode, and is ignored
-//! and rebuilt whenever those differ, the format or version differs, or it
-//! cannot be read. It holds no secret.
+//! configuration file's size, modification and change times and inode, and
+//! is ignored and rebuilt whenever those differ, the format or version
+//! differs, or it cannot be read. It holds no secret. It is written only
+//! from a configuration that validated, by the helper when it finds the
+//! index stale and by the commands that change the configuration, under the
+//! configuration's lock.
 //!
-//! Layout: a header of text lines — format, fingerprint, header length;
-//! the settings; one line per host with the byte range of its entries — and
-//! then the entries, one line each, fields separated by tabs.
+//! Entries are keyed by host and by their exact path prefix (`acme`,
+//! `acme/widget`, `bitbucket/scm/proj`): an entry can serve a request only
+//! when its prefix is one of the request's own prefixes, so a lookup reads
+//! the few blocks of records under those keys and nothing else, however
+//! many entries share the host.
+//!
+//! Layout: a first line (format, fingerprint, the lengths of the next two
+//! parts); the settings line; the table, one line per key sorted by key
+//! (`host TAB prefix TAB start TAB length`), found by bisection; then the
+//! records, one line each, fields separated by tabs.
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -19,9 +29,10 @@ use std::time::Duration;
 
 use crate::config::{self, Config, ConfigError, CredentialTable, DefinedIn, Entry, Settings};
 use crate::fsutil::{self, Lock};
+use crate::remote::Remote;
 use crate::resolve::hosts_serving;
 
-const FORMAT: &str = concat!("gcb-index 2 ", env!("CARGO_PKG_VERSION"));
+const FORMAT: &str = concat!("gcb-index 3 ", env!("CARGO_PKG_VERSION"));
 
 /// Where the index of the configuration at `config_path` lives.
 pub fn index_path(config_path: &Path) -> Option<PathBuf> {
@@ -194,55 +205,120 @@ fn parse_settings(line: &str) -> Option<Settings> {
     })
 }
 
-/// Serialises `config`'s file entries, grouped by host.
+/// The key of the entries of `host` whose path prefix is `prefix`.
+fn key(host: &str, prefix: &[String]) -> String {
+    format!("{}\t{}", escape(host), escape(&prefix.join("/")))
+}
+
+/// Serialises `config`'s file entries, grouped by key, keys sorted.
 fn render(config: &Config, fingerprint: &str) -> String {
-    let mut hosts: Vec<(&str, Vec<&Entry>)> = Vec::new();
+    let mut groups: std::collections::BTreeMap<String, Vec<&Entry>> = Default::default();
     for e in config
         .entries
         .iter()
         .filter(|e| e.defined_in == DefinedIn::File)
     {
-        let host = e.remote.origin.host.as_str();
-        match hosts.iter_mut().find(|(h, _)| *h == host) {
-            Some((_, list)) => list.push(e),
-            None => hosts.push((host, vec![e])),
-        }
+        groups
+            .entry(key(&e.remote.origin.host, e.prefix()))
+            .or_default()
+            .push(e);
     }
     let mut body = String::new();
     let mut table = String::new();
-    for (host, entries) in &hosts {
+    for (key, entries) in &groups {
         let start = body.len();
         for e in entries {
             body.push_str(&record(&e.to_table()));
             body.push('\n');
         }
-        table.push_str(&format!(
-            "{}\t{start}\t{}\n",
-            escape(host),
-            body.len() - start
-        ));
+        table.push_str(&format!("{key}\t{start}\t{}\n", body.len() - start));
     }
-    let rest = format!("{}\n{table}", settings_line(&config.settings));
-    // The first line ends with the header's length, itself included, in
-    // twelve digits so that the length does not change the length.
-    let first = format!("{FORMAT}\t{fingerprint}\t");
-    let total = first.len() + 12 + 1 + rest.len();
-    format!("{first}{total:012}\n{rest}{body}")
+    let settings = format!("{}\n", settings_line(&config.settings));
+    format!(
+        "{FORMAT}\t{fingerprint}\t{:012}\t{:012}\t{:012}\n{settings}{table}{body}",
+        settings.len(),
+        table.len(),
+        body.len()
+    )
 }
 
-/// Reads the settings and the raw entries of `hosts` from the index, if it
-/// is current.
+/// The byte offset of the first line of the sorted `table` whose key
+/// (what comes before its third tab) is not less than `wanted`.
+fn lower_bound(table: &[u8], wanted: &[u8]) -> usize {
+    let key_of = |line: &[u8]| -> usize {
+        let mut tabs = 0;
+        line.iter()
+            .position(|&b| {
+                tabs += usize::from(b == b'\t');
+                tabs == 2
+            })
+            .unwrap_or(line.len())
+    };
+    let (mut lo, mut hi) = (0, table.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let start = table[..mid]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let end = table[mid..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(table.len(), |i| mid + i);
+        let line = &table[start..end];
+        if &line[..key_of(line)] < wanted {
+            lo = end + 1;
+        } else {
+            hi = start;
+        }
+    }
+    lo.min(table.len())
+}
+
+/// The line of `table` at byte `at`, if there is one.
+fn line_at(table: &[u8], at: usize) -> Option<&str> {
+    let rest = table.get(at..)?;
+    let end = rest.iter().position(|&b| b == b'\n')?;
+    std::str::from_utf8(&rest[..end]).ok()
+}
+
+/// What a lookup asks for: the keys whose entries may serve the request,
+/// and the hosts for which one entry, any, is wanted (to tell that the
+/// helper holds something for the host: a request without a path then gets
+/// the `useHttpPath` hint, one over plain http the refusal).
+struct Wanted {
+    keys: Vec<String>,
+    any_of: Vec<String>,
+}
+
+/// The keys for a request to `host` whose path segments are `segments`:
+/// every prefix of the segments, on every host whose entries serve it.
+fn wanted(host: &str, segments: Option<&[String]>) -> Wanted {
+    let mut keys = Vec::new();
+    let mut any_of = Vec::new();
+    for h in hosts_serving(host) {
+        let segs = segments.unwrap_or(&[]);
+        for n in 0..=segs.len() {
+            keys.push(key(h, &segs[..n]));
+        }
+        any_of.push(h.to_owned());
+    }
+    Wanted { keys, any_of }
+}
+
+/// Reads the settings and the raw entries under `wanted` from the index,
+/// if it is current.
 fn read(
     path: &Path,
     fingerprint: &str,
-    hosts: &[&str],
+    wanted: &Wanted,
 ) -> Option<(Settings, Vec<CredentialTable>)> {
     // Anything that does not add up is a damaged index: `None`, and the
     // caller rebuilds it. Every length is checked against the file's size
     // before it is used, so a damaged one can neither panic nor allocate.
     let mut file = fsutil::open_no_follow(path).ok()?;
     let size = file.metadata().ok().filter(|m| m.is_file())?.len();
-    let mut head = vec![0u8; 4096];
+    let mut head = vec![0u8; 512];
     let n = file.read(&mut head).ok()?;
     head.truncate(n);
     let first_end = head.iter().position(|&b| b == b'\n')?;
@@ -251,32 +327,64 @@ fn read(
     if parts.next()? != FORMAT || parts.next()? != fingerprint {
         return None;
     }
-    let header_len: usize = parts.next()?.parse().ok()?;
-    if header_len <= first_end || header_len as u64 > size {
+    let settings_len: u64 = parts.next()?.parse().ok()?;
+    let table_len: u64 = parts.next()?.parse().ok()?;
+    let body_len: u64 = parts.next()?.parse().ok()?;
+    let body_start = (first_end as u64 + 1)
+        .checked_add(settings_len)?
+        .checked_add(table_len)?;
+    // The parts must add up to the file exactly.
+    if body_start.checked_add(body_len)? != size {
         return None;
     }
-    if head.len() < header_len {
-        let mut more = vec![0u8; header_len - head.len()];
+    let mut header = head.split_off(first_end + 1);
+    let wanted_len = (settings_len + table_len) as usize;
+    if header.len() < wanted_len {
+        let mut more = vec![0u8; wanted_len - header.len()];
         file.read_exact(&mut more).ok()?;
-        head.extend_from_slice(&more);
+        header.extend_from_slice(&more);
     }
-    let header = std::str::from_utf8(&head[first_end + 1..header_len]).ok()?;
-    let mut lines = header.lines();
-    let settings = parse_settings(lines.next()?)?;
-    let mut entries = Vec::new();
-    for line in lines.filter(|l| !l.is_empty()) {
-        let mut f = line.split('\t');
-        let host = unescape(f.next()?)?;
-        if !hosts.contains(&host.as_str()) {
-            continue;
-        }
-        let start: u64 = f.next()?.parse().ok()?;
+    header.truncate(wanted_len);
+    let (settings_bytes, table) = header.split_at(settings_len as usize);
+    if !settings_bytes.ends_with(b"\n") || !(table.is_empty() || table.ends_with(b"\n")) {
+        return None;
+    }
+    let settings = parse_settings(
+        std::str::from_utf8(settings_bytes)
+            .ok()?
+            .trim_end_matches('\n'),
+    )?;
+    let mut blocks: Vec<(u64, usize)> = Vec::new();
+    let mut block_of = |line: &str| -> Option<()> {
+        let mut f = line.rsplitn(3, '\t');
         let len: usize = f.next()?.parse().ok()?;
-        let body = size - header_len as u64;
-        if start.checked_add(len as u64)? > body {
+        let start: u64 = f.next()?.parse().ok()?;
+        if start.checked_add(len as u64)? > size - body_start {
             return None;
         }
-        file.seek(SeekFrom::Start(header_len as u64 + start)).ok()?;
+        if !blocks.contains(&(start, len)) {
+            blocks.push((start, len));
+        }
+        Some(())
+    };
+    for k in &wanted.keys {
+        let at = lower_bound(table, k.as_bytes());
+        if let Some(line) = line_at(table, at) {
+            if line.starts_with(k.as_str()) && line.as_bytes().get(k.len()) == Some(&b'\t') {
+                block_of(line)?;
+            }
+        }
+    }
+    for h in &wanted.any_of {
+        let host_key = format!("{}\t", escape(h));
+        let at = lower_bound(table, host_key.as_bytes());
+        if let Some(line) = line_at(table, at).filter(|l| l.starts_with(&host_key)) {
+            block_of(line)?;
+        }
+    }
+    let mut entries = Vec::new();
+    for (start, len) in blocks {
+        file.seek(SeekFrom::Start(body_start + start)).ok()?;
         let mut block = vec![0u8; len];
         file.read_exact(&mut block).ok()?;
         for rec in std::str::from_utf8(&block).ok()?.lines() {
@@ -294,13 +402,14 @@ fn write(path: &Path, text: &str) -> std::io::Result<()> {
     fsutil::write_atomically(path, text.as_bytes(), 0o600, &lock)
 }
 
-/// Loads what a request for `host` needs: the settings, the file entries
-/// that may serve it (its host, and bitbucket.org's for api.bitbucket.org),
-/// and the CI entries — from the index when it is current, else from the
-/// TOML file, rebuilding the index on the way.
-pub fn load_for_host(
+/// Loads what a request for `remote` needs: the settings, the file entries
+/// that may serve it (on its host, and bitbucket.org's for
+/// api.bitbucket.org, whose path prefix is one of the request's), and the
+/// CI entries — from the index when it is current, else from the TOML
+/// file, rebuilding the index on the way.
+pub fn load_for(
     config_path: &Path,
-    host: &str,
+    remote: &Remote,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
     config::check_trusted(config_path)?;
@@ -312,7 +421,24 @@ pub fn load_for_host(
     let Some(index) = index_path(config_path) else {
         return Config::load(config_path, env);
     };
-    load_with_index(config_path, &index, &fp, host, env)
+    let wanted = wanted(&remote.origin.host, remote.segments.as_deref());
+    load_with_index(config_path, &index, &fp, &wanted, env)
+}
+
+/// Writes the index of `config`, just read or written from `config_path`
+/// (by a command that holds the configuration's lock), so that the next
+/// `get` finds it current.
+pub fn write_for(config_path: &Path, config: &Config) {
+    let (Ok(meta), Some(index)) = (std::fs::metadata(config_path), index_path(config_path)) else {
+        return;
+    };
+    if !index_trusted(&index) {
+        return;
+    }
+    match write(&index, &render(config, &fingerprint(&meta))) {
+        Ok(()) => log::debug!("wrote the index {}", index.display()),
+        Err(e) => log::debug!("could not write the index {}: {e}", index.display()),
+    }
 }
 
 /// Whether the index at `index` may be read and written: its directory
@@ -335,7 +461,7 @@ fn load_with_index(
     config_path: &Path,
     index: &Path,
     fp: &str,
-    host: &str,
+    wanted: &Wanted,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
     if !index_trusted(index) {
@@ -345,11 +471,9 @@ fn load_with_index(
         );
         return Config::load(config_path, env);
     }
-    let host = host.to_lowercase();
-    let hosts: Vec<&str> = hosts_serving(&host).collect();
-    if let Some((settings, raws)) = read(index, fp, &hosts) {
+    if let Some((settings, raws)) = read(index, fp, wanted) {
         log::trace!(
-            "read {} entr(ies) for {host} from the index {}",
+            "read {} entr(ies) from the index {}",
             raws.len(),
             index.display()
         );
@@ -450,38 +574,105 @@ secret = "env:DC"
         let index = dir.path().join("x.index");
         let text = render(&full, "fp");
         std::fs::write(&index, &text).unwrap();
-        let (settings, entries) = read(&index, "fp", &["bitbucket.org"]).unwrap();
-        assert_eq!(settings, full.settings);
+        let ask = |host: &str, path: Option<&str>| {
+            let remote = Remote::classify("https", host, path).unwrap();
+            let found = read(
+                &index,
+                "fp",
+                &wanted(&remote.origin.host, remote.segments.as_deref()),
+            );
+            found.map(|(settings, entries)| {
+                assert_eq!(settings, full.settings);
+                entries.into_iter().map(|e| e.name).collect::<Vec<_>>()
+            })
+        };
         assert_eq!(
-            entries.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
+            ask("bitbucket.org", Some("acme/widget.git")).unwrap(),
             ["acme", "proj"]
         );
-        let (_, entries) = read(&index, "fp", &["git.example.com"]).unwrap();
-        assert_eq!(entries.len(), 1);
         assert_eq!(
-            entries[0].url,
-            "https://git.example.com:8443/bitbucket/scm/PROJ/"
+            ask("api.bitbucket.org", Some("2.0/repositories/acme/x")).unwrap(),
+            ["acme", "proj"]
         );
-        assert!(read(&index, "fp", &["other.example.com"])
-            .unwrap()
-            .1
-            .is_empty());
-        assert!(read(&index, "another-fingerprint", &["bitbucket.org"]).is_none());
+        assert_eq!(
+            ask("git.example.com:8443", Some("bitbucket/scm/proj/repo.git")).unwrap(),
+            ["dc"]
+        );
+        // A path under none of the entries: only the first block of the
+        // host, to tell that the helper holds something there.
+        assert_eq!(
+            ask("bitbucket.org", Some("other/x.git")).unwrap(),
+            ["acme", "proj"]
+        );
+        assert_eq!(
+            ask("other.example.com", None).unwrap(),
+            Vec::<String>::new()
+        );
+        let remote = Remote::classify("https", "bitbucket.org", Some("acme")).unwrap();
+        let w = wanted(&remote.origin.host, remote.segments.as_deref());
+        assert!(read(&index, "another-fingerprint", &w).is_none());
         // A damaged index is not used.
         std::fs::write(&index, &text[..text.len() / 2]).unwrap();
-        assert!(read(&index, "fp", &["git.example.com"]).is_none());
+        assert!(read(&index, "fp", &w).is_none());
     }
 
     #[test]
-    fn load_for_host_rebuilds_when_the_file_changes() {
+    fn a_lookup_reads_only_the_entries_under_the_requests_prefixes() {
+        let mut text = String::new();
+        for i in 0..2000 {
+            text.push_str(&format!("[[credential]]\nname = \"r{i}\"\nkind = \"access-token\"\nscope = \"repository\"\nurl = \"https://bitbucket.org/ws{}/repo{i}\"\nsecret = \"file\"\n", i % 7));
+        }
+        text.push_str("[[credential]]\nname = \"host\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/\"\nsecret = \"file\"\n");
+        let dir = tempfile::tempdir().unwrap();
+        let full = Config::parse(&text, &dir.path().join("c.toml")).unwrap();
+        let index = dir.path().join("x.index");
+        std::fs::write(&index, render(&full, "fp")).unwrap();
+        for i in [0, 1, 999, 1998, 1999] {
+            let path = format!("ws{}/repo{i}.git", i % 7);
+            let remote = Remote::classify("https", "bitbucket.org", Some(&path)).unwrap();
+            let (_, found) = read(
+                &index,
+                "fp",
+                &wanted(&remote.origin.host, remote.segments.as_deref()),
+            )
+            .unwrap();
+            let mut names: Vec<String> = found.into_iter().map(|e| e.name).collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(names, ["host".to_owned(), format!("r{i}")], "{path}");
+        }
+    }
+
+    #[test]
+    fn bisection_finds_every_key_and_the_place_of_missing_ones() {
+        let keys: Vec<String> = (0..500).map(|i| format!("h\tk{:04}", i * 2)).collect();
+        let table: String = keys.iter().map(|k| format!("{k}\t0\t0\n")).collect();
+        let t = table.as_bytes();
+        for (i, k) in keys.iter().enumerate() {
+            let at = lower_bound(t, k.as_bytes());
+            assert_eq!(line_at(t, at).unwrap(), format!("{k}\t0\t0"), "{i}");
+            let missing = format!("h\tk{:04}", i * 2 + 1);
+            let at = lower_bound(t, missing.as_bytes());
+            match keys.get(i + 1) {
+                Some(next) => assert!(line_at(t, at).unwrap().starts_with(next.as_str())),
+                None => assert_eq!(at, t.len()),
+            }
+        }
+        assert_eq!(lower_bound(b"", b"x"), 0);
+    }
+
+    #[test]
+    fn load_rebuilds_when_the_file_changes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
         std::fs::write(&path, CONFIG).unwrap();
         let index = dir.path().join("cache/config.index");
         let no_env = |_: &str| None;
-        let load = |host: &str| {
+        let load = |host: &str, p: &str| {
             let fp = fingerprint(&std::fs::metadata(&path).unwrap());
-            let names: Vec<String> = load_with_index(&path, &index, &fp, host, &no_env)
+            let remote = Remote::classify("https", host, Some(p)).unwrap();
+            let w = wanted(&remote.origin.host, remote.segments.as_deref());
+            let names: Vec<String> = load_with_index(&path, &index, &fp, &w, &no_env)
                 .unwrap()
                 .entries
                 .into_iter()
@@ -489,24 +680,28 @@ secret = "env:DC"
                 .collect();
             names
         };
+        let dc = ("git.example.com:8443", "bitbucket/scm/proj/r.git");
         assert_eq!(
-            load("bitbucket.org"),
+            load("bitbucket.org", "acme/w.git"),
             ["acme", "proj", "dc"],
             "the first call parses the whole file"
         );
         assert!(index.exists());
-        assert_eq!(load("api.bitbucket.org"), ["acme", "proj"]);
-        assert_eq!(load("git.example.com"), ["dc"]);
+        assert_eq!(
+            load("api.bitbucket.org", "2.0/repositories/acme/w"),
+            ["acme", "proj"]
+        );
+        assert_eq!(load(dc.0, dc.1), ["dc"]);
         std::fs::write(
             &path,
             CONFIG.replace("name = \"dc\"", "name = \"dc-renamed\""),
         )
         .unwrap();
         assert_eq!(
-            load("git.example.com"),
+            load(dc.0, dc.1),
             ["acme", "proj", "dc-renamed"],
             "a changed file is read again"
         );
-        assert_eq!(load("git.example.com"), ["dc-renamed"]);
+        assert_eq!(load(dc.0, dc.1), ["dc-renamed"]);
     }
 }

@@ -10,10 +10,9 @@ use git_credential_bitbucket::calendar;
 use git_credential_bitbucket::cli::args::{Cli, Command};
 use git_credential_bitbucket::cli::{self, setup::Level};
 use git_credential_bitbucket::config;
-use git_credential_bitbucket::helper::Helper;
+use git_credential_bitbucket::helper::{self, Helper};
 use git_credential_bitbucket::index;
 use git_credential_bitbucket::protocol::Request;
-use git_credential_bitbucket::remote::Origin;
 use git_credential_bitbucket::state::StateFile;
 use git_credential_bitbucket::store::file::FileStore;
 
@@ -123,15 +122,14 @@ fn exit<E: std::fmt::Display>(result: Result<bool, E>) -> ExitCode {
 fn protocol(op: Operation) -> Result<(), String> {
     let request = Request::read_from(std::io::stdin().lock()).map_err(|e| e.to_string())?;
     request.require_origin().map_err(|e| e.to_string())?;
-    // Only the entries of the request's host are read (from the index).
+    // Only the entries that can serve the request are read (from the
+    // index); a request for no remote the helper could serve gets nothing.
+    let Some(remote) = helper::classify(&request) else {
+        return Ok(());
+    };
     let config_path = config::default_path().map_err(|e| e.to_string())?;
-    let host = Origin::new(
-        request.protocol.as_deref().unwrap_or_default(),
-        request.host.as_deref().unwrap_or_default(),
-    )
-    .map_or_else(|| request.host.clone().unwrap_or_default(), |o| o.host);
     let env = cli::process_env;
-    let config = index::load_for_host(&config_path, &host, &env).map_err(|e| e.to_string())?;
+    let config = index::load_for(&config_path, &remote, &env).map_err(|e| e.to_string())?;
     let helper = Helper {
         config,
         files: FileStore::new(config::store_dir(&config_path)),
