@@ -277,8 +277,13 @@ impl Helper<'_> {
     }
 
     /// Whether a note said at most once a day about `entry` is due today
-    /// (and now recorded as said).
+    /// (and now recorded as said). An entry of the CI variables has no
+    /// memory to keep it in — a CI job writes no file for a note — so it
+    /// is said each time.
     fn due_today(&self, topic: &str, entry: &Entry) -> bool {
+        if entry.defined_in == crate::config::DefinedIn::Environment {
+            return true;
+        }
         self.state
             .note_once_a_day(topic, &entry.name, self.now.div_euclid(86_400))
             .unwrap_or(false)

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Benchmark: git-credential-bitbucket get vs git's git-credential-store get,
-# at 1 and 10,000 entries; prints times, ratios and peak memory for the
+# Benchmark: git-credential-bitbucket against git's git-credential-store in
+# every layout contrib/bench/bench.rs lists (get at 1 and 10,000 entries in
+# two layouts, the first get after a hand edit, store and erase, git
+# credential fill through git); prints times, ratios and peak memory for the
 # ordinary release build (what `cargo install` makes) and the static build
 # (contrib/build-static.sh, what contrib/ci/install.sh makes).
-# Usage: contrib/bench/run.sh [--runs N] [--warmup N]
+# Usage: contrib/bench/run.sh [--runs N] [--warmup N] [--only WORD]
 # Needs: cargo, git, and /usr/bin/time (Debian package `time`) for memory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --locked --quiet
 static=$(contrib/build-static.sh --quiet)
-cargo run --release --locked --quiet --example bench_get -- \
+cargo run --release --locked --quiet --example bench -- \
     --helper "helper (release build)=target/release/git-credential-bitbucket" \
     --helper "helper (static build)=$static" "$@"
 if [ -r /proc/cpuinfo ]; then
