@@ -242,44 +242,91 @@ fn render(config: &Config, fingerprint: &str) -> String {
     )
 }
 
-/// The byte offset of the first line of the sorted `table` whose key
-/// (what comes before its third tab) is not less than `wanted`.
-fn lower_bound(table: &[u8], wanted: &[u8]) -> usize {
-    let key_of = |line: &[u8]| -> usize {
-        let mut tabs = 0;
-        line.iter()
-            .position(|&b| {
-                tabs += usize::from(b == b'\t');
-                tabs == 2
-            })
-            .unwrap_or(line.len())
-    };
-    let (mut lo, mut hi) = (0, table.len());
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        let start = table[..mid]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        let end = table[mid..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(table.len(), |i| mid + i);
-        let line = &table[start..end];
-        if &line[..key_of(line)] < wanted {
-            lo = end + 1;
-        } else {
-            hi = start;
-        }
-    }
-    lo.min(table.len())
+/// The sorted table of the index, in the file, read a little at a time
+/// where a bisection looks: a lookup costs a few small reads, whatever the
+/// number of keys.
+struct Table<'a> {
+    file: &'a std::fs::File,
+    /// Where the table starts in the file.
+    start: u64,
+    /// Its length.
+    len: u64,
 }
 
-/// The line of `table` at byte `at`, if there is one.
-fn line_at(table: &[u8], at: usize) -> Option<&str> {
-    let rest = table.get(at..)?;
-    let end = rest.iter().position(|&b| b == b'\n')?;
-    std::str::from_utf8(&rest[..end]).ok()
+impl Table<'_> {
+    /// Reads `buf.len()` bytes at `offset` of the table (fewer at its end).
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Option<usize> {
+        let want = buf.len().min(self.len.saturating_sub(offset) as usize);
+        let buf = &mut buf[..want];
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            self.file.read_exact_at(buf, self.start + offset).ok()?;
+        }
+        #[cfg(not(unix))]
+        {
+            let mut f = self.file;
+            f.seek(SeekFrom::Start(self.start + offset)).ok()?;
+            f.read_exact(buf).ok()?;
+        }
+        Some(want)
+    }
+
+    /// The line that holds byte `at`: its start, the start of the next
+    /// line, and its text.
+    fn line_around(&self, at: u64) -> Option<(u64, u64, Vec<u8>)> {
+        let mut window: u64 = 256;
+        loop {
+            let from = at.saturating_sub(window);
+            let mut buf = vec![0u8; (2 * window) as usize];
+            let n = self.read_at(from, &mut buf)?;
+            buf.truncate(n);
+            let rel = (at - from) as usize;
+            let before = buf[..rel].iter().rposition(|&b| b == b'\n');
+            let after = buf[rel..].iter().position(|&b| b == b'\n');
+            let start_known = before.is_some() || from == 0;
+            if let (true, Some(after)) = (start_known, after) {
+                let s = before.map_or(0, |i| i + 1);
+                let e = rel + after;
+                return Some((from + s as u64, from + e as u64 + 1, buf[s..e].to_vec()));
+            }
+            // A line longer than the window: look wider (a key is short;
+            // a damaged table is refused before this grows large).
+            window *= 4;
+            if window > 1 << 20 {
+                return None;
+            }
+        }
+    }
+
+    /// The start of the first line whose key (what comes before its third
+    /// tab) is not less than `wanted`, and that line.
+    fn lower_bound(&self, wanted: &[u8]) -> Option<Option<Vec<u8>>> {
+        let key_of = |line: &[u8]| -> usize {
+            let mut tabs = 0;
+            line.iter()
+                .position(|&b| {
+                    tabs += usize::from(b == b'\t');
+                    tabs == 2
+                })
+                .unwrap_or(line.len())
+        };
+        let (mut lo, mut hi) = (0u64, self.len);
+        let mut found = None;
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let (start, next, line) = self.line_around(mid)?;
+            if &line[..key_of(&line)] < wanted {
+                lo = next;
+            } else {
+                hi = start;
+                found = Some(line);
+            }
+        }
+        // `found` is the last line looked at that was not less: the one
+        // at `lo` when the loop ends there.
+        Some(found.filter(|_| lo < self.len))
+    }
 }
 
 /// What a lookup asks for: the keys whose entries may serve the request,
@@ -337,23 +384,43 @@ fn read(
     if body_start.checked_add(body_len)? != size {
         return None;
     }
-    let mut header = head.split_off(first_end + 1);
-    let wanted_len = (settings_len + table_len) as usize;
-    if header.len() < wanted_len {
-        let mut more = vec![0u8; wanted_len - header.len()];
-        file.read_exact(&mut more).ok()?;
-        header.extend_from_slice(&more);
+    // The settings line, from what the first read brought or beyond.
+    let settings_start = first_end as u64 + 1;
+    let mut settings_bytes = vec![0u8; usize::try_from(settings_len).ok()?.min(1 << 20)];
+    if settings_bytes.len() as u64 != settings_len {
+        return None;
     }
-    header.truncate(wanted_len);
-    let (settings_bytes, table) = header.split_at(settings_len as usize);
-    if !settings_bytes.ends_with(b"\n") || !(table.is_empty() || table.ends_with(b"\n")) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.read_exact_at(&mut settings_bytes, settings_start)
+            .ok()?;
+    }
+    #[cfg(not(unix))]
+    {
+        file.seek(SeekFrom::Start(settings_start)).ok()?;
+        file.read_exact(&mut settings_bytes).ok()?;
+    }
+    if !settings_bytes.ends_with(b"\n") {
         return None;
     }
     let settings = parse_settings(
-        std::str::from_utf8(settings_bytes)
+        std::str::from_utf8(&settings_bytes)
             .ok()?
             .trim_end_matches('\n'),
     )?;
+    let table = Table {
+        file: &file,
+        start: settings_start + settings_len,
+        len: table_len,
+    };
+    if table_len > 0 {
+        let mut last = [0u8; 1];
+        table.read_at(table_len - 1, &mut last)?;
+        if last[0] != b'\n' {
+            return None;
+        }
+    }
     let mut blocks: Vec<(u64, usize)> = Vec::new();
     let mut block_of = |line: &str| -> Option<()> {
         let mut f = line.rsplitn(3, '\t');
@@ -368,8 +435,8 @@ fn read(
         Some(())
     };
     for k in &wanted.keys {
-        let at = lower_bound(table, k.as_bytes());
-        if let Some(line) = line_at(table, at) {
+        if let Some(line) = table.lower_bound(k.as_bytes())? {
+            let line = std::str::from_utf8(&line).ok()?;
             if line.starts_with(k.as_str()) && line.as_bytes().get(k.len()) == Some(&b'\t') {
                 block_of(line)?;
             }
@@ -377,9 +444,11 @@ fn read(
     }
     for h in &wanted.any_of {
         let host_key = format!("{}\t", escape(h));
-        let at = lower_bound(table, host_key.as_bytes());
-        if let Some(line) = line_at(table, at).filter(|l| l.starts_with(&host_key)) {
-            block_of(line)?;
+        if let Some(line) = table.lower_bound(host_key.as_bytes())? {
+            let line = std::str::from_utf8(&line).ok()?;
+            if line.starts_with(&host_key) {
+                block_of(line)?;
+            }
         }
     }
     let mut entries = Vec::new();
@@ -646,19 +715,38 @@ secret = "env:DC"
     #[test]
     fn bisection_finds_every_key_and_the_place_of_missing_ones() {
         let keys: Vec<String> = (0..500).map(|i| format!("h\tk{:04}", i * 2)).collect();
-        let table: String = keys.iter().map(|k| format!("{k}\t0\t0\n")).collect();
-        let t = table.as_bytes();
+        // Lines of every length around the window the reads start with.
+        let table: String = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{k}\t{}\t0\n", "9".repeat(i % 700)))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t");
+        std::fs::write(&path, format!("xyz{table}")).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let t = Table {
+            file: &file,
+            start: 3,
+            len: table.len() as u64,
+        };
+        let text = |l: Option<Vec<u8>>| l.map(|l| String::from_utf8(l).unwrap());
         for (i, k) in keys.iter().enumerate() {
-            let at = lower_bound(t, k.as_bytes());
-            assert_eq!(line_at(t, at).unwrap(), format!("{k}\t0\t0"), "{i}");
+            let found = text(t.lower_bound(k.as_bytes()).unwrap()).unwrap();
+            assert!(found.starts_with(&format!("{k}\t")), "{i}: {found}");
             let missing = format!("h\tk{:04}", i * 2 + 1);
-            let at = lower_bound(t, missing.as_bytes());
+            let next = text(t.lower_bound(missing.as_bytes()).unwrap());
             match keys.get(i + 1) {
-                Some(next) => assert!(line_at(t, at).unwrap().starts_with(next.as_str())),
-                None => assert_eq!(at, t.len()),
+                Some(k) => assert!(next.unwrap().starts_with(k.as_str())),
+                None => assert_eq!(next, None),
             }
         }
-        assert_eq!(lower_bound(b"", b"x"), 0);
+        let empty = Table {
+            file: &file,
+            start: 0,
+            len: 0,
+        };
+        assert_eq!(empty.lower_bound(b"x").unwrap(), None);
     }
 
     #[test]

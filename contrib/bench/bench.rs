@@ -56,9 +56,15 @@ fn many(spread: bool) -> (String, Vec<(String, String)>, String, String) {
     for i in 0..10_000 {
         let name = format!("e{i:05}");
         let (host, path) = if spread {
-            (format!("bb-{:03}.example.com", i / 100), format!("team/repo-{:03}", i % 100))
+            (
+                format!("bb-{:03}.example.com", i / 100),
+                format!("team/repo-{:03}", i % 100),
+            )
         } else {
-            ("bitbucket.org".to_owned(), format!("ws-{:03}/repo-{i:05}", i / 100))
+            (
+                "bitbucket.org".to_owned(),
+                format!("ws-{:03}/repo-{i:05}", i / 100),
+            )
         };
         config.push_str(&format!(
             "[[credential]]\nname = \"{name}\"\nkind = \"access-token\"\nscope = \"repository\"\nurl = \"https://{host}/{path}\"\nsecret = \"file\"\n\n"
@@ -309,7 +315,10 @@ fn main() {
             other => panic!("unknown argument {other}; use --helper LABEL=PATH (repeatable) --runs N --warmup N --only WORD"),
         }
     }
-    assert!(!helpers.is_empty(), "name at least one helper: --helper LABEL=PATH");
+    assert!(
+        !helpers.is_empty(),
+        "name at least one helper: --helper LABEL=PATH"
+    );
     let git = ["/usr/local/bin/git", "/usr/bin/git"]
         .into_iter()
         .map(PathBuf::from)
@@ -323,7 +332,10 @@ fn main() {
     println!("git-credential-bitbucket against git credential-store ({git_version}): {runs} rounds after {warmup} warm-up rounds, each side once a round, interleaved; ratio = median of the per-round ratios");
     println!();
     for case in cases(&git, &helpers) {
-        if only.as_ref().is_some_and(|w| !case.title.contains(w.as_str())) {
+        if only
+            .as_ref()
+            .is_some_and(|w| !case.title.contains(w.as_str()))
+        {
             continue;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -339,7 +351,13 @@ fn main() {
         let mut ours: Vec<(String, Command, String)> = case
             .ours
             .iter()
-            .map(|(label, s)| (label.clone(), command(s, home, &config, &store), s.input.clone()))
+            .map(|(label, s)| {
+                (
+                    label.clone(),
+                    command(s, home, &config, &store),
+                    s.input.clone(),
+                )
+            })
             .collect();
         let mut edits = 0u64;
         let mut edit = || {
@@ -361,7 +379,12 @@ fn main() {
         let (_, expected) = run_once(&mut theirs, case.theirs.input.as_bytes());
         for (label, cmd, input) in &mut ours {
             let (_, got) = run_once(cmd, input.as_bytes());
-            assert_eq!(password(&got), password(&expected), "{label}: {}", case.title);
+            assert_eq!(
+                password(&got),
+                password(&expected),
+                "{label}: {}",
+                case.title
+            );
         }
         let mut t_theirs = Vec::new();
         let mut t_ours: Vec<Vec<f64>> = vec![Vec::new(); ours.len()];
