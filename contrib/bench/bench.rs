@@ -362,7 +362,7 @@ fn main() {
         let mut edits = 0u64;
         let mut edit = || {
             edits += 1;
-            let text = if edits % 2 == 0 {
+            let text = if edits.is_multiple_of(2) {
                 case.config.clone()
             } else {
                 format!("{}# edited\n", case.config)
