@@ -137,7 +137,7 @@ fn protocol(op: Operation) -> Result<(), String> {
         now: calendar::now(),
         env: &env,
     };
-    match op {
+    let result = match op {
         Operation::Get => {
             let answer = helper.get(&request);
             let mut notes = std::io::stderr().lock();
@@ -153,5 +153,10 @@ fn protocol(op: Operation) -> Result<(), String> {
         }
         Operation::Store => helper.store(&request).map_err(|e| e.to_string()),
         Operation::Erase => helper.erase(&request).map_err(|e| e.to_string()),
-    }
+    };
+    // The process ends now: freeing the configuration (no secret in it)
+    // piece by piece would only cost time. Secrets were dropped, and wiped,
+    // with the answer.
+    std::mem::forget(helper);
+    result
 }
