@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use git_credential_bitbucket::config::{self, Config};
+use git_credential_bitbucket::config_reader;
 use git_credential_bitbucket::protocol::{Request, Response};
 use git_credential_bitbucket::remote::Remote;
 
@@ -69,11 +70,19 @@ pub fn protocol(data: &[u8]) {
 }
 
 /// Any text is refused with a message or gives entries that survive being
-/// written back and read again unchanged.
+/// written back and read again unchanged; and the quick reader of the
+/// plain form, whenever it answers, answers what the toml crate reads.
 pub fn config(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    if let Some(quick) = config_reader::read(text) {
+        assert_eq!(
+            Some(quick),
+            config_reader::read_with_toml(text),
+            "the quick reader and the toml crate disagree"
+        );
+    }
     let Ok(cfg) = Config::parse(text, Path::new("config.toml")) else {
         return;
     };

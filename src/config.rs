@@ -413,7 +413,7 @@ struct RawSettings {
 }
 
 /// A `[[credential]]` table as written in the file, before validation.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialTable {
     /// `name`.
@@ -534,13 +534,26 @@ impl Config {
     /// Parses and validates configuration text (without CI entries).
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let shown = path.display().to_string();
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            path: shown.clone(),
-            line: e
-                .span()
-                .map_or(1, |s| crate::fsutil::line_of(text, s.start)),
-            message: e.message().trim_end_matches('\n').replace('\n', "; "),
-        })?;
+        // The plain form is read quickly; anything else, and every error,
+        // by the toml crate.
+        let raw: RawConfig = match crate::config_reader::read(text) {
+            Some(quick) => RawConfig {
+                settings: RawSettings {
+                    store: quick.settings.store,
+                    insecure_http_hosts: quick.settings.insecure_http_hosts,
+                    expiry_warning_days: quick.settings.expiry_warning_days,
+                    command_timeout_seconds: quick.settings.command_timeout_seconds,
+                },
+                credential: quick.credentials,
+            },
+            None => toml::from_str(text).map_err(|e| ConfigError::Syntax {
+                path: shown.clone(),
+                line: e
+                    .span()
+                    .map_or(1, |s| crate::fsutil::line_of(text, s.start)),
+                message: e.message().trim_end_matches('\n').replace('\n', "; "),
+            })?,
+        };
         let settings = settings(raw.settings).map_err(|source| ConfigError::Settings {
             path: shown.clone(),
             source,

@@ -218,7 +218,20 @@ fn temp_prefix(target: &Path) -> String {
 /// `mode`. The caller holds the target's [`Lock`], so any temporary file of
 /// the target's that is still lying about belongs to a writer that died,
 /// and is removed first.
-pub fn write_atomically(target: &Path, contents: &[u8], mode: u32, _lock: &Lock) -> io::Result<()> {
+pub fn write_atomically(target: &Path, contents: &[u8], mode: u32, lock: &Lock) -> io::Result<()> {
+    replace_file(target, contents, mode, lock, true)
+}
+
+/// [`write_atomically`], forced to disk (`durable`) before the rename or
+/// not: a derived file that is rebuilt when it is found damaged (the
+/// index) need not wait for the disk.
+pub fn replace_file(
+    target: &Path,
+    contents: &[u8],
+    mode: u32,
+    _lock: &Lock,
+    durable: bool,
+) -> io::Result<()> {
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -243,12 +256,16 @@ pub fn write_atomically(target: &Path, contents: &[u8], mode: u32, _lock: &Lock)
         let mut file = options.open(&temp)?;
         set_mode(&temp, mode)?;
         file.write_all(contents)?;
-        file.sync_all()?;
+        if durable {
+            file.sync_all()?;
+        }
         drop(file);
         fs::rename(&temp, target)?;
         #[cfg(unix)]
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
+        if durable {
+            if let Ok(d) = File::open(&dir) {
+                let _ = d.sync_all();
+            }
         }
         Ok(())
     })();

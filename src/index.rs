@@ -80,6 +80,16 @@ fn fingerprint(meta: &std::fs::Metadata) -> String {
 
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    escape_into(&mut out, s);
+    out
+}
+
+/// Appends `s` to `out` with backslash, tab, LF and CR escaped.
+fn escape_into(out: &mut String, s: &str) {
+    if !s.contains(['\\', '\t', '\n', '\r']) {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
@@ -89,7 +99,6 @@ fn escape(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 fn unescape(s: &str) -> Option<String> {
@@ -111,13 +120,6 @@ fn unescape(s: &str) -> Option<String> {
     Some(out)
 }
 
-fn opt(field: &Option<String>) -> String {
-    match field {
-        Some(v) => format!("+{}", escape(v)),
-        None => "-".to_owned(),
-    }
-}
-
 fn unopt(field: &str) -> Option<Option<String>> {
     match field.strip_prefix('+') {
         Some(v) => Some(Some(unescape(v)?)),
@@ -126,7 +128,9 @@ fn unopt(field: &str) -> Option<Option<String>> {
     }
 }
 
-fn record(table: &CredentialTable) -> String {
+/// Appends the record of `table` to `out`, a line of tab-separated
+/// fields (an optional field `-` when absent, `+value` when present).
+fn record_into(out: &mut String, table: &CredentialTable) {
     let CredentialTable {
         name,
         kind,
@@ -139,19 +143,26 @@ fn record(table: &CredentialTable) -> String {
         secret,
         auth,
     } = table;
-    [
-        escape(name),
-        escape(kind),
-        escape(url),
-        opt(scope),
-        opt(username),
-        opt(email),
-        opt(&repos.as_ref().map(|r| r.join(","))),
-        opt(expires),
-        opt(secret),
-        opt(auth),
-    ]
-    .join("\t")
+    let opt = |out: &mut String, field: Option<&str>| match field {
+        Some(v) => {
+            out.push_str("\t+");
+            escape_into(out, v);
+        }
+        None => out.push_str("\t-"),
+    };
+    escape_into(out, name);
+    out.push('\t');
+    escape_into(out, kind);
+    out.push('\t');
+    escape_into(out, url);
+    opt(out, scope.as_deref());
+    opt(out, username.as_deref());
+    opt(out, email.as_deref());
+    opt(out, repos.as_ref().map(|r| r.join(",")).as_deref());
+    opt(out, expires.as_deref());
+    opt(out, secret.as_deref());
+    opt(out, auth.as_deref());
+    out.push('\n');
 }
 
 fn parse_record(line: &str) -> Option<CredentialTable> {
@@ -223,15 +234,15 @@ fn render(config: &Config, fingerprint: &str) -> String {
             .or_default()
             .push(e);
     }
-    let mut body = String::new();
-    let mut table = String::new();
+    let mut body = String::with_capacity(config.entries.len() * 160);
+    let mut table = String::with_capacity(groups.len() * 60);
     for (key, entries) in &groups {
         let start = body.len();
         for e in entries {
-            body.push_str(&record(&e.to_table()));
-            body.push('\n');
+            record_into(&mut body, &e.to_table());
         }
-        table.push_str(&format!("{key}\t{start}\t{}\n", body.len() - start));
+        use std::fmt::Write;
+        let _ = writeln!(table, "{key}\t{start}\t{}", body.len() - start);
     }
     let settings = format!("{}\n", settings_line(&config.settings));
     format!(
@@ -468,7 +479,9 @@ fn write(path: &Path, text: &str) -> std::io::Result<()> {
         fsutil::ensure_private_dir(dir)?;
     }
     let lock = Lock::for_file(path)?;
-    fsutil::write_atomically(path, text.as_bytes(), 0o600, &lock)
+    // Whole or not at all, but not forced to disk: after a crash a lost or
+    // cut index is one whose lengths do not add up, and is rebuilt.
+    fsutil::replace_file(path, text.as_bytes(), 0o600, &lock, false)
 }
 
 /// Loads what a request for `remote` needs: the settings, the file entries
@@ -628,16 +641,13 @@ secret = "env:DC"
         let full = Config::parse(CONFIG, &path).unwrap();
         for e in &full.entries {
             let raw = e.to_table();
-            assert_eq!(
-                parse_record(&record(&raw)).as_ref().map(|r| r.name.clone()),
-                Some(raw.name.clone())
-            );
-            let again = config::validate(
-                parse_record(&record(&raw)).unwrap(),
-                &full.settings,
-                DefinedIn::File,
-            )
-            .unwrap();
+            let mut line = String::new();
+            record_into(&mut line, &raw);
+            let line = line.trim_end_matches('\n');
+            assert_eq!(parse_record(line).as_ref(), Some(&raw));
+            let again =
+                config::validate(parse_record(line).unwrap(), &full.settings, DefinedIn::File)
+                    .unwrap();
             assert_eq!(&again, e);
         }
         let index = dir.path().join("x.index");

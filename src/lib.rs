@@ -17,6 +17,7 @@ pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod config_edit;
+pub mod config_reader;
 pub mod credential;
 pub mod fsutil;
 pub mod helper;
