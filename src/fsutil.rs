@@ -431,6 +431,30 @@ pub fn update_private_toml<T, R>(
 where
     T: DeserializeOwned + Serialize + Default,
 {
+    update_toml(path, change, true)
+}
+
+/// [`update_private_toml`] for a file whose loss in a crash costs nothing
+/// that matters (the state: a rejection or a note forgotten): written
+/// whole, but not forced to disk.
+pub fn update_private_toml_lightly<T, R>(
+    path: &Path,
+    change: impl FnOnce(&mut T) -> (bool, R),
+) -> Result<R, FileError>
+where
+    T: DeserializeOwned + Serialize + Default,
+{
+    update_toml(path, change, false)
+}
+
+fn update_toml<T, R>(
+    path: &Path,
+    change: impl FnOnce(&mut T) -> (bool, R),
+    durable: bool,
+) -> Result<R, FileError>
+where
+    T: DeserializeOwned + Serialize + Default,
+{
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         ensure_private_dir(dir).map_err(io_error(path, "use the directory of"))?;
     }
@@ -444,7 +468,8 @@ where
                 reason: format!("it could not be written ({e})"),
             }
         })?);
-        write_atomically(path, text.as_bytes(), 0o600, &lock).map_err(io_error(path, "write"))?;
+        replace_file(path, text.as_bytes(), 0o600, &lock, durable)
+            .map_err(io_error(path, "write"))?;
     }
     Ok(result)
 }

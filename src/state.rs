@@ -143,7 +143,7 @@ impl StateFile {
         secret: &Secret,
         at: i64,
     ) -> Result<(), FileError> {
-        fsutil::update_private_toml(&self.path, |s: &mut State| {
+        fsutil::update_private_toml_lightly(&self.path, |s: &mut State| {
             if s.key.is_none() {
                 let mut key = [0u8; 32];
                 if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key)
@@ -173,7 +173,7 @@ impl StateFile {
         if self.read()?.noted.get(&key) == Some(&day) {
             return Ok(false);
         }
-        fsutil::update_private_toml(&self.path, |s: &mut State| {
+        fsutil::update_private_toml_lightly(&self.path, |s: &mut State| {
             let fresh = s.noted.insert(key, day) != Some(day);
             (fresh, fresh)
         })
@@ -191,7 +191,7 @@ impl StateFile {
         if !about(&self.read()?) {
             return Ok(());
         }
-        fsutil::update_private_toml(&self.path, |s: &mut State| {
+        fsutil::update_private_toml_lightly(&self.path, |s: &mut State| {
             s.rejected.remove(entry);
             s.expiry_warned.remove(entry);
             s.noted.retain(|k, _| !k.ends_with(&suffix));
@@ -205,7 +205,7 @@ impl StateFile {
         if !self.read()?.rejected.contains_key(entry) {
             return Ok(());
         }
-        fsutil::update_private_toml(&self.path, |s: &mut State| {
+        fsutil::update_private_toml_lightly(&self.path, |s: &mut State| {
             (s.rejected.remove(entry).is_some(), ())
         })
     }

@@ -142,7 +142,7 @@ fn cases(git: &Path, helpers: &[(String, PathBuf)]) -> Vec<Case> {
         // What git sends after a success with the entry (git 2.46+ passes
         // back the state[] the helper gave), and after a 401.
         let with = format!(
-            "capability[]=state\n{last}\nusername=x-token-auth\npassword=ATCTT-token-09999\nstate[]=bitbucket:entry=e09999\n\n"
+            "capability[]=state\n{last}username=x-token-auth\npassword=ATCTT-token-09999\nstate[]=bitbucket:entry=e09999\n\n"
         );
         for (op, target) in [("store", 0.35), ("erase", 0.35)] {
             out.push(Case {
