@@ -2,13 +2,12 @@
 //! secret in the keyring or the file store — all or nothing.
 
 use crate::calendar::{self, Date, Expiry};
-use crate::cli::{ask, read_secret, setup, CliError, Context};
+use crate::cli::{ask, check_before_saving, read_secret, setup, CliError, Context};
 use crate::config::{self, Config, CredentialTable, DefinedIn, EntryError, Field, Problem};
 use crate::config_edit::{self, Change, Companion, EditError};
 use crate::credential::{kind_of_prefix, KindError};
 use crate::remote::{self, Remote, RemoteKind, CLOUD_API_HOST, CLOUD_HOST};
 use crate::resolve;
-use crate::rest;
 use crate::secret::Secret;
 use crate::store::file::FileStore;
 use crate::store::Store;
@@ -342,18 +341,7 @@ pub fn run(args: AddArgs) -> Result<bool, CliError> {
         }
     }
     if args.verify {
-        let checked = rest::verify(&rest::agent()?, &entry, &secret, args.api_base.as_deref())?;
-        if let Some(problem) = checked.problem {
-            return Err(format!(
-                "not saved: Bitbucket answered {} with {problem}",
-                checked.url
-            )
-            .into());
-        }
-        eprintln!(
-            "Bitbucket accepts it ({} answered {}).",
-            checked.url, checked.status
-        );
+        check_before_saving(&entry, &secret, args.api_base.as_deref(), "not saved")?;
     }
     let old_store = replacing.as_ref().and_then(|r| {
         file_entries

@@ -1,11 +1,10 @@
 //! `migrate [NAME]`: replace app-password entries by API tokens for the same
 //! scope; the new token is checked with Bitbucket before the old secret goes.
 
-use crate::cli::{ask, read_secret, CliError, Context};
+use crate::cli::{ask, check_before_saving, read_secret, CliError, Context};
 use crate::config::{self, CredentialTable, DefinedIn, Entry};
 use crate::config_edit;
 use crate::credential::Kind;
-use crate::rest;
 use crate::store::Store;
 
 /// The options of `migrate`.
@@ -53,14 +52,11 @@ fn migrate_one(ctx: &Context, old: &Entry, args: &MigrateArgs) -> Result<(), Cli
     let new = config::validate(table.clone(), &ctx.config.settings, DefinedIn::File)
         .map_err(|e| format!("the new entry is not valid: {e}"))?;
     debug_assert_eq!(new.kind, Kind::ApiToken);
-    let checked = rest::verify(&rest::agent()?, &new, &token, args.api_base.as_deref())?;
-    if let Some(problem) = checked.problem {
-        return Err(format!(
-            "the new token was not accepted, so '{}' was left as it is: {} answered {problem}",
-            old.name, checked.url
-        )
-        .into());
-    }
+    let refused = format!(
+        "the new token was not accepted, so '{}' was left as it is",
+        old.name
+    );
+    let checked = check_before_saving(&new, &token, args.api_base.as_deref(), &refused)?;
     let previous = match kept {
         Some(s) => s.get(&ctx.files, &old.name).ok().flatten(),
         None => None,

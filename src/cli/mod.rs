@@ -112,6 +112,31 @@ impl Context {
     }
 }
 
+/// Asks Bitbucket whether `secret` works as `entry`'s credential before
+/// anything is saved (add --verify, rotate --verify, migrate). Says so on
+/// stderr when it does; when it does not, the error begins with `refused`
+/// (what was not done) and says what Bitbucket answered.
+pub fn check_before_saving(
+    entry: &Entry,
+    secret: &Secret,
+    api_base: Option<&str>,
+    refused: &str,
+) -> Result<crate::rest::Verification, CliError> {
+    let checked = crate::rest::verify(&crate::rest::agent()?, entry, secret, api_base)?;
+    if let Some(problem) = &checked.problem {
+        return Err(format!(
+            "{refused}: Bitbucket answered {} with {problem}",
+            checked.url
+        )
+        .into());
+    }
+    eprintln!(
+        "Bitbucket accepts it ({} answered {}).",
+        checked.url, checked.status
+    );
+    Ok(checked)
+}
+
 /// Reads a secret: a no-echo prompt on a terminal, else the first line of
 /// standard input.
 pub fn read_secret(prompt: &str) -> Result<Secret, CliError> {

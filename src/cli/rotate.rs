@@ -3,11 +3,10 @@
 //! token expires or was revoked.
 
 use crate::calendar::{self, Date, Expiry};
-use crate::cli::{read_secret, CliError, Context};
+use crate::cli::{check_before_saving, read_secret, CliError, Context};
 use crate::config::{self, DefinedIn};
 use crate::config_edit;
 use crate::credential::kind_of_prefix;
-use crate::rest;
 
 /// The options of `rotate`.
 #[derive(Debug, clap::Args)]
@@ -66,18 +65,12 @@ pub fn run(args: RotateArgs) -> Result<bool, CliError> {
         }
     }
     if args.verify {
-        let checked = rest::verify(&rest::agent()?, entry, &secret, args.api_base.as_deref())?;
-        if let Some(problem) = checked.problem {
-            return Err(format!(
-                "nothing was replaced: Bitbucket answered {} with {problem}",
-                checked.url
-            )
-            .into());
-        }
-        eprintln!(
-            "Bitbucket accepts it ({} answered {}).",
-            checked.url, checked.status
-        );
+        check_before_saving(
+            entry,
+            &secret,
+            args.api_base.as_deref(),
+            "nothing was replaced",
+        )?;
     }
     let previous = store.get(&ctx.files, name).ok().flatten();
     store.put(&ctx.files, name, &secret)?;
