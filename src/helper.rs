@@ -171,12 +171,31 @@ fn scope_key(remote: &Remote) -> String {
     }
 }
 
+/// A request from git with the remote it is for, worked out once.
+pub struct Call<'a> {
+    /// The request, read and checked.
+    pub request: &'a Request,
+    /// The remote it is for.
+    pub remote: Remote,
+}
+
+impl<'a> Call<'a> {
+    /// The call for `request`; `None` when no remote could be served (see
+    /// [`classify`]): then the helper has nothing to say.
+    pub fn new(request: &'a Request) -> Option<Call<'a>> {
+        Some(Call {
+            remote: classify(request)?,
+            request,
+        })
+    }
+}
+
 /// The remote the request is for; `None` when its host is malformed or its
 /// path holds a `.` or `..` segment (git has decoded `%2e%2e` by now, but
 /// curl sends such a path as written, so the server would see another
 /// repository than the one the path seems to name). The request's protocol
 /// and host were checked when it was read.
-pub fn classify(req: &Request) -> Option<Remote> {
+fn classify(req: &Request) -> Option<Remote> {
     if let Some(path) = &req.path {
         if path.split('/').any(|s| s == "." || s == "..") {
             log::debug!("the path holds a . or .. segment; answering nothing");
@@ -202,17 +221,18 @@ impl Helper<'_> {
     }
 
     /// `get`: the credential for the request, or an empty response.
-    pub fn get(&self, req: &Request) -> Answer {
+    pub fn get(&self, call: &Call<'_>) -> Answer {
         let mut notes = Vec::new();
-        let response = self.get_noting(req, &mut notes);
+        let response = self.get_noting(call.request, &call.remote, &mut notes);
         Answer { notes, response }
     }
 
-    fn get_noting(&self, req: &Request, notes: &mut Vec<Note>) -> Result<Response, HelperError> {
-        let Some(remote) = classify(req) else {
-            log::debug!("the host is malformed; answering nothing");
-            return Ok(Response::default());
-        };
+    fn get_noting(
+        &self,
+        req: &Request,
+        remote: &Remote,
+        notes: &mut Vec<Note>,
+    ) -> Result<Response, HelperError> {
         if !matches!(remote.origin.scheme.as_str(), "https" | "http") {
             return Ok(Response::default());
         }
@@ -242,18 +262,18 @@ impl Helper<'_> {
             );
             return Ok(Response::default());
         }
-        match resolve::resolve(&self.config.entries, &remote, req.username.as_deref()) {
+        match resolve::resolve(&self.config.entries, remote, req.username.as_deref()) {
             Resolution::Found(entry) => {
                 log::debug!(
                     "entry '{}' ({}, url {}) serves {} as the most specific match",
                     entry.name,
                     entry.kind,
                     entry.url,
-                    request_url(&remote, req)
+                    request_url(remote, req)
                 );
-                self.answer(entry, &remote, req, notes)
+                self.answer(entry, remote, req, notes)
             }
-            Resolution::Tie(tied) => Err(TieError::new(&tied, request_url(&remote, req)).into()),
+            Resolution::Tie(tied) => Err(TieError::new(&tied, request_url(remote, req)).into()),
             Resolution::NeedsPath => {
                 // A credential learned without a path answers first: git
                 // stored it for requests like this one.
@@ -269,7 +289,7 @@ impl Helper<'_> {
             Resolution::NotFound => {
                 log::debug!(
                     "no entry covers {}; looking at learned credentials",
-                    request_url(&remote, req)
+                    request_url(remote, req)
                 );
                 self.learned(req)
             }
@@ -444,11 +464,9 @@ impl Helper<'_> {
     }
 
     /// `store`: git reports that a credential worked.
-    pub fn store(&self, req: &Request) -> Result<(), HelperError> {
-        let Some(remote) = classify(req) else {
-            return Ok(());
-        };
-        if let Some(entry) = self.supplier(req, &remote) {
+    pub fn store(&self, call: &Call<'_>) -> Result<(), HelperError> {
+        let (req, remote) = (call.request, &call.remote);
+        if let Some(entry) = self.supplier(req, remote) {
             log::debug!("the credential is entry '{}'; nothing to store", entry.name);
             if let Err(e) = self.state.clear_rejection(&entry.name) {
                 log::debug!("could not clear the rejection of '{}': {e}", entry.name);
@@ -476,11 +494,9 @@ impl Helper<'_> {
     }
 
     /// `erase`: git reports that a credential was rejected.
-    pub fn erase(&self, req: &Request) -> Result<(), HelperError> {
-        let Some(remote) = classify(req) else {
-            return Ok(());
-        };
-        if let Some(entry) = self.supplier(req, &remote) {
+    pub fn erase(&self, call: &Call<'_>) -> Result<(), HelperError> {
+        let (req, remote) = (call.request, &call.remote);
+        if let Some(entry) = self.supplier(req, remote) {
             log::debug!(
                 "entry '{}' was rejected; recording it, not deleting it",
                 entry.name
@@ -490,8 +506,8 @@ impl Helper<'_> {
                 None => self.load_secret(entry),
             };
             let recorded = rejected.map_err(HelperError::from).and_then(|secret| {
-                let url = request_url(&remote, req);
-                let scope = scope_key(&remote);
+                let url = request_url(remote, req);
+                let scope = scope_key(remote);
                 Ok(self
                     .state
                     .record_rejection(&entry.name, url, scope, &secret, self.now)?)
@@ -651,7 +667,7 @@ secret = "env:DC"
         /// `get`: what git reads, and the notes as the user reads them.
         fn get(&self, request: &str) -> (String, Vec<String>) {
             let req = Request::parse(request.as_bytes()).unwrap();
-            let answer = self.helper().get(&req);
+            let answer = self.helper().get(&Call::new(&req).unwrap());
             let notes = answer.notes.iter().map(ToString::to_string).collect();
             let out = match answer.response {
                 Ok(response) => {
@@ -666,10 +682,11 @@ secret = "env:DC"
 
         fn op(&self, op: &str, request: &str) {
             let req = Request::parse(request.as_bytes()).unwrap();
+            let call = Call::new(&req).unwrap();
             let helper = self.helper();
             match op {
-                "store" => helper.store(&req).unwrap(),
-                "erase" => helper.erase(&req).unwrap(),
+                "store" => helper.store(&call).unwrap(),
+                "erase" => helper.erase(&call).unwrap(),
                 _ => unreachable!(),
             }
         }

@@ -10,7 +10,7 @@ use git_credential_bitbucket::calendar;
 use git_credential_bitbucket::cli::args::{Cli, Command};
 use git_credential_bitbucket::cli::{self, setup::Level};
 use git_credential_bitbucket::config;
-use git_credential_bitbucket::helper::{self, Helper};
+use git_credential_bitbucket::helper::{Call, Helper};
 use git_credential_bitbucket::index;
 use git_credential_bitbucket::protocol::Request;
 use git_credential_bitbucket::state::StateFile;
@@ -124,12 +124,12 @@ fn protocol(op: Operation) -> Result<(), String> {
     request.require_origin().map_err(|e| e.to_string())?;
     // Only the entries that can serve the request are read (from the
     // index); a request for no remote the helper could serve gets nothing.
-    let Some(remote) = helper::classify(&request) else {
+    let Some(call) = Call::new(&request) else {
         return Ok(());
     };
     let config_path = config::default_path().map_err(|e| e.to_string())?;
     let env = cli::process_env;
-    let config = index::load_for(&config_path, &remote, &env).map_err(|e| e.to_string())?;
+    let config = index::load_for(&config_path, &call.remote, &env).map_err(|e| e.to_string())?;
     let helper = Helper {
         config,
         files: FileStore::new(config::store_dir(&config_path)),
@@ -139,7 +139,7 @@ fn protocol(op: Operation) -> Result<(), String> {
     };
     let result = match op {
         Operation::Get => {
-            let answer = helper.get(&request);
+            let answer = helper.get(&call);
             let mut notes = std::io::stderr().lock();
             for note in &answer.notes {
                 let _ = writeln!(notes, "git-credential-bitbucket: {note}");
@@ -151,8 +151,8 @@ fn protocol(op: Operation) -> Result<(), String> {
                 .and_then(|()| out.flush())
                 .map_err(|e| format!("could not write the answer to git: {e}"))
         }
-        Operation::Store => helper.store(&request).map_err(|e| e.to_string()),
-        Operation::Erase => helper.erase(&request).map_err(|e| e.to_string()),
+        Operation::Store => helper.store(&call).map_err(|e| e.to_string()),
+        Operation::Erase => helper.erase(&call).map_err(|e| e.to_string()),
     };
     // The process ends now: freeing the configuration (no secret in it)
     // piece by piece would only cost time. Secrets were dropped, and wiped,
