@@ -56,8 +56,12 @@ pub fn read(text: &str) -> Option<QuickFile> {
     let mut seen_settings = false;
     // Which keys the current table has, to refuse a repeated one.
     let mut keys: Vec<&str> = Vec::new();
-    for raw_line in text.split('\n') {
-        let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
+    for raw_line in text.split_inclusive('\n') {
+        // A line ends in LF or CR LF; a CR anywhere else is refused below.
+        let line = match raw_line.strip_suffix('\n') {
+            Some(l) => l.strip_suffix('\r').unwrap_or(l),
+            None => raw_line,
+        };
         if line
             .chars()
             .any(|c| c != '\t' && (c.is_control() || c == '\u{feff}'))
@@ -330,6 +334,9 @@ mod tests {
             "[settings]\nstore = {a = 1}\n",
             "[settings]\nstore = true\n",
             "[settings]\nstore = \"a\u{1}\"\n",
+            // Found by fuzzing: a lone CR is no line ending.
+            "\r",
+            "[settings]\r",
         ];
         for text in other {
             assert_eq!(read(text), None, "{text:?}");
