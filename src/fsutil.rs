@@ -68,10 +68,18 @@ pub fn trusted(path: &Path, root_too: bool) -> bool {
     })
 }
 
-/// Makes sure `dir` is a private directory of the user's: created 0700
-/// (with any missing parents) when missing; an existing one must belong to
-/// the user, and is then closed to group and others. A directory that
-/// belongs to someone else is refused, never taken over.
+/// The names of the directories that are the helper's own: its directory
+/// in the configuration and cache directories, and the file store's
+/// `secrets`. Only these are closed to group and others when they exist;
+/// a directory named by `GIT_CREDENTIAL_BITBUCKET_CONFIG` (a home
+/// directory, say) keeps its mode.
+const OWN_DIRECTORIES: [&str; 2] = ["git-credential-bitbucket", "secrets"];
+
+/// Makes sure `dir` is a directory of the user's that the helper may
+/// write in: created 0700 (with any missing parents) when missing; an
+/// existing one must belong to the user, and one of the helper's own (see
+/// [`OWN_DIRECTORIES`]) is then closed to group and others. A directory
+/// that belongs to someone else is refused, never taken over.
 pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
     match fs::metadata(dir) {
         Ok(meta) if meta.is_dir() => {
@@ -81,13 +89,18 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
                     "it belongs to another user",
                 ));
             }
+            let own = dir
+                .file_name()
+                .is_some_and(|n| OWN_DIRECTORIES.iter().any(|o| n == *o));
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
-                if meta.permissions().mode() & 0o077 != 0 {
+                if own && meta.permissions().mode() & 0o077 != 0 {
                     set_mode(dir, 0o700)?;
                 }
             }
+            #[cfg(not(unix))]
+            let _ = own;
             return Ok(());
         }
         Ok(_) => {
@@ -495,6 +508,25 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert!(!names.iter().any(|n| n.contains(".tmp.")), "{names:?}");
+    }
+
+    #[test]
+    fn only_the_helpers_own_directories_are_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let own = dir.path().join("git-credential-bitbucket");
+        let other = dir.path().join("home");
+        for d in [&own, &other] {
+            fs::create_dir(d).unwrap();
+            set_mode(d, 0o755).unwrap();
+            ensure_private_dir(d).unwrap();
+        }
+        assert_eq!(mode(&own), 0o700);
+        assert_eq!(
+            mode(&other),
+            0o755,
+            "a directory that is not the helper's keeps its mode"
+        );
     }
 
     #[test]
