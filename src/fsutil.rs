@@ -54,20 +54,6 @@ pub fn writable_by_others(meta: &fs::Metadata) -> Option<u32> {
     }
 }
 
-/// Whether the file or directory at `path` is one the helper may trust:
-/// owned by the user (or root, when `root_too`) and not writable by group
-/// or others. A path that cannot be read is not trusted.
-pub fn trusted(path: &Path, root_too: bool) -> bool {
-    fs::metadata(path).is_ok_and(|m| {
-        let owner = if root_too {
-            owned_by_user_or_root(&m)
-        } else {
-            owned_by_user(&m)
-        };
-        owner && writable_by_others(&m).is_none()
-    })
-}
-
 /// The names of the directories that are the helper's own: its directory
 /// in the configuration and cache directories, and the file store's
 /// `secrets`. Only these are closed to group and others when they exist;

@@ -100,7 +100,7 @@ pub fn api_base(entry: &Entry) -> String {
 
 /// The path `verify` asks for: one that the credential can read if and
 /// only if it works for what it was made for.
-pub fn verify_path(entry: &Entry) -> String {
+fn verify_path(entry: &Entry) -> String {
     let prefix = entry.prefix();
     match entry.kind {
         Kind::AppPassword | Kind::ApiToken => "/2.0/user".to_owned(),
