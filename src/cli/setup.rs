@@ -100,6 +100,21 @@ pub fn normalise_url(url: &str) -> Result<String, String> {
 /// is stored.
 pub fn helpers_git_runs(url: &str) -> Result<Vec<String>, String> {
     let empty = tempfile_dir()?;
+    let traced = trace_fill(url, &empty);
+    let _ = std::fs::remove_dir_all(&empty);
+    let trace = traced?;
+    Ok(trace
+        .lines()
+        .filter_map(|l| l.split_once("trace: run_command: '"))
+        .filter_map(|(_, rest)| rest.strip_suffix(" get'"))
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The trace (standard error) of `git credential fill` for `url`, with
+/// this helper's configuration in the empty directory `empty`; git and
+/// what it started are stopped after 20 s.
+fn trace_fill(url: &str, empty: &Path) -> Result<String, String> {
     let mut command = Command::new("git");
     command
         .args(["-c", "core.askPass=", "credential", "fill"])
@@ -114,6 +129,11 @@ pub fn helpers_git_runs(url: &str) -> Result<Vec<String>, String> {
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+    }
     let mut child = command
         .spawn()
         .map_err(|e| format!("could not run git: {e}"))?;
@@ -126,24 +146,14 @@ pub fn helpers_git_runs(url: &str) -> Result<Vec<String>, String> {
     std::thread::spawn(move || {
         let _ = tx.send(child.wait_with_output());
     });
-    let output = match rx.recv_timeout(Duration::from_secs(20)) {
-        Ok(Ok(out)) => out,
-        Ok(Err(e)) => return Err(format!("could not run git: {e}")),
+    match rx.recv_timeout(Duration::from_secs(20)) {
+        Ok(Ok(out)) => Ok(String::from_utf8_lossy(&out.stderr).into_owned()),
+        Ok(Err(e)) => Err(format!("could not run git: {e}")),
         Err(_) => {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
-            return Err("git credential fill did not finish within 20 s".to_owned());
+            crate::store::command::kill_group(pid);
+            Err("git credential fill did not finish within 20 s".to_owned())
         }
-    };
-    let _ = std::fs::remove_dir_all(&empty);
-    let trace = String::from_utf8_lossy(&output.stderr);
-    Ok(trace
-        .lines()
-        .filter_map(|l| l.split_once("trace: run_command: '"))
-        .filter_map(|(_, rest)| rest.strip_suffix(" get'"))
-        .map(str::to_owned)
-        .collect())
+    }
 }
 
 /// A private, empty directory for the probe's configuration.

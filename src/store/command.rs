@@ -147,7 +147,7 @@ pub fn run(words: &[String], timeout: Duration) -> Result<Secret, CommandError> 
 
 /// Kills the process group `pid` leads (off Unix: nothing; the program is
 /// left to end by itself).
-fn kill_group(pid: u32) {
+pub(crate) fn kill_group(pid: u32) {
     #[cfg(unix)]
     if let Some(pid) = i32::try_from(pid)
         .ok()
