@@ -236,21 +236,17 @@ impl Helper<'_> {
         if !matches!(remote.origin.scheme.as_str(), "https" | "http") {
             return Ok(Response::default());
         }
-        let bitbucket = matches!(remote.origin.host.as_str(), CLOUD_HOST | CLOUD_API_HOST)
-            || self
-                .config
-                .entries
-                .iter()
-                .any(|e| host_serves(&e.remote.origin.host, &remote.origin.host));
-        if bitbucket {
+        // Whether the helper holds anything for the host: only then does it
+        // speak about the request.
+        let held = self
+            .config
+            .entries
+            .iter()
+            .any(|e| host_serves(&e.remote.origin.host, &remote.origin.host));
+        if held || matches!(remote.origin.host.as_str(), CLOUD_HOST | CLOUD_API_HOST) {
             notes.extend(self.config.ci_problems.iter().cloned().map(Note::Ci));
         }
         if self.config.settings.refuses_plain_http(&remote.origin) {
-            let held = self
-                .config
-                .entries
-                .iter()
-                .any(|e| host_serves(&e.remote.origin.host, &remote.origin.host));
             if held {
                 notes.push(Note::PlainHttp {
                     host: remote.origin.host.clone(),
