@@ -6,8 +6,6 @@
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
-
 use support::*;
 
 const OLD: &str = "ATATT3xFfGF0-day-two-old-token";
@@ -622,5 +620,4 @@ fn header_warns_of_an_app_password() {
         "{}",
         stderr(&out)
     );
-    let _ = std::fs::Permissions::from_mode(0o600);
 }
