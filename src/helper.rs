@@ -287,6 +287,26 @@ impl Helper<'_> {
                     "no entry covers {}; looking at learned credentials",
                     request_url(remote, req)
                 );
+                if log::log_enabled!(log::Level::Debug) {
+                    let here: Vec<&Entry> = self
+                        .config
+                        .entries
+                        .iter()
+                        .filter(|e| host_serves(&e.remote.origin.host, &remote.origin.host))
+                        .collect();
+                    if here.is_empty() {
+                        log::debug!(
+                            "no entry is for host {} ({} for other hosts)",
+                            remote.origin.host,
+                            self.config.entries.len()
+                        );
+                    }
+                    for entry in here {
+                        if let Some(why) = resolve::why_not(entry, remote) {
+                            log::debug!("entry '{}' ({}) does not: {why}", entry.name, entry.url);
+                        }
+                    }
+                }
                 self.learned(req)
             }
         }

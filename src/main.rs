@@ -129,7 +129,14 @@ fn protocol(op: Operation) -> Result<(), String> {
     };
     let config_path = config::default_path().map_err(|e| e.to_string())?;
     let env = cli::process_env;
-    let config = index::load_for(&config_path, &call.remote, &env).map_err(|e| e.to_string())?;
+    // Asked to explain itself, the helper reads every entry, so that it can
+    // say why each one does not serve the request.
+    let config = if log::log_enabled!(log::Level::Debug) {
+        config::Config::load(&config_path, &env)
+    } else {
+        index::load_for(&config_path, &call.remote, &env)
+    }
+    .map_err(|e| e.to_string())?;
     let helper = Helper {
         config,
         files: FileStore::new(config::store_dir(&config_path)),

@@ -128,6 +128,41 @@ fn specificity(entry: &Entry, remote: &Remote) -> Option<(usize, bool)> {
     entry.repos.contains(&repo).then_some((2, false))
 }
 
+/// Why `entry` does not cover `remote`, in words (for `RUST_LOG=debug`);
+/// `None` when it does.
+pub fn why_not(entry: &Entry, remote: &Remote) -> Option<String> {
+    let (e, r) = (&entry.remote.origin, &remote.origin);
+    if !host_serves(&e.host, &r.host) {
+        return Some(format!("it is for host {}", e.host));
+    }
+    if e.scheme != r.scheme {
+        return Some(format!("it is for {}, not {}", e.scheme, r.scheme));
+    }
+    if e.port != r.port {
+        return Some(format!("it is for {}, another port", e.display()));
+    }
+    let prefix = entry.prefix();
+    let Some(segments) = remote.segments.as_deref() else {
+        return (!prefix.is_empty() || !entry.repos.is_empty()).then(|| {
+            "it is for a path, and git sent none (credential.useHttpPath is not set)".to_owned()
+        });
+    };
+    if !segments.starts_with(prefix) {
+        return Some(format!(
+            "its path /{} is not a prefix of /{}",
+            prefix.join("/"),
+            segments.join("/")
+        ));
+    }
+    if !entry.repos.is_empty() && !covers(entry, remote) {
+        return Some(format!(
+            "the repository is not in its repos list ({})",
+            entry.repos.join(", ")
+        ));
+    }
+    None
+}
+
 /// Finds the entry for `remote`. `username` is the one git sent (from the
 /// remote URL); among equally specific entries it picks the one whose
 /// `username` equals it.
