@@ -203,11 +203,37 @@ fn man_page(root: &Path) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// Appended to the bash completion: it hands the words after `git
+/// [options] credential-bitbucket` to the executable's completion.
+const BASH_GIT_HOOK: &str = r#"
+# `git credential-bitbucket <TAB>`: git's completion loads this file and calls
+# this function with the command line in words, cword and cur.
+_git_credential_bitbucket() {
+    local at="${__git_cmd_idx:-1}"
+    local COMP_WORDS=(git-credential-bitbucket "${words[@]:at+1}")
+    local COMP_CWORD=$((cword - at))
+    local prev="${COMP_WORDS[COMP_CWORD-1]}"
+    _git__credential__bitbucket git-credential-bitbucket "$cur" "$prev"
+}
+"#;
+
 fn completion(shell: Shell) -> String {
     let mut cmd = Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, BIN, &mut out);
-    String::from_utf8(out).unwrap()
+    let text = String::from_utf8(out).unwrap();
+    match shell {
+        // clap_complete names the states of a hyphenated program one way
+        // where it sets them and another where it reads them, so nothing
+        // after a subcommand would complete: use the first spelling in both.
+        Shell::Bash => {
+            text.replace(
+                "git__subcmd__credential__subcmd__bitbucket",
+                "git__credential__bitbucket",
+            ) + BASH_GIT_HOOK
+        }
+        _ => text,
+    }
 }
 
 fn main() {
