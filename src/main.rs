@@ -75,9 +75,17 @@ fn main() -> ExitCode {
         Command::List => cli::list::run(),
         Command::Remove(args) => cli::remove::run(args),
         Command::Rotate(args) => cli::rotate::run(args),
-        Command::Verify { name, api_base } => {
-            cli::verify::run(name.as_deref(), api_base.as_deref())
-        }
+        Command::Verify {
+            name,
+            repo,
+            api_base,
+        } => cli::verify::run(
+            name.as_deref(),
+            git_credential_bitbucket::rest::Target {
+                repo: repo.as_deref(),
+                api_base: api_base.as_deref(),
+            },
+        ),
         Command::Setup(a) => {
             let level = if a.system {
                 Level::System

@@ -36,6 +36,12 @@ pub enum RestError {
         /// Why.
         reason: String,
     },
+    /// The repository named for the check is not the entry's.
+    #[error("{reason}")]
+    Scope {
+        /// Why.
+        reason: String,
+    },
     /// The entry's kind has no REST form (an API token without `email`).
     #[error("entry '{entry}': {source}")]
     Form {
@@ -134,35 +140,221 @@ fn verify_path(entry: &Entry) -> String {
     }
 }
 
-/// What Bitbucket said when asked with an entry's credential.
+/// One question asked of Bitbucket with an entry's credential, and what
+/// its answer means.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verification {
+pub struct Check {
+    /// What was asked: `clone`, `push` or `REST`.
+    pub what: &'static str,
     /// The URL asked.
     pub url: String,
     /// The HTTP status.
     pub status: u16,
-    /// What is wrong, in words a user can act on; `None` when the
-    /// credential works.
+    /// What is wrong, in words a user can act on; `None` when the answer
+    /// is the one a working credential gets.
     pub problem: Option<String>,
+    /// Whether the problem stops the entry from working as configured
+    /// (a token that may read but not push, or that may not read the
+    /// account, still clones).
+    pub fails: bool,
 }
 
-/// Asks Bitbucket's REST API whether `secret` works as `entry`'s
-/// credential, at `api_base` (default: [`api_base`]).
+/// Everything `verify` learned about an entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verification {
+    /// The questions asked, in order.
+    pub checks: Vec<Check>,
+    /// The Bitbucket username `/2.0/user` (or Data Center) answered with.
+    pub username: Option<String>,
+    /// The server refused the token as Basic and accepted it as Bearer:
+    /// the entry needs `auth = "bearer"`.
+    pub needs_bearer: bool,
+    /// No repository was known to ask git's endpoint about.
+    pub no_repository: bool,
+}
+
+impl Verification {
+    /// Whether the entry works as configured.
+    pub fn works(&self) -> bool {
+        !self.checks.iter().any(|c| c.fails)
+    }
+}
+
+/// What `verify` is told besides the entry.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Target<'a> {
+    /// A repository in the entry's scope (`WORKSPACE/REPO`, or
+    /// `PROJECT/REPO` on Data Center), when the entry does not name one.
+    pub repo: Option<&'a str>,
+    /// Another REST API base URL.
+    pub api_base: Option<&'a str>,
+}
+
+/// The clone URL `verify` asks git's endpoint about: `repo` when given
+/// (refused when outside the entry's scope), else the repository the
+/// entry's own url names, else the first of its `repos`.
+pub fn repository_url(entry: &Entry, repo: Option<&str>) -> Result<Option<String>, String> {
+    let origin = entry.remote.origin.display();
+    let url = match (&entry.remote.kind, repo) {
+        (_, Some(r)) if matches!(entry.kind, Kind::HttpToken(_)) => {
+            // The server's context path: before `scm` in a repository or
+            // project url, else the whole of a server-wide one.
+            let context: &[String] = match &entry.remote.kind {
+                RemoteKind::DataCenter(path) => &path.context,
+                _ => entry.prefix(),
+            };
+            let context: String = context.iter().map(|c| format!("/{c}")).collect();
+            format!("{origin}{context}/scm/{}.git", r.trim_matches('/'))
+        }
+        (_, Some(r)) => format!("{origin}/{}.git", r.trim_matches('/')),
+        (RemoteKind::CloudRepository { .. }, None) => entry.url.clone(),
+        (RemoteKind::DataCenter(path), None) => match (&path.owner, &path.repo) {
+            (Some(_), Some(_)) => entry.url.clone(),
+            _ => return Ok(None),
+        },
+        (_, None) => match entry.repos.first() {
+            Some(r) => format!("{origin}/{r}.git"),
+            None => return Ok(None),
+        },
+    };
+    let inside = crate::remote::Remote::from_url(&url)
+        .map(|(remote, _)| crate::resolve::covers(entry, &remote))
+        .unwrap_or(false);
+    if !inside {
+        return Err(format!(
+            "{} is outside entry '{}' ({}); name a repository it covers",
+            crate::url::printable(&url),
+            entry.name,
+            entry.url
+        ));
+    }
+    Ok(Some(url))
+}
+
+/// Asks Bitbucket whether `secret` works as `entry`'s credential, the way
+/// git and the REST API will use it: git's own endpoint
+/// (`info/refs?service=git-upload-pack`, then `git-receive-pack` for push)
+/// with exactly the form the helper hands git, on a repository in the
+/// entry's scope; REST only for what REST is for (the username of an API
+/// token, through its email), or when no repository is known.
 pub fn verify(
     agent: &ureq::Agent,
     entry: &Entry,
     secret: &Secret,
-    api_base: Option<&str>,
+    target: Target<'_>,
 ) -> Result<Verification, RestError> {
-    let authorization = entry_authorization(entry, secret)?;
-    let base = api_base.map_or_else(|| self::api_base(entry), str::to_owned);
-    let url = format!("{}{}", base.trim_end_matches('/'), verify_path(entry));
-    let status = get_status(agent, &url, &authorization)?;
-    Ok(Verification {
-        problem: explain(entry.kind, &entry.name, status),
+    let mut out = Verification::default();
+    let repo_url =
+        repository_url(entry, target.repo).map_err(|reason| RestError::Scope { reason })?;
+    match &repo_url {
+        Some(url) => verify_git(agent, entry, secret, url, &mut out)?,
+        None => out.no_repository = true,
+    }
+    let rest_needed = match entry.kind {
+        Kind::ApiToken => entry.email.is_some(),
+        _ => repo_url.is_none(),
+    };
+    if rest_needed {
+        let authorization = entry_authorization(entry, secret)?;
+        let base = target
+            .api_base
+            .map_or_else(|| self::api_base(entry), str::to_owned);
+        let url = format!("{}{}", base.trim_end_matches('/'), verify_path(entry));
+        let (status, body) = get(agent, &url, &authorization)?;
+        let mut problem = explain(entry.kind, &entry.name, status, "REST");
+        let mut fails = problem.is_some();
+        if status == 200 && url.ends_with("/2.0/user") {
+            out.username = username_in(&body);
+        }
+        if status == 403 && entry.kind == Kind::ApiToken && repo_url.is_some() {
+            // git works (asked above); only the account is out of reach.
+            problem = Some("403: the token lacks read:user:bitbucket, so its Bitbucket username cannot be learned; git is not affected".to_owned());
+            fails = false;
+        }
+        out.checks.push(Check {
+            what: "REST",
+            url,
+            status,
+            problem,
+            fails,
+        });
+    }
+    Ok(out)
+}
+
+/// The git checks: clone (upload-pack), then push (receive-pack) when
+/// clone works. A Data Center personal token the server refuses as Basic
+/// is tried once as Bearer, to tell the user which setting makes it work.
+fn verify_git(
+    agent: &ureq::Agent,
+    entry: &Entry,
+    secret: &Secret,
+    repo_url: &str,
+    out: &mut Verification,
+) -> Result<(), RestError> {
+    let (form, _) = credential::form(
+        entry.kind,
+        entry.username.as_deref(),
+        entry.email.as_deref(),
+        Surface::Git,
+        true,
+        entry.bearer_only,
+    )
+    .map_err(|source| RestError::Form {
+        entry: entry.name.clone(),
+        source,
+    })?;
+    let mut authorization = authorization(&form, secret);
+    let base = repo_url.trim_end_matches('/');
+    let refs = |service: &str| format!("{base}/info/refs?service={service}");
+    let url = refs("git-upload-pack");
+    let (mut status, _) = get(agent, &url, &authorization)?;
+    if status == 401 && matches!(form, Form::Basic(_)) && matches!(entry.kind, Kind::HttpToken(_)) {
+        let bearer = self::authorization(&Form::Bearer, secret);
+        if (200..300).contains(&get(agent, &url, &bearer)?.0) {
+            out.needs_bearer = true;
+            out.checks.push(Check {
+                what: "clone",
+                url: url.clone(),
+                status,
+                problem: Some(format!("401 for Basic, but the server accepts the token as Bearer: it refuses Basic for tokens; add `auth = \"bearer\"` to entry '{}' (git 2.46 or later sends Bearer)", entry.name)),
+                fails: true,
+            });
+            authorization = bearer;
+            status = 200;
+        }
+    }
+    if !out.needs_bearer {
+        let problem = explain(entry.kind, &entry.name, status, "clone");
+        out.checks.push(Check {
+            what: "clone",
+            url,
+            status,
+            fails: problem.is_some(),
+            problem,
+        });
+    }
+    if !(200..300).contains(&status) {
+        return Ok(());
+    }
+    let url = refs("git-receive-pack");
+    let (status, _) = get(agent, &url, &authorization)?;
+    let problem = explain(entry.kind, &entry.name, status, "push");
+    out.checks.push(Check {
+        what: "push",
         url,
         status,
-    })
+        // A token made to read only is a choice, not a fault.
+        fails: problem.is_some() && status != 403,
+        problem,
+    });
+    Ok(())
+}
+
+/// The `username` of a REST answer (`/2.0/user`).
+fn username_in(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    value.get("username")?.as_str().map(str::to_owned)
 }
 
 /// A small blocking HTTPS client. Certificates are checked against the
@@ -203,9 +395,10 @@ pub fn agent() -> Result<ureq::Agent, RestError> {
     Ok(ureq::Agent::new_with_config(config))
 }
 
-/// GETs `url` with `authorization` and returns the status code.
-fn get_status(agent: &ureq::Agent, url: &str, authorization: &Secret) -> Result<u16, RestError> {
-    let response = agent
+/// GETs `url` with `authorization`: the status code and (up to 64 KiB
+/// of) the body.
+fn get(agent: &ureq::Agent, url: &str, authorization: &Secret) -> Result<(u16, String), RestError> {
+    let mut response = agent
         .get(url)
         .header("Authorization", authorization.expose())
         .header("Accept", "application/json")
@@ -214,22 +407,36 @@ fn get_status(agent: &ureq::Agent, url: &str, authorization: &Secret) -> Result<
             url: url.to_owned(),
             reason: e.to_string(),
         })?;
-    Ok(response.status().as_u16())
+    let status = response.status().as_u16();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024)
+        .read_to_string()
+        .unwrap_or_default();
+    Ok((status, body))
 }
 
-/// What a status from `verify` means for an entry of `kind`, in words a
-/// user can act on. `None` for success.
-fn explain(kind: Kind, name: &str, status: u16) -> Option<String> {
-    Some(match (status, kind) {
-        (200..=299, _) => return None,
-        (401, Kind::ApiToken) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked, or `email` is not the Atlassian account's; create a new API token and store it with `git credential-bitbucket rotate {name}`"),
-        (401, Kind::AccessToken(_)) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked; create a new access token and store it with `git credential-bitbucket rotate {name}`"),
-        (401, Kind::HttpToken(_)) => "401: Bitbucket refused the token — it is wrong, expired or revoked, or `username` is not its owner's".into(),
-        (401, Kind::AppPassword) => "401: Bitbucket refused the app password (app passwords were removed on 2026-07-28); run `git credential-bitbucket migrate`".into(),
-        (403, Kind::ApiToken) => "403: the token is valid but lacks a scope — cloning needs read:repository:bitbucket (and read:user:bitbucket for this check), pushing write:repository:bitbucket".into(),
-        (403, _) => "403: the token is valid but may not read this; it was made for another repository, project or workspace, or lacks read permission".into(),
-        (410, _) => "410: Bitbucket no longer accepts app passwords; replace it with an API token: git credential-bitbucket migrate".into(),
-        (404, _) => "404: the repository or project in the entry's url does not exist, or the token cannot see it".into(),
-        (other, _) => format!("{other}: an answer Bitbucket does not normally give; try again later"),
+/// What a status means for an entry of `kind` when `what` (clone, push or
+/// REST) was asked, in words a user can act on. `None` for success.
+fn explain(kind: Kind, name: &str, status: u16, what: &str) -> Option<String> {
+    let rotate = format!("store a new one with `git credential-bitbucket rotate {name}`");
+    Some(match (status, kind, what) {
+        (200..=299, _, _) => return None,
+        (401, Kind::ApiToken, "REST") => format!("401: Bitbucket refused the token with the entry's email — `email` is not the Atlassian account's, or the token is wrong, expired or revoked; {rotate}"),
+        (401, Kind::ApiToken, _) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked, or `username` is not the account's Bitbucket username (leave it out to send x-bitbucket-api-token-auth); {rotate}"),
+        (401, Kind::AccessToken(_), _) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked; {rotate}"),
+        (401, Kind::HttpToken(_), _) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked, or `username` is not its owner's; {rotate}"),
+        (401, Kind::AppPassword, _) => "401: Bitbucket refused the app password (app passwords were removed on 2026-07-28); run `git credential-bitbucket migrate`".into(),
+        (403, Kind::ApiToken, "push") => "403: the token may clone but not push; it lacks write:repository:bitbucket".into(),
+        (403, Kind::ApiToken, "REST") => "403: the token is valid but lacks a scope — this check needs read:user:bitbucket".into(),
+        (403, Kind::ApiToken, _) => "403: the token is valid but lacks a scope — cloning needs read:repository:bitbucket, pushing write:repository:bitbucket".into(),
+        (403, Kind::AccessToken(_), "push") => "403: the token may clone but not push; it lacks the repository:write scope".into(),
+        (403, Kind::HttpToken(_), "push") => "403: the token may clone but not push; it has read permission only".into(),
+        (403, _, "push") => "403: the credential may clone but not push".into(),
+        (403, _, _) => "403: the token is valid but may not read this; it was made for another repository, project or workspace, or lacks read permission".into(),
+        (410, _, _) => "410: Bitbucket no longer accepts app passwords; replace it with an API token: git credential-bitbucket migrate".into(),
+        (404, _, _) => "404: the repository does not exist, or the token cannot see it".into(),
+        (other, _, _) => format!("{other}: an answer Bitbucket does not normally give; try again later"),
     })
 }

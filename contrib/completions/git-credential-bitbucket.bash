@@ -525,12 +525,16 @@ _git__credential__bitbucket() {
             return 0
             ;;
         git__credential__bitbucket__subcmd__verify)
-            opts="-h --api-base --help"
+            opts="-h --repo --api-base --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-base)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

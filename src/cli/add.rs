@@ -341,7 +341,15 @@ pub fn run(args: AddArgs) -> Result<bool, CliError> {
         }
     }
     if args.verify {
-        check_before_saving(&entry, &secret, args.api_base.as_deref(), "not saved")?;
+        check_before_saving(
+            &entry,
+            &secret,
+            crate::rest::Target {
+                repo: None,
+                api_base: args.api_base.as_deref(),
+            },
+            "not saved",
+        )?;
     }
     let old_store = replacing.as_ref().and_then(|r| {
         file_entries

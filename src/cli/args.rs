@@ -34,10 +34,13 @@ pub enum Command {
     Remove(RemoveArgs),
     /// Replace an entry's secret where it lives (a new token after one expired or was revoked); the entry stays.
     Rotate(RotateArgs),
-    /// Ask Bitbucket's REST API whether each credential (or the one named) works.
+    /// Ask Bitbucket whether each credential (or the one named) clones and pushes, as git will use it.
     Verify {
         /// Only this entry.
         name: Option<String>,
+        /// A repository in the entry's scope to check git access on (WORKSPACE/REPO, or PROJECT/REPO on Data Center); default: the entry's own.
+        #[arg(long, value_name = "REPO", requires = "name")]
+        repo: Option<String>,
         /// The REST API base URL (default: https://api.bitbucket.org, or the Data Center server).
         #[arg(long, value_name = "URL")]
         api_base: Option<String>,

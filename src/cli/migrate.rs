@@ -56,7 +56,15 @@ fn migrate_one(ctx: &Context, old: &Entry, args: &MigrateArgs) -> Result<(), Cli
         "the new token was not accepted, so '{}' was left as it is",
         old.name
     );
-    let checked = check_before_saving(&new, &token, args.api_base.as_deref(), &refused)?;
+    let checked = check_before_saving(
+        &new,
+        &token,
+        crate::rest::Target {
+            repo: None,
+            api_base: args.api_base.as_deref(),
+        },
+        &refused,
+    )?;
     let previous = match kept {
         Some(s) => s.get(&ctx.files, &old.name).ok().flatten(),
         None => None,
@@ -75,9 +83,15 @@ fn migrate_one(ctx: &Context, old: &Entry, args: &MigrateArgs) -> Result<(), Cli
         return Err(format!("'{}' was not migrated: {e}{tail}", old.name).into());
     }
     let _ = ctx.state.forget(&old.name);
+    let asked: Vec<String> = checked
+        .checks
+        .iter()
+        .map(|c| format!("{} answered {}", c.url, c.status))
+        .collect();
     println!(
-        "'{}' is now an API token (checked: {} answered {}).",
-        old.name, checked.url, checked.status
+        "'{}' is now an API token (checked: {}).",
+        old.name,
+        asked.join(", ")
     );
     Ok(())
 }

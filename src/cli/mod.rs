@@ -113,27 +113,34 @@ impl Context {
 }
 
 /// Asks Bitbucket whether `secret` works as `entry`'s credential before
-/// anything is saved (add --verify, rotate --verify, migrate). Says so on
-/// stderr when it does; when it does not, the error begins with `refused`
-/// (what was not done) and says what Bitbucket answered.
+/// anything is saved (add --verify, rotate --verify, migrate, login), as
+/// `verify` asks. Says so on stderr when it does; when it does not, the
+/// error begins with `refused` (what was not done) and says what
+/// Bitbucket answered.
 pub fn check_before_saving(
     entry: &Entry,
     secret: &Secret,
-    api_base: Option<&str>,
+    target: crate::rest::Target<'_>,
     refused: &str,
 ) -> Result<crate::rest::Verification, CliError> {
-    let checked = crate::rest::verify(&crate::rest::agent()?, entry, secret, api_base)?;
-    if let Some(problem) = &checked.problem {
+    let checked = crate::rest::verify(&crate::rest::agent()?, entry, secret, target)?;
+    if let Some(failed) = checked.checks.iter().find(|c| c.fails) {
+        let problem = failed.problem.as_deref().unwrap_or_default();
         return Err(format!(
             "{refused}: Bitbucket answered {} with {problem}",
-            checked.url
+            failed.url
         )
         .into());
     }
-    eprintln!(
-        "Bitbucket accepts it ({} answered {}).",
-        checked.url, checked.status
-    );
+    for check in &checked.checks {
+        match &check.problem {
+            None => eprintln!(
+                "Bitbucket accepts it for {} ({} answered {}).",
+                check.what, check.url, check.status
+            ),
+            Some(p) => eprintln!("Note: {} {} answered {p}", check.what, check.url),
+        }
+    }
     Ok(checked)
 }
 

@@ -68,7 +68,10 @@ pub fn run(args: RotateArgs) -> Result<bool, CliError> {
         check_before_saving(
             entry,
             &secret,
-            args.api_base.as_deref(),
+            crate::rest::Target {
+                repo: None,
+                api_base: args.api_base.as_deref(),
+            },
             "nothing was replaced",
         )?;
     }

@@ -1,47 +1,78 @@
-//! `verify [NAME]`: ask Bitbucket's REST API whether each credential works,
-//! presented the way its kind must be there.
+//! `verify [NAME] [--repo WS/REPO]`: ask Bitbucket whether each credential
+//! works the way git and the REST API will use it.
 
 use crate::cli::{CliError, Context};
 use crate::config::Entry;
-use crate::rest;
+use crate::rest::{self, Target, Verification};
+
+/// The lines `verify` prints for one entry: one per question asked.
+pub fn lines(entry: &Entry, checked: &Result<Verification, CliError>) -> Vec<String> {
+    let name = &entry.name;
+    let mut out = Vec::new();
+    match checked {
+        Ok(v) => {
+            for c in &v.checks {
+                out.push(match &c.problem {
+                    None => format!("{name}: {} OK — {} answered {}", c.what, c.url, c.status),
+                    Some(p) if c.fails => {
+                        format!("{name}: {} failed — {} answered {p}", c.what, c.url)
+                    }
+                    Some(p) => format!("{name}: {} note — {} answered {p}", c.what, c.url),
+                });
+            }
+            if let Some(user) = &v.username {
+                out.push(format!("{name}: the Bitbucket username is {user}"));
+            }
+            if v.no_repository {
+                out.push(format!("{name}: git access not checked — the entry names no repository; add --repo WORKSPACE/REPO (PROJECT/REPO on Data Center)"));
+            }
+            if v.works() {
+                out.push(format!(
+                    "{name}: OK — Bitbucket accepts this {}",
+                    entry.kind
+                ));
+            }
+        }
+        Err(e) => out.push(format!("{name}: not checked: {e}")),
+    }
+    out
+}
+
+/// Checks `entry` online; clears its rejection record when it works.
+pub fn check(ctx: &Context, entry: &Entry, target: Target<'_>) -> Result<Verification, CliError> {
+    let secret = ctx.secret_of(entry)?;
+    let checked = rest::verify(&rest::agent()?, entry, &secret, target)?;
+    if checked.works() {
+        // Bitbucket accepts it now: an earlier rejection no longer holds
+        // it back.
+        let _ = ctx.state.clear_rejection(&entry.name);
+    }
+    Ok(checked)
+}
 
 /// Runs `verify`.
-pub fn run(name: Option<&str>, api_base: Option<&str>) -> Result<bool, CliError> {
+pub fn run(name: Option<&str>, target: Target<'_>) -> Result<bool, CliError> {
     let ctx = Context::load()?;
     let entries: Vec<&Entry> = match name {
         Some(n) => vec![ctx.entry(n)?],
         None => ctx.config.entries.iter().collect(),
     };
     if entries.is_empty() {
-        println!("No credentials are configured; add one with `git credential-bitbucket add URL`.");
+        println!("No credentials are configured; add one with `git credential-bitbucket login`.");
         return Ok(true);
     }
-    let agent = rest::agent()?;
     let mut all_ok = true;
     for entry in entries {
-        let checked = ctx
-            .secret_of(entry)
-            .map_err(CliError::from)
-            .and_then(|secret| Ok(rest::verify(&agent, entry, &secret, api_base)?));
-        match checked {
-            Ok(rest::Verification { problem: None, .. }) => {
-                // Bitbucket accepts it now: an earlier rejection no longer
-                // holds it back.
-                let _ = ctx.state.clear_rejection(&entry.name);
-                println!("{}: OK — Bitbucket accepts this {}", entry.name, entry.kind)
-            }
-            Ok(rest::Verification {
-                problem: Some(problem),
-                url,
-                ..
-            }) => {
-                all_ok = false;
-                println!("{}: {url} answered {problem}", entry.name);
-            }
-            Err(e) => {
-                all_ok = false;
-                println!("{}: not checked: {e}", entry.name);
-            }
+        // --repo names a repository of one entry's scope; for the others
+        // their own.
+        let target = Target {
+            repo: target.repo.filter(|_| name.is_some()),
+            ..target
+        };
+        let checked = check(&ctx, entry, target);
+        all_ok &= checked.as_ref().is_ok_and(Verification::works);
+        for line in lines(entry, &checked) {
+            println!("{line}");
         }
     }
     Ok(all_ok)

@@ -90,6 +90,13 @@ pub struct Seen {
 pub struct Model {
     pub tokens: Vec<Token>,
     pub lacking_scopes: Vec<String>,
+    /// Secrets without read:user:bitbucket: 403 on /2.0/user only.
+    pub lacking_user_scope: Vec<String>,
+    /// Secrets that may read but not write: 403 on git-receive-pack.
+    pub read_only: Vec<String>,
+    /// A Data Center server that refuses Basic for tokens (401), as some
+    /// are configured to: only Bearer gets in.
+    pub refuses_basic_for_tokens: bool,
     pub app_passwords_removed: bool,
     pub seen: Vec<Seen>,
     /// Git LFS objects uploaded, by oid.
@@ -215,11 +222,23 @@ pub fn route(host: &str, path: &str) -> Option<Site> {
 }
 
 /// Bitbucket's answer to `auth` for `site`.
-pub fn judge(inner: &Model, site: &Site, auth: &Presented) -> Verdict {
+pub fn judge(inner: &Model, site: &Site, auth: &Presented, pushing: bool) -> Verdict {
+    let carried = |list: &[String]| list.iter().any(|s| auth.carries(s));
+    if inner.refuses_basic_for_tokens
+        && matches!(site, Site::DcScm { .. } | Site::DcRest { .. })
+        && matches!(auth, Presented::Basic(..))
+    {
+        return Verdict::Unauthorized;
+    }
     match judge_credential(inner, site, auth) {
-        Verdict::Ok(_) if inner.lacking_scopes.iter().any(|s| auth.carries(s)) => {
+        Verdict::Ok(_) if carried(&inner.lacking_scopes) => Verdict::Forbidden,
+        Verdict::Ok(_)
+            if matches!(site, Site::CloudApi { user: true, .. })
+                && carried(&inner.lacking_user_scope) =>
+        {
             Verdict::Forbidden
         }
+        Verdict::Ok(_) if pushing && carried(&inner.read_only) => Verdict::Forbidden,
         v => v,
     }
 }

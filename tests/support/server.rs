@@ -81,6 +81,26 @@ impl Bitbucket {
             .push(secret.to_owned());
     }
 
+    /// Treats `secret` as valid without read:user:bitbucket: 403 on
+    /// `/2.0/user`, everything else as before.
+    pub fn lacks_user_scope(&self, secret: &str) {
+        self.inner
+            .lock()
+            .unwrap()
+            .lacking_user_scope
+            .push(secret.to_owned());
+    }
+
+    /// Lets `secret` read but not write: git-receive-pack answers 403.
+    pub fn read_only(&self, secret: &str) {
+        self.inner.lock().unwrap().read_only.push(secret.to_owned());
+    }
+
+    /// Makes the Data Center server refuse Basic for every token (401).
+    pub fn refuse_basic_for_tokens(&self) {
+        self.inner.lock().unwrap().refuses_basic_for_tokens = true;
+    }
+
     /// Answers app passwords with 410 Gone, as Bitbucket does since their removal.
     pub fn remove_app_passwords(&self) {
         self.inner.lock().unwrap().app_passwords_removed = true;
@@ -205,9 +225,10 @@ fn serve(
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let auth = parse_auth(headers.get("authorization"));
     let site = route(&host, path);
+    let pushing = path.ends_with("/git-receive-pack") || query.contains("service=git-receive-pack");
     let verdict = site
         .as_ref()
-        .map(|site| judge(&inner.lock().unwrap(), site, &auth));
+        .map(|site| judge(&inner.lock().unwrap(), site, &auth, pushing));
     let record = |status: u16| {
         inner.lock().unwrap().seen.push(Seen {
             host: host.clone(),
