@@ -72,7 +72,9 @@ fn main() -> ExitCode {
         Command::Store => return exit(protocol(Operation::Store).map(|()| true)),
         Command::Erase => return exit(protocol(Operation::Erase).map(|()| true)),
         Command::Add(args) => cli::add::run(args),
-        Command::List => cli::list::run(),
+        Command::List { json: false } => cli::list::run(),
+        Command::List { json: true } => cli::status::list_json(),
+        Command::Status { verify, json } => cli::status::run(verify, json),
         Command::Remove(args) => cli::remove::run(args),
         Command::Rotate(args) => cli::rotate::run(args),
         Command::Verify {

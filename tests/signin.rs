@@ -241,3 +241,98 @@ fn a_successful_verify_clears_the_rejection() {
     );
     assert_ok(&user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w2"]));
 }
+
+#[test]
+fn status_and_list_speak_json_a_parser_reads() {
+    let bb = stand_in();
+    let user = User::with_helper_for(&bb, "https://bitbucket.org");
+    entries(&user);
+    admit_all(&bb);
+    let out = helper(&user, &bb, &["status", "--json"], "");
+    // Problems (an app password, servers git is not set up for): status 1.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout(&out)).expect("status --json is JSON");
+    assert_eq!(doc["ok"], false);
+    let entries = doc["entries"].as_array().unwrap();
+    let names: Vec<&str> = entries
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["api", "repo", "elsewhere", "old", "dcproj", "dcuser"]
+    );
+    let by = |name: &str| entries.iter().find(|e| e["name"] == name).unwrap().clone();
+    let repo = by("repo");
+    assert_eq!(repo["kind"], "access-token");
+    assert_eq!(repo["scope"], "repository");
+    assert_eq!(repo["secret"], "file");
+    assert_eq!(repo["git_set_up"], true);
+    assert_eq!(repo["problems"].as_array().unwrap().len(), 0, "{repo}");
+    assert!(repo["last_rejected"].is_null() && repo["expires"].is_null());
+    assert!(by("old")["problems"][0]
+        .as_str()
+        .unwrap()
+        .contains("migrate"));
+    let dc = by("dcuser");
+    assert_eq!(dc["git_set_up"], false);
+    assert!(
+        dc["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("git credential-bitbucket setup https://bitbucket.example.com:7990"),
+        "{dc}"
+    );
+    // The text form says the same, one line per entry.
+    let out = helper(&user, &bb, &["status"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("ok: repo — access-token (repository), https://bitbucket.org/acme/widget, secret in file, no expiry date, never rejected, git set up"), "{text}");
+    assert!(
+        text.contains("PROBLEM: dcuser — http-token (user)"),
+        "{text}"
+    );
+    // --verify asks Bitbucket for each entry.
+    let out = helper(&user, &bb, &["status", "--verify", "--json"], "");
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let repo = doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "repo")
+        .unwrap()
+        .clone();
+    assert!(
+        repo["verified"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().starts_with("repo: clone OK")),
+        "{repo}"
+    );
+    let elsewhere = doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "elsewhere")
+        .unwrap()
+        .clone();
+    assert!(
+        elsewhere["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p.as_str().unwrap().contains("does not accept it")),
+        "{elsewhere}"
+    );
+    // list --json: the same facts, without asking git or Bitbucket.
+    let out = helper(&user, &bb, &["list", "--json"], "");
+    assert_ok(&out);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let list = doc["entries"].as_array().unwrap();
+    assert_eq!(list.len(), 6);
+    assert_eq!(list[0]["email"], EMAIL);
+    assert_eq!(list[5]["username"], "jdoe");
+    assert!(list[0].get("git_set_up").is_none());
+}

@@ -49,6 +49,9 @@ _git__credential__bitbucket() {
             git__credential__bitbucket,setup)
                 cmd="git__credential__bitbucket__subcmd__setup"
                 ;;
+            git__credential__bitbucket,status)
+                cmd="git__credential__bitbucket__subcmd__status"
+                ;;
             git__credential__bitbucket,store)
                 cmd="git__credential__bitbucket__subcmd__store"
                 ;;
@@ -88,6 +91,9 @@ _git__credential__bitbucket() {
             git__credential__bitbucket__subcmd__help,setup)
                 cmd="git__credential__bitbucket__subcmd__help__subcmd__setup"
                 ;;
+            git__credential__bitbucket__subcmd__help,status)
+                cmd="git__credential__bitbucket__subcmd__help__subcmd__status"
+                ;;
             git__credential__bitbucket__subcmd__help,store)
                 cmd="git__credential__bitbucket__subcmd__help__subcmd__store"
                 ;;
@@ -101,7 +107,7 @@ _git__credential__bitbucket() {
 
     case "${cmd}" in
         git__credential__bitbucket)
-            opts="-h -V --help --version get store erase add list remove rotate verify setup doctor migrate header help"
+            opts="-h -V --help --version get store erase add list status remove rotate verify setup doctor migrate header help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,7 +227,7 @@ _git__credential__bitbucket() {
             return 0
             ;;
         git__credential__bitbucket__subcmd__help)
-            opts="get store erase add list remove rotate verify setup doctor migrate header help"
+            opts="get store erase add list status remove rotate verify setup doctor migrate header help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -388,6 +394,20 @@ _git__credential__bitbucket() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        git__credential__bitbucket__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         git__credential__bitbucket__subcmd__help__subcmd__store)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -417,7 +437,7 @@ _git__credential__bitbucket() {
             return 0
             ;;
         git__credential__bitbucket__subcmd__list)
-            opts="-h --help"
+            opts="-h --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -498,6 +518,20 @@ _git__credential__bitbucket() {
             ;;
         git__credential__bitbucket__subcmd__setup)
             opts="-h --global --system --local --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__credential__bitbucket__subcmd__status)
+            opts="-h --verify --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -29,7 +29,20 @@ pub enum Command {
     /// Store a new credential for a URL; the secret is read from a prompt or standard input.
     Add(AddArgs),
     /// Show the configured credentials, where their secrets live, expiry and rejections.
-    List,
+    List {
+        /// One JSON document instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Each credential's state: kind, scope, secret, expiry, last rejection, whether git runs the helper for it; exit status 1 when one has a problem.
+    Status {
+        /// Also ask Bitbucket whether each one works, as verify does.
+        #[arg(long)]
+        verify: bool,
+        /// One JSON document instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove a credential: its entry and its secret (or, with --learned, what git asked to keep for a URL).
     Remove(RemoveArgs),
     /// Replace an entry's secret where it lives (a new token after one expired or was revoked); the entry stays.

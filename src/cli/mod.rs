@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod remove;
 pub mod rotate;
 pub mod setup;
+pub mod status;
 pub mod verify;
 
 use std::io::{BufRead, IsTerminal, Write};
