@@ -71,6 +71,7 @@ fn main() -> ExitCode {
         Command::Get => return exit(protocol(Operation::Get).map(|()| true)),
         Command::Store => return exit(protocol(Operation::Store).map(|()| true)),
         Command::Erase => return exit(protocol(Operation::Erase).map(|()| true)),
+        Command::Login(args) => cli::login::run(args),
         Command::Add(args) => cli::add::run(args),
         Command::List { json: false } => cli::list::run(),
         Command::List { json: true } => cli::status::list_json(),

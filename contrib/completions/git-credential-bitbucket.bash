@@ -37,6 +37,9 @@ _git__credential__bitbucket() {
             git__credential__bitbucket,list)
                 cmd="git__credential__bitbucket__subcmd__list"
                 ;;
+            git__credential__bitbucket,login)
+                cmd="git__credential__bitbucket__subcmd__login"
+                ;;
             git__credential__bitbucket,migrate)
                 cmd="git__credential__bitbucket__subcmd__migrate"
                 ;;
@@ -79,6 +82,9 @@ _git__credential__bitbucket() {
             git__credential__bitbucket__subcmd__help,list)
                 cmd="git__credential__bitbucket__subcmd__help__subcmd__list"
                 ;;
+            git__credential__bitbucket__subcmd__help,login)
+                cmd="git__credential__bitbucket__subcmd__help__subcmd__login"
+                ;;
             git__credential__bitbucket__subcmd__help,migrate)
                 cmd="git__credential__bitbucket__subcmd__help__subcmd__migrate"
                 ;;
@@ -107,7 +113,7 @@ _git__credential__bitbucket() {
 
     case "${cmd}" in
         git__credential__bitbucket)
-            opts="-h -V --help --version get store erase add list status remove rotate verify setup doctor migrate header help"
+            opts="-h -V --help --version get store erase login add list status remove rotate verify setup doctor migrate header help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,7 +233,7 @@ _git__credential__bitbucket() {
             return 0
             ;;
         git__credential__bitbucket__subcmd__help)
-            opts="get store erase add list status remove rotate verify setup doctor migrate header help"
+            opts="get store erase login add list status remove rotate verify setup doctor migrate header help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,6 +331,20 @@ _git__credential__bitbucket() {
             return 0
             ;;
         git__credential__bitbucket__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__credential__bitbucket__subcmd__help__subcmd__login)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -443,6 +463,48 @@ _git__credential__bitbucket() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        git__credential__bitbucket__subcmd__login)
+            opts="-h --with-token --email --username --repo --scope --store --expires --name --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -W "repository project workspace user" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "keyring file" -- "${cur}"))
+                    return 0
+                    ;;
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

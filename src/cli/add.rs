@@ -53,6 +53,9 @@ pub struct AddArgs {
     /// Replace the entry of the same name, or the one that already covers this URL and username, entry and secret both.
     #[arg(long)]
     pub replace: bool,
+    /// Set by `login`, which configures git itself.
+    #[arg(skip)]
+    pub quiet_setup: bool,
 }
 
 fn default_name(url: &str, ctx: &Context) -> String {
@@ -223,7 +226,27 @@ impl Companion for AddSecret<'_> {
 }
 
 /// Runs `add`.
+/// Runs `add`.
 pub fn run(args: AddArgs) -> Result<bool, CliError> {
+    save(args, None, None).map(|_| true)
+}
+
+/// What `add` saved.
+pub struct Saved {
+    /// The entry, as saved.
+    pub entry: config::Entry,
+    /// Whether it replaced an entry.
+    pub replaced: bool,
+}
+
+/// Adds the entry `args` describe, with `secret` (read from the terminal or
+/// standard input when `None`) and `auth` (the entry's `auth` field): the
+/// work of `add`, and of `login` once it has asked its questions.
+pub fn save(
+    args: AddArgs,
+    secret: Option<Secret>,
+    auth: Option<String>,
+) -> Result<Saved, CliError> {
     let ctx = Context::load()?;
     let url = remote::clone_scope(&args.url).ok_or_else(|| {
         format!(
@@ -239,7 +262,10 @@ pub fn run(args: AddArgs) -> Result<bool, CliError> {
             return Err(format!("--expires {text} is not in the future: that token no longer works; create a new one").into());
         }
     }
-    let secret = read_secret(&format!("Token for {url}: "))?;
+    let secret = match secret {
+        Some(s) => s,
+        None => read_secret(&format!("Token for {url}: "))?,
+    };
     let prefix_kind = kind_of_prefix(secret.expose());
     let kind = match (args.kind.clone(), prefix_kind) {
         (Some(k), Some(p)) if k != p => {
@@ -287,7 +313,7 @@ pub fn run(args: AddArgs) -> Result<bool, CliError> {
         repos: (!args.repos.is_empty()).then(|| args.repos.clone()),
         expires: args.expires.clone(),
         secret: Some(store.as_str().to_owned()),
-        auth: None,
+        auth,
     };
     let entry =
         config::validate(table.clone(), &ctx.config.settings, DefinedIn::File).map_err(|e| {
@@ -401,12 +427,15 @@ pub fn run(args: AddArgs) -> Result<bool, CliError> {
         );
     }
     let base = entry.remote.origin.display();
-    if !setup::git_runs_helper(&format!("{base}/")) {
+    if !args.quiet_setup && !setup::git_runs_helper(&format!("{base}/")) {
         println!(
             "git does not run this helper for {base} yet; run `git credential-bitbucket setup {base}`."
         );
     }
-    Ok(true)
+    Ok(Saved {
+        entry,
+        replaced: replacing.is_some(),
+    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::cli::{add::AddArgs, migrate::MigrateArgs, remove::RemoveArgs, rotate::RotateArgs};
+use crate::cli::{
+    add::AddArgs, login::LoginArgs, migrate::MigrateArgs, remove::RemoveArgs, rotate::RotateArgs,
+};
 
 /// A git credential helper for Bitbucket Cloud and Data Center: each remote
 /// gets the one credential stored for it, in the form Bitbucket accepts for
@@ -26,6 +28,8 @@ pub enum Command {
     Store,
     /// Hear from git that a credential was rejected (run by git).
     Erase,
+    /// Sign in: says where to make the token, reads it, checks it, saves it and configures git.
+    Login(LoginArgs),
     /// Store a new credential for a URL; the secret is read from a prompt or standard input.
     Add(AddArgs),
     /// Show the configured credentials, where their secrets live, expiry and rejections.

@@ -8,6 +8,7 @@ pub mod args;
 pub mod doctor;
 pub mod header;
 pub mod list;
+pub mod login;
 pub mod migrate;
 pub mod remove;
 pub mod rotate;

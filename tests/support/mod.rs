@@ -17,6 +17,7 @@ mod model;
 mod output;
 mod pki;
 mod server;
+mod terminal;
 mod user;
 
 pub use keyring::KeyringSession;
@@ -24,6 +25,7 @@ pub use model::{Presented, Reach, Seen, Token};
 pub use output::{assert_ok, run_with_deadline, stderr, stdout, token_leak};
 pub use pki::ca_file;
 pub use server::Bitbucket;
+pub use terminal::Terminal;
 pub use user::{helper_exe, User};
 
 use std::process::Command;
