@@ -561,3 +561,60 @@ fn login_finds_a_data_center_server_that_wants_bearer() {
             && s.status == 200
             && s.path.contains("git-upload-pack")));
 }
+
+#[test]
+fn the_manual_is_found_after_a_cargo_style_install() {
+    // An install the way `cargo install` makes one: the executable in
+    // ~/.cargo/bin, that directory on PATH, nothing else.
+    let mut user = User::new();
+    let bin = user.home.path().join(".cargo/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(helper_exe(), bin.join("git-credential-bitbucket")).unwrap();
+    user.helper_dir = bin.clone();
+    user.env("MANPAGER", "cat");
+    user.env("GIT_PAGER", "cat");
+    user.env("MANWIDTH", "80");
+    let help = |user: &User| {
+        user.command(GIT_NEW)
+            .args(["credential-bitbucket", "--help"])
+            .output()
+            .unwrap()
+    };
+    assert!(
+        !help(&user).status.success(),
+        "the page is not there before setup"
+    );
+    let out = user
+        .command("git-credential-bitbucket")
+        .arg("setup")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let page = user
+        .home
+        .path()
+        .join(".cargo/share/man/man1/git-credential-bitbucket.1");
+    assert!(
+        stdout(&out).contains(&format!("Installed the manual page as {}", page.display())),
+        "{}",
+        stdout(&out)
+    );
+    let out = help(&user);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("GIT-CREDENTIAL-BITBUCKET(1)") && stdout(&out).contains("login"),
+        "{}",
+        stdout(&out)
+    );
+    // Again: nothing to do.
+    let out = user
+        .command("git-credential-bitbucket")
+        .arg("setup")
+        .output()
+        .unwrap();
+    assert!(
+        !stdout(&out).contains("Installed the manual page"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -288,6 +288,53 @@ pub fn write(file: &Path, url: &str, helper: &str) -> Result<Written, String> {
     })
 }
 
+/// The manual page, as built from the same definitions as `--help`.
+const MANUAL: &str = include_str!("../../man/git-credential-bitbucket.1");
+
+/// Where the manual page belongs beside this executable, for an install
+/// that no package manager owns: `PREFIX/share/man/man1` for an executable
+/// in `PREFIX/bin` (`~/.cargo/bin`, `~/.local/bin`, `/usr/local/bin`),
+/// where man-db looks for every `bin` directory on PATH. `None` for
+/// `/usr/bin` and `/bin` (the system package's), and for an executable
+/// that is not in a `bin` directory.
+fn manual_place() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?.canonicalize().ok()?;
+    let bin = exe.parent()?;
+    if bin.file_name()? != "bin" {
+        return None;
+    }
+    let prefix = bin.parent()?;
+    if prefix == Path::new("/") || prefix == Path::new("/usr") {
+        return None;
+    }
+    Some(
+        prefix
+            .join("share/man/man1")
+            .join(format!("{EXECUTABLE}.1")),
+    )
+}
+
+/// Puts the manual page where `man git-credential-bitbucket` and `git
+/// credential-bitbucket --help` find it (see [`manual_place`]), when it is
+/// missing or out of date; the path when it wrote it. A place it cannot
+/// write is left alone.
+pub fn install_manual() -> Option<PathBuf> {
+    let place = manual_place()?;
+    if std::fs::read_to_string(&place).is_ok_and(|t| t == MANUAL) {
+        return None;
+    }
+    let dir = place.parent()?;
+    std::fs::create_dir_all(dir).ok()?;
+    let lock = crate::fsutil::Lock::directory(dir).ok()?;
+    match crate::fsutil::replace_file(&place, MANUAL.as_bytes(), 0o644, &lock, false) {
+        Ok(()) => Some(place),
+        Err(e) => {
+            log::debug!("could not install the manual page {}: {e}", place.display());
+            None
+        }
+    }
+}
+
 /// Runs `setup`.
 pub fn run(level: Level, url: Option<&str>) -> Result<bool, CliError> {
     let url = normalise_url(url.unwrap_or("https://bitbucket.org"))?;
@@ -323,6 +370,12 @@ pub fn run(level: Level, url: Option<&str>) -> Result<bool, CliError> {
         println!(
             "git already runs {helper} for {url} ({}); nothing changed.",
             file.display()
+        );
+    }
+    if let Some(page) = install_manual() {
+        println!(
+            "Installed the manual page as {}: `git credential-bitbucket --help` shows it.",
+            page.display()
         );
     }
     Ok(true)
