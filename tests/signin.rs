@@ -618,3 +618,54 @@ fn the_manual_is_found_after_a_cargo_style_install() {
         stdout(&out)
     );
 }
+
+/// The README's `header` example, as a shell pipeline.
+fn readme_header_example() -> String {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let start = readme
+        .find("`git credential-bitbucket header https://")
+        .expect("the README has a header example");
+    let rest = &readme[start + 1..];
+    rest[..rest.find('`').unwrap()].replace("\\|", "|")
+}
+
+#[test]
+fn the_readme_header_example_works_after_the_readme_first_run() {
+    let bb = stand_in();
+    admit_all(&bb);
+    let mut user = User::reaching(&bb);
+    // The README's first run, as a script does it.
+    let out = helper(
+        &user,
+        &bb,
+        &[
+            "login",
+            "https://bitbucket.org",
+            "--with-token",
+            "--email",
+            EMAIL,
+            "--store",
+            "file",
+        ],
+        &format!("{TOKEN}\n"),
+    );
+    assert_ok(&out);
+    user.env("CURL_CA_BUNDLE", ca_file().to_str().unwrap());
+    let pipeline = readme_header_example();
+    assert!(pipeline.contains("| curl"), "{pipeline}");
+    let mut cmd = user.resolving(&bb, "bash");
+    cmd.args([
+        "-c",
+        &format!("set -o pipefail; {pipeline} --fail --silent --show-error"),
+    ]);
+    let out = user.run_input(&mut cmd, "");
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("\"username\": \"jdoe\""),
+        "{}",
+        stdout(&out)
+    );
+    assert!(bb.requests().iter().any(|s| s.path == "/2.0/user"
+        && s.status == 200
+        && s.auth == Presented::Basic(EMAIL.into(), TOKEN.into())));
+}
