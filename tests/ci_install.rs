@@ -116,3 +116,131 @@ fn install_script_sets_up_a_ci_image_that_clones_with_environment_variables_only
         "{page}"
     );
 }
+
+/// The release directory `contrib/release.sh` made (archive, .deb,
+/// SHA256SUMS), named by `GCB_TEST_RELEASE_DIR`; `.ci/run` builds it
+/// first. Without it the release tests have nothing to install, and say
+/// so, unless `GCB_TEST_RELEASE_REQUIRED` is set.
+fn release_dir() -> Option<std::path::PathBuf> {
+    match std::env::var_os("GCB_TEST_RELEASE_DIR") {
+        Some(d) => Some(d.into()),
+        None => {
+            assert!(
+                std::env::var_os("GCB_TEST_RELEASE_REQUIRED").is_none(),
+                "GCB_TEST_RELEASE_DIR is not set"
+            );
+            eprintln!(
+                "skipped: no release built (contrib/release.sh, then GCB_TEST_RELEASE_DIR=dist)"
+            );
+            None
+        }
+    }
+}
+
+/// The file in `dir` whose name starts with `start` and ends with `end`.
+fn file_in(dir: &std::path::Path, start: &str, end: &str) -> std::path::PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with(start) && n.ends_with(end)
+        })
+        .unwrap_or_else(|| panic!("no {start}…{end} in {}", dir.display()))
+}
+
+fn install_sh(root: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new("sh")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/contrib/ci/install.sh"
+        ))
+        .args(args)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", root.join("home"))
+        .env("GIT_CONFIG_SYSTEM", root.join("etc/gitconfig"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn install_script_installs_the_release_archive_after_checking_it() {
+    let Some(dist) = release_dir() else {
+        return;
+    };
+    let archive = file_in(&dist, "git-credential-bitbucket-", ".tar.gz");
+    let bb = Bitbucket::start();
+    bb.cloud_repo("acme/widget");
+    bb.add(Token::AccessToken {
+        secret: "ATCTT-archive-token".into(),
+        reach: Reach::Repository("acme/widget".into()),
+    });
+
+    // A copy whose bytes differ from SHA256SUMS is refused, and nothing is
+    // installed.
+    let tampered = tempfile::tempdir().unwrap();
+    let bad = tampered.path().join(archive.file_name().unwrap());
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&bad, bytes).unwrap();
+    std::fs::copy(dist.join("SHA256SUMS"), tampered.path().join("SHA256SUMS")).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let prefix = root.path().join("usr/local");
+    let out = install_sh(
+        root.path(),
+        &[
+            "--archive",
+            bad.to_str().unwrap(),
+            "--prefix",
+            prefix.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("does not match its checksum"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!prefix.exists());
+
+    // The archive itself, checked against the SHA256SUMS beside it.
+    let out = install_sh(
+        root.path(),
+        &[
+            "--archive",
+            archive.to_str().unwrap(),
+            "--prefix",
+            prefix.to_str().unwrap(),
+        ],
+    );
+    assert_ok(&out);
+    for installed in [
+        "bin/git-credential-bitbucket",
+        "share/man/man1/git-credential-bitbucket.1",
+        "share/bash-completion/completions/git-credential-bitbucket",
+    ] {
+        assert!(prefix.join(installed).exists(), "{installed} missing");
+    }
+    // A CI job with only a BITBUCKET_* variable clones through it.
+    let mut job = User::reaching(&bb);
+    job.system_config = Some(root.path().join("etc/gitconfig"));
+    job.helper_dir = prefix.join("bin");
+    job.env("BITBUCKET_ACCESS_TOKEN", "ATCTT-archive-token");
+    assert_ok(&job.git_with(
+        GIT_OLD,
+        &["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"],
+    ));
+    assert!(bb.requests().iter().any(|s| s.status == 200
+        && s.auth == Presented::Basic("x-token-auth".into(), "ATCTT-archive-token".into())));
+    let text = std::fs::read_to_string(root.path().join("etc/gitconfig")).unwrap();
+    assert!(
+        text.contains(&format!(
+            "helper = {}",
+            prefix.join("bin/git-credential-bitbucket").display()
+        )),
+        "{text}"
+    );
+}

@@ -4,22 +4,31 @@
 # given). Needs no keyring: in CI the helper takes its secrets from the
 # BITBUCKET_* variables.
 #
-# Usage: install.sh [--binary PATH] [--prefix DIR] [DATA_CENTER_URL ...]
-#   --binary PATH  install this release binary instead of building one
-#   --prefix DIR   install under DIR/bin and DIR/share/man (default /usr/local)
-# Without --binary it builds from the source tree this script sits in
+# Usage: install.sh [--archive FILE|URL [--sha256 HEX]] [--binary PATH]
+#                   [--prefix DIR] [DATA_CENTER_URL ...]
+#   --archive A   install from a release archive (a file, or an https URL
+#                 fetched with curl or wget); it is checked against
+#                 --sha256, or else against the SHA256SUMS beside it
+#   --binary PATH install this binary instead
+#   --prefix DIR  install under DIR/bin and DIR/share (default /usr/local)
+# With neither, it builds from the source tree this script sits in
 # (statically on Linux with glibc, else with cargo install --locked).
 # git's system configuration is the file git itself uses: /etc/gitconfig,
 # or $GIT_CONFIG_SYSTEM when that is set.
 set -eu
 
+name=git-credential-bitbucket
 prefix=/usr/local
 binary=
+archive=
+sha256=
 while [ $# -gt 0 ]; do
     case "$1" in
+        --archive) archive=$2; shift 2 ;;
+        --sha256) sha256=$2; shift 2 ;;
         --binary) binary=$2; shift 2 ;;
         --prefix) prefix=$2; shift 2 ;;
-        -h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
         --) shift; break ;;
         -*) echo "install.sh: unknown option $1" >&2; exit 2 ;;
         *) break ;;
@@ -28,31 +37,83 @@ done
 
 here=$(cd "$(dirname "$0")" && pwd)
 source_tree=$(cd "$here/../.." && pwd)
+man_page="$source_tree/man/$name.1"
+completions="$source_tree/contrib/completions"
 
-if [ -z "$binary" ]; then
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Copies FILE|URL to DEST.
+fetch() {
+    case "$1" in
+        https://*)
+            if command -v curl >/dev/null 2>&1; then
+                curl --fail --silent --show-error --location --proto '=https' -o "$2" "$1"
+            elif command -v wget >/dev/null 2>&1; then
+                wget -q -O "$2" "$1"
+            else
+                echo "install.sh: fetching $1 needs curl or wget" >&2
+                exit 1
+            fi
+            ;;
+        *://*) echo "install.sh: only https URLs are fetched, not $1" >&2; exit 1 ;;
+        *) cp "$1" "$2" ;;
+    esac
+}
+
+if [ -n "$archive" ]; then
+    file=${archive##*/}
+    case "$file" in
+        "$name"-*.tar.gz) ;;
+        *) echo "install.sh: $file is not a release archive ($name-VERSION-TARGET.tar.gz)" >&2; exit 1 ;;
+    esac
+    fetch "$archive" "$work/$file"
+    if [ -z "$sha256" ]; then
+        fetch "${archive%/*}/SHA256SUMS" "$work/SHA256SUMS"
+        sha256=$(awk -v f="$file" '$2 == f || $2 == "*" f { print $1 }' "$work/SHA256SUMS")
+        if [ -z "$sha256" ]; then
+            echo "install.sh: SHA256SUMS beside the archive does not list $file" >&2
+            exit 1
+        fi
+    fi
+    actual=$(sha256sum "$work/$file" | cut -d ' ' -f 1)
+    if [ "$actual" != "$sha256" ]; then
+        echo "install.sh: $file does not match its checksum (expected $sha256, got $actual); nothing was installed" >&2
+        exit 1
+    fi
+    tar -xzf "$work/$file" -C "$work"
+    unpacked="$work/${file%.tar.gz}"
+    binary="$unpacked/$name"
+    man_page="$unpacked/man/$name.1"
+    completions="$unpacked/completions"
+elif [ -z "$binary" ]; then
     if [ ! -f "$source_tree/Cargo.toml" ]; then
-        echo "install.sh: no --binary given and no source tree at $source_tree" >&2
+        echo "install.sh: no --archive or --binary given and no source tree at $source_tree" >&2
         exit 1
     fi
     case "$(rustc -vV | sed -n 's/^host: //p')" in
         *-linux-gnu) binary="$source_tree/$("$source_tree/contrib/build-static.sh")" ;;
         *)
             cargo install --locked --root "$prefix" --path "$source_tree"
-            binary="$prefix/bin/git-credential-bitbucket"
+            binary="$prefix/bin/$name"
             ;;
     esac
 fi
 
 mkdir -p "$prefix/bin"
-if [ "$binary" != "$prefix/bin/git-credential-bitbucket" ]; then
-    install -m 0755 "$binary" "$prefix/bin/git-credential-bitbucket"
+if [ "$binary" != "$prefix/bin/$name" ]; then
+    install -m 0755 "$binary" "$prefix/bin/$name"
 fi
-if [ -f "$source_tree/man/git-credential-bitbucket.1" ]; then
+if [ -f "$man_page" ]; then
     mkdir -p "$prefix/share/man/man1"
-    install -m 0644 "$source_tree/man/git-credential-bitbucket.1" "$prefix/share/man/man1/"
+    install -m 0644 "$man_page" "$prefix/share/man/man1/"
+fi
+if [ -f "$completions/$name.bash" ]; then
+    mkdir -p "$prefix/share/bash-completion/completions"
+    install -m 0644 "$completions/$name.bash" "$prefix/share/bash-completion/completions/$name"
 fi
 
-helper="$prefix/bin/git-credential-bitbucket"
+helper="$prefix/bin/$name"
 "$helper" setup --system https://bitbucket.org
 "$helper" setup --system https://api.bitbucket.org
 for url in "$@"; do
