@@ -186,37 +186,48 @@ fn env_path(var: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-/// The file git reads for `level`.
-pub fn config_file(level: Level) -> Result<PathBuf, String> {
-    match level {
-        Level::Global => {
-            if let Some(p) = env_path("GIT_CONFIG_GLOBAL") {
-                return Ok(p);
-            }
-            let home = dirs::home_dir().ok_or("no home directory was found")?;
-            let dot = home.join(".gitconfig");
-            let xdg = env_path("XDG_CONFIG_HOME")
-                .unwrap_or_else(|| home.join(".config"))
-                .join("git/config");
-            Ok(if !dot.exists() && xdg.exists() {
-                xdg
-            } else {
-                dot
-            })
-        }
-        Level::System => Ok(env_path("GIT_CONFIG_SYSTEM")
-            .or_else(|| git2::Config::find_system().ok())
-            .unwrap_or_else(|| PathBuf::from("/etc/gitconfig"))),
-        Level::Local => {
-            let repo = git2::Repository::open_from_env().map_err(|e| {
-                format!(
-                    "--local needs to run inside a git repository ({})",
-                    e.message()
-                )
-            })?;
-            Ok(repo.path().join("config"))
+impl Level {
+    /// The option that makes `git config` use this level's file.
+    fn flag(self) -> &'static str {
+        match self {
+            Level::Global => "--global",
+            Level::System => "--system",
+            Level::Local => "--local",
         }
     }
+}
+
+/// `git config LEVEL ARGS`: git itself finds and writes the file of
+/// `level` (`$GIT_CONFIG_GLOBAL`, `~/.gitconfig` or the XDG file,
+/// `$GIT_CONFIG_SYSTEM` or the system file of that git, the repository's),
+/// under its own lock. The exit status and standard output, or what git
+/// said when it failed for another reason than a missing key (status 1).
+fn git_config(level: Level, args: &[&str]) -> Result<(i32, String), String> {
+    let out = Command::new("git")
+        .arg("config")
+        .arg(level.flag())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("could not run git: {e}"))?;
+    let code = out.status.code().unwrap_or(-1);
+    if code == 0 || code == 1 {
+        return Ok((code, String::from_utf8_lossy(&out.stdout).into_owned()));
+    }
+    let said = String::from_utf8_lossy(&out.stderr);
+    let said = said
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("fatal: ")
+        .trim_start_matches("error: ");
+    Err(match level {
+        Level::Local => format!("--local needs to run inside a git repository ({said})"),
+        _ => format!(
+            "git could not update its {} configuration: {said}",
+            &level.flag()[2..]
+        ),
+    })
 }
 
 /// What `write` did.
@@ -225,66 +236,59 @@ pub struct Written {
     pub changed: bool,
     /// Other helpers that were set for the URL and are no longer.
     pub replaced: Vec<String>,
+    /// The file git wrote (or read, when nothing changed).
+    pub file: String,
 }
 
-/// Writes the lines for `url` into `file`: an empty helper (which clears
-/// the helpers configured before it for every URL), then `helper`, and
-/// `useHttpPath = true`.
-pub fn write(file: &Path, url: &str, helper: &str) -> Result<Written, String> {
-    let fail = |e: git2::Error| format!("could not update {}: {}", file.display(), e.message());
-    if let Some(dir) = file
-        .parent()
+/// Writes the lines for `url` into git's configuration at `level`: an
+/// empty helper (which clears the helpers configured before it for every
+/// URL), then `helper`, and `useHttpPath = true`.
+pub fn write(level: Level, url: &str, helper: &str) -> Result<Written, String> {
+    // A file named by the environment may sit in a directory that does
+    // not exist yet (a CI image's first configuration).
+    let named = match level {
+        Level::Global => env_path("GIT_CONFIG_GLOBAL"),
+        Level::System => env_path("GIT_CONFIG_SYSTEM"),
+        Level::Local => None,
+    };
+    if let Some(dir) = named
+        .as_deref()
+        .and_then(Path::parent)
         .filter(|d| !d.as_os_str().is_empty() && !d.exists())
     {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("could not create {}: {e}", dir.display()))?;
     }
-    let mut cfg = git2::Config::open(file).map_err(fail)?;
     let helper_key = format!("credential.{url}.helper");
     let path_key = format!("credential.{url}.useHttpPath");
-    let mut current = Vec::new();
-    if let Ok(mut values) = cfg.multivar(&helper_key, None) {
-        while let Some(v) = values.next() {
-            current.push(v.map_err(fail)?.value().unwrap_or_default().to_owned());
-        }
-    }
-    let path_on = cfg.get_bool(&path_key).unwrap_or(false);
-    if current == ["", helper] && path_on {
-        return Ok(Written {
-            changed: false,
-            replaced: Vec::new(),
-        });
-    }
+    let (_, listed) = git_config(level, &["--get-all", &helper_key])?;
+    let current: Vec<&str> = listed.lines().collect();
+    let (_, path_on) = git_config(level, &["--type=bool", "--get", &path_key])?;
+    let changed = !(current == ["", helper] && path_on.trim() == "true");
     let replaced: Vec<String> = current
         .iter()
         .filter(|h| !h.is_empty() && !is_this_helper(h))
-        .cloned()
+        .map(|h| (*h).to_owned())
         .collect();
-    if !current.is_empty() {
-        cfg.remove_multivar(&helper_key, ".*").map_err(fail)?;
+    if changed {
+        if !current.is_empty() {
+            git_config(level, &["--unset-all", &helper_key])?;
+        }
+        git_config(level, &["--add", &helper_key, ""])?;
+        git_config(level, &["--add", &helper_key, helper])?;
+        git_config(level, &[&path_key, "true"])?;
     }
-    // Each value is added with a pattern that matches only itself, so
-    // neither replaces the other.
-    let only = |v: &str| {
-        let escaped: String = v
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_string()
-                } else {
-                    format!("\\{c}")
-                }
-            })
-            .collect();
-        format!("^{escaped}$")
-    };
-    cfg.set_multivar(&helper_key, &only(""), "").map_err(fail)?;
-    cfg.set_multivar(&helper_key, &only(helper), helper)
-        .map_err(fail)?;
-    cfg.set_bool(&path_key, true).map_err(fail)?;
+    let (_, origin) = git_config(level, &["--show-origin", "--get", &path_key])?;
+    let file = origin
+        .split('\t')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("file:")
+        .to_owned();
     Ok(Written {
-        changed: true,
-        replaced,
+        changed,
+        replaced: if changed { replaced } else { Vec::new() },
+        file,
     })
 }
 
@@ -355,22 +359,16 @@ pub fn run(level: Level, url: Option<&str>) -> Result<bool, CliError> {
     if settings.refuses_plain_http(&remote.origin) {
         return Err(format!("{url} is plain http, which carries credentials only to hosts listed in settings.insecure_http_hosts; use https").into());
     }
-    let file = config_file(level)?;
     let helper = helper_value();
-    let written = write(&file, &url, &helper)?;
+    let written = write(level, &url, &helper)?;
+    let file = &written.file;
     for other in &written.replaced {
         println!("Replaced the helper {other:?} for {url}: it would have stored the tokens git uses, or asked for others.");
     }
     if written.changed {
-        println!(
-            "git now runs {helper} for {url}, with the repository path ({}).",
-            file.display()
-        );
+        println!("git now runs {helper} for {url}, with the repository path ({file}).");
     } else {
-        println!(
-            "git already runs {helper} for {url} ({}); nothing changed.",
-            file.display()
-        );
+        println!("git already runs {helper} for {url} ({file}); nothing changed.");
     }
     if let Some(page) = install_manual() {
         println!(
