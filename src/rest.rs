@@ -66,22 +66,28 @@ pub fn authorization(form: &Form, secret: &Secret) -> Secret {
     }
 }
 
-/// The `Authorization` header value Bitbucket's REST API wants from
-/// `entry` with `secret`: the entry's kind in its REST form.
-pub fn entry_authorization(entry: &Entry, secret: &Secret) -> Result<Secret, RestError> {
-    let (form, _) = credential::form(
+/// The form `entry` takes on `surface`, as the helper hands it to a
+/// caller that can send Bearer.
+fn entry_form(entry: &Entry, surface: Surface) -> Result<Form, RestError> {
+    credential::form(
         entry.kind,
         entry.username.as_deref(),
         entry.email.as_deref(),
-        Surface::Rest,
+        surface,
         true,
         entry.bearer_only,
     )
+    .map(|(form, _)| form)
     .map_err(|source| RestError::Form {
         entry: entry.name.clone(),
         source,
-    })?;
-    Ok(authorization(&form, secret))
+    })
+}
+
+/// The `Authorization` header value Bitbucket's REST API wants from
+/// `entry` with `secret`: the entry's kind in its REST form.
+pub fn entry_authorization(entry: &Entry, secret: &Secret) -> Result<Secret, RestError> {
+    Ok(authorization(&entry_form(entry, Surface::Rest)?, secret))
 }
 
 /// The base URL of the entry's REST API: `https://api.bitbucket.org` for
@@ -292,18 +298,7 @@ fn verify_git(
     repo_url: &str,
     out: &mut Verification,
 ) -> Result<(), RestError> {
-    let (form, _) = credential::form(
-        entry.kind,
-        entry.username.as_deref(),
-        entry.email.as_deref(),
-        Surface::Git,
-        true,
-        entry.bearer_only,
-    )
-    .map_err(|source| RestError::Form {
-        entry: entry.name.clone(),
-        source,
-    })?;
+    let form = entry_form(entry, Surface::Git)?;
     let mut authorization = authorization(&form, secret);
     let base = repo_url.trim_end_matches('/');
     let refs = |service: &str| format!("{base}/info/refs?service={service}");

@@ -296,34 +296,22 @@ fn status_and_list_speak_json_a_parser_reads() {
     // --verify asks Bitbucket for each entry.
     let out = helper(&user, &bb, &["status", "--verify", "--json"], "");
     let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let repo = doc["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["name"] == "repo")
-        .unwrap()
-        .clone();
-    assert!(
-        repo["verified"]
+    let named = |name: &str| -> serde_json::Value {
+        let entries = doc["entries"].as_array().unwrap();
+        entries.iter().find(|e| e["name"] == name).unwrap().clone()
+    };
+    let said = |value: &serde_json::Value, what: &str, start: &str| {
+        value[what]
             .as_array()
             .unwrap()
             .iter()
-            .any(|l| l.as_str().unwrap().starts_with("repo: clone OK")),
-        "{repo}"
-    );
-    let elsewhere = doc["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["name"] == "elsewhere")
-        .unwrap()
-        .clone();
+            .any(|l| l.as_str().unwrap().contains(start))
+    };
+    let repo = named("repo");
+    assert!(said(&repo, "verified", "repo: clone OK"), "{repo}");
+    let elsewhere = named("elsewhere");
     assert!(
-        elsewhere["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p.as_str().unwrap().contains("does not accept it")),
+        said(&elsewhere, "problems", "does not accept it"),
         "{elsewhere}"
     );
     // list --json: the same facts, without asking git or Bitbucket.
