@@ -3,10 +3,12 @@
 //! debug log explains a remote that no entry serves, as the troubleshooting
 //! section promises.
 
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use git_credential_bitbucket::config::Config;
+use support::*;
 
 /// The fenced ```toml blocks of a Markdown file.
 fn markdown_toml(text: &str) -> Vec<String> {
@@ -99,37 +101,18 @@ fn a_refused_block_is_reported() {
 
 #[test]
 fn debug_log_says_why_no_entry_serves_a_remote() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
+    let mut user = User::new();
+    user.write_config(
         "[[credential]]\nname = \"acme\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/acme/\"\nsecret = \"file\"\n",
-    )
-    .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_git-credential-bitbucket"))
-        .arg("get")
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", dir.path())
-        .env("XDG_CACHE_HOME", dir.path().join("cache"))
-        .env("GIT_CREDENTIAL_BITBUCKET_CONFIG", &config)
-        .env("RUST_LOG", "debug")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"protocol=https\nhost=bitbucket.org\npath=other/tool.git\n\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    assert!(out.stdout.is_empty(), "answered: {:?}", out.stdout);
-    let log = String::from_utf8_lossy(&out.stderr);
+    );
+    user.env("RUST_LOG", "debug");
+    let out = user.helper(
+        &["get"],
+        "protocol=https\nhost=bitbucket.org\npath=other/tool.git\n\n",
+    );
+    assert_ok(&out);
+    assert!(out.stdout.is_empty(), "answered: {}", stdout(&out));
+    let log = stderr(&out);
     assert!(
         log.contains("no entry covers https://bitbucket.org/other/tool.git")
             && log.contains("entry 'acme' (https://bitbucket.org/acme/) does not: its path /acme is not a prefix of /other/tool"),
