@@ -65,9 +65,12 @@ impl Asker {
         eprint!("{question}: ");
         let _ = std::io::stderr().flush();
         let mut line = String::new();
-        std::io::stdin()
+        let read = std::io::stdin()
             .read_line(&mut line)
             .map_err(|e| format!("could not read the answer: {e}"))?;
+        if read == 0 {
+            return Err(format!("the terminal closed before \"{question}\" was answered").into());
+        }
         let answer = line.trim();
         Ok((!answer.is_empty()).then(|| answer.to_owned()))
     }
@@ -165,6 +168,10 @@ fn plan(
     };
     match kind {
         "api-token" => {
+            // An API token is the account's, for every workspace it can
+            // see: one entry for the whole site (and its API), whatever
+            // repository the URL named.
+            p.url = format!("https://{CLOUD_HOST}/");
             if p.email.is_none() {
                 p.email = Some(asker.must(
                     "Your Atlassian account email (the REST API's username)",
