@@ -219,7 +219,10 @@ fn plan(
                     } else {
                         args.repo.clone()
                     };
-                    let workspace = p.repos[0].split('/').next().unwrap_or_default().to_owned();
+                    let Some(first) = p.repos.first() else {
+                        return Err("a project token needs the project's repositories: pass --repo WORKSPACE/REPO,WORKSPACE/REPO".to_owned().into());
+                    };
+                    let workspace = first.split('/').next().unwrap_or_default().to_owned();
                     p.url = format!("https://{CLOUD_HOST}/{workspace}/");
                     p.check = p.repos.first().cloned();
                 }
