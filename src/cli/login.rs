@@ -10,7 +10,7 @@ use std::io::{IsTerminal, Write};
 
 use crate::cli::add::{self, AddArgs};
 use crate::cli::setup::{self, Level};
-use crate::cli::{read_secret, CliError, Context};
+use crate::cli::{accepted_or, read_secret, CliError, Context};
 use crate::config::{self, CredentialTable, DefinedIn};
 use crate::credential::kind_of_prefix;
 use crate::remote::{self, Remote, RemoteKind, CLOUD_HOST};
@@ -404,15 +404,14 @@ pub fn run(args: LoginArgs) -> Result<bool, CliError> {
 
 /// Checks the plan's credential as `verify` does, before anything is
 /// saved; a Data Center server that takes the token only as Bearer gets
-/// `auth = "bearer"`.
+/// `auth = "bearer"`, and the check is made again in that form.
 fn check(
     plan: &Plan,
     secret: &Secret,
     auth: &mut Option<String>,
 ) -> Result<rest::Verification, CliError> {
-    let ctx = Context::load()?;
-    let agent = rest::agent()?;
-    loop {
+    let settings = Context::load()?.config.settings;
+    let entry_with = |auth: Option<String>| {
         let table = CredentialTable {
             name: "login".to_owned(),
             kind: plan.kind.to_owned(),
@@ -423,43 +422,25 @@ fn check(
             repos: (!plan.repos.is_empty()).then(|| plan.repos.clone()),
             expires: None,
             secret: Some("file".to_owned()),
-            auth: auth.clone(),
+            auth,
         };
-        let entry = config::validate(table, &ctx.config.settings, DefinedIn::File)
-            .map_err(|e| format!("{} cannot be saved: {e}", plan.url))?;
-        let target = Target {
-            repo: plan.check.as_deref().filter(|_| {
-                plan.scope.as_deref() != Some("repository") || plan.kind == "http-token"
-            }),
-            api_base: None,
-        };
-        let checked = rest::verify(&agent, &entry, secret, target)?;
-        if checked.needs_bearer && auth.is_none() {
-            eprintln!("The server refuses Basic authentication for tokens and accepts Bearer: the entry will send Bearer (auth = \"bearer\"; git 2.46 or later).");
-            *auth = Some("bearer".to_owned());
-            continue;
-        }
-        for c in &checked.checks {
-            match &c.problem {
-                None => eprintln!(
-                    "Checked {}: Bitbucket accepts it ({} answered {}).",
-                    c.what, c.url, c.status
-                ),
-                Some(p) if !c.fails => eprintln!("Note ({}): {p}", c.what),
-                Some(_) => {}
-            }
-        }
-        if let Some(failed) = checked.checks.iter().find(|c| c.fails) {
-            return Err(format!(
-                "nothing was saved: {} answered {}",
-                failed.url,
-                failed.problem.as_deref().unwrap_or_default()
-            )
-            .into());
-        }
-        if let Some(user) = &checked.username {
-            eprintln!("Your Bitbucket username is {user}.");
-        }
-        return Ok(checked);
+        config::validate(table, &settings, DefinedIn::File)
+            .map_err(|e| CliError::Said(format!("{} cannot be saved: {e}", plan.url)))
+    };
+    let target = Target {
+        repo: plan.check.as_deref(),
+        api_base: None,
+    };
+    let agent = rest::agent()?;
+    let mut checked = rest::verify(&agent, &entry_with(None)?, secret, target)?;
+    if checked.needs_bearer {
+        eprintln!("The server refuses Basic authentication for tokens and accepts Bearer: the entry will send Bearer (auth = \"bearer\"; git 2.46 or later).");
+        *auth = Some("bearer".to_owned());
+        checked = rest::verify(&agent, &entry_with(auth.clone())?, secret, target)?;
     }
+    let checked = accepted_or(checked, "nothing was saved")?;
+    if let Some(user) = &checked.username {
+        eprintln!("Your Bitbucket username is {user}.");
+    }
+    Ok(checked)
 }

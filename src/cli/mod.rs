@@ -115,10 +115,8 @@ impl Context {
 }
 
 /// Asks Bitbucket whether `secret` works as `entry`'s credential before
-/// anything is saved (add --verify, rotate --verify, migrate, login), as
-/// `verify` asks. Says so on stderr when it does; when it does not, the
-/// error begins with `refused` (what was not done) and says what
-/// Bitbucket answered.
+/// anything is saved (add --verify, rotate --verify, migrate), as `verify`
+/// asks, and reports it with [`accepted_or`].
 pub fn check_before_saving(
     entry: &Entry,
     secret: &Secret,
@@ -126,6 +124,16 @@ pub fn check_before_saving(
     refused: &str,
 ) -> Result<crate::rest::Verification, CliError> {
     let checked = crate::rest::verify(&crate::rest::agent()?, entry, secret, target)?;
+    accepted_or(checked, refused)
+}
+
+/// Says on stderr what Bitbucket answered to each check of a credential
+/// about to be saved; when one failed, an error that begins with `refused`
+/// (what was not done) and says what Bitbucket answered.
+pub fn accepted_or(
+    checked: crate::rest::Verification,
+    refused: &str,
+) -> Result<crate::rest::Verification, CliError> {
     if let Some(failed) = checked.checks.iter().find(|c| c.fails) {
         let problem = failed.problem.as_deref().unwrap_or_default();
         return Err(format!(
@@ -134,13 +142,13 @@ pub fn check_before_saving(
         )
         .into());
     }
-    for check in &checked.checks {
-        match &check.problem {
+    for c in &checked.checks {
+        match &c.problem {
             None => eprintln!(
-                "Bitbucket accepts it for {} ({} answered {}).",
-                check.what, check.url, check.status
+                "Checked {}: Bitbucket accepts it ({} answered {}).",
+                c.what, c.url, c.status
             ),
-            Some(p) => eprintln!("Note: {} {} answered {p}", check.what, check.url),
+            Some(p) => eprintln!("Note ({}): {p}", c.what),
         }
     }
     Ok(checked)
