@@ -170,7 +170,7 @@ pub struct Check {
 pub struct Verification {
     /// The questions asked, in order.
     pub checks: Vec<Check>,
-    /// The Bitbucket username `/2.0/user` (or Data Center) answered with.
+    /// The Bitbucket username `/2.0/user` answered with (API tokens).
     pub username: Option<String>,
     /// The server refused the token as Basic and accepted it as Bearer:
     /// the entry needs `auth = "bearer"`.
