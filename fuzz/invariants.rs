@@ -7,9 +7,9 @@
 use std::path::Path;
 
 use git_credential_bitbucket::config::{self, Config};
-use git_credential_bitbucket::config_reader;
 use git_credential_bitbucket::protocol::{Request, Response};
 use git_credential_bitbucket::remote::Remote;
+use git_credential_bitbucket::{config_reader, index};
 
 /// Any input is refused or parsed into fields that hold no line break or
 /// NUL, and an answer made of parsed fields reads back the same (nothing in
@@ -83,7 +83,24 @@ pub fn config(data: &[u8]) {
             "the quick reader and the toml crate disagree"
         );
     }
-    let Ok(cfg) = Config::parse(text, Path::new("config.toml")) else {
+    let parsed = Config::parse(text, Path::new("config.toml"));
+    // The index built in one pass holds what the whole file holds, and is
+    // built whenever the quick reader reads a file that validates.
+    match (index::entries_of_text(text), &parsed) {
+        (Some(mut indexed), Ok(cfg)) => {
+            let mut whole = cfg.entries.clone();
+            indexed.sort_by(|a, b| a.name.cmp(&b.name));
+            whole.sort_by(|a, b| a.name.cmp(&b.name));
+            assert_eq!(indexed, whole, "the one-pass index differs from the file");
+        }
+        (Some(_), Err(e)) => panic!("the one-pass index accepted a file refused with: {e}"),
+        (None, Ok(_)) => assert!(
+            config_reader::read(text).is_none(),
+            "the one-pass index declined a plain file that validates"
+        ),
+        (None, Err(_)) => {}
+    }
+    let Ok(cfg) = parsed else {
         return;
     };
     let mut names = std::collections::HashSet::new();

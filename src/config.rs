@@ -14,6 +14,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::calendar::Date;
+use crate::config_reader::QuickSettings;
 use crate::credential::{AccessScope, HttpScope, Kind, KindError};
 use crate::remote::{self, Remote, UrlError, CLOUD_API_HOST, CLOUD_HOST};
 use crate::store::{SecretSource, SourceError, Store};
@@ -538,12 +539,7 @@ impl Config {
         // by the toml crate.
         let raw: RawConfig = match crate::config_reader::read(text) {
             Some(quick) => RawConfig {
-                settings: RawSettings {
-                    store: quick.settings.store,
-                    insecure_http_hosts: quick.settings.insecure_http_hosts,
-                    expiry_warning_days: quick.settings.expiry_warning_days,
-                    command_timeout_seconds: quick.settings.command_timeout_seconds,
-                },
+                settings: RawSettings::from(quick.settings),
                 credential: quick.credentials,
             },
             None => toml::from_str(text).map_err(|e| ConfigError::Syntax {
@@ -587,6 +583,28 @@ impl Config {
             ci_problems: Vec::new(),
         })
     }
+}
+
+impl From<QuickSettings> for RawSettings {
+    fn from(quick: QuickSettings) -> RawSettings {
+        let QuickSettings {
+            store,
+            insecure_http_hosts,
+            expiry_warning_days,
+            command_timeout_seconds,
+        } = quick;
+        RawSettings {
+            store,
+            insecure_http_hosts,
+            expiry_warning_days,
+            command_timeout_seconds,
+        }
+    }
+}
+
+/// The settings that `[settings]`, as the quick reader read it, makes.
+pub fn quick_settings(quick: QuickSettings) -> Result<Settings, SettingsError> {
+    settings(RawSettings::from(quick))
 }
 
 fn settings(raw: RawSettings) -> Result<Settings, SettingsError> {

@@ -228,8 +228,23 @@ pub fn replace_file(
     target: &Path,
     contents: &[u8],
     mode: u32,
+    lock: &Lock,
+    durable: bool,
+) -> io::Result<()> {
+    replace_file_with(target, mode, lock, durable, &mut |file| {
+        file.write_all(contents)
+    })
+}
+
+/// [`replace_file`] with the contents written by `contents`, through a
+/// buffer, as they are made: a large file need not be held in memory
+/// whole.
+pub fn replace_file_with(
+    target: &Path,
+    mode: u32,
     _lock: &Lock,
     durable: bool,
+    contents: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -252,9 +267,13 @@ pub fn replace_file(
         options.mode(mode);
     }
     let result = (|| {
-        let mut file = options.open(&temp)?;
+        let file = options.open(&temp)?;
         set_mode(&temp, mode)?;
-        file.write_all(contents)?;
+        let mut buffered = io::BufWriter::with_capacity(1 << 16, file);
+        contents(&mut buffered)?;
+        let file = buffered
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?;
         if durable {
             file.sync_all()?;
         }

@@ -23,11 +23,13 @@
 //! (`host TAB prefix TAB start TAB length`), found by bisection; then the
 //! records, one line each, fields separated by tabs.
 
+use std::borrow::Cow;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::config::{self, Config, ConfigError, CredentialTable, DefinedIn, Entry, Settings};
+use crate::config::{self, Config, ConfigError, CredentialTable, DefinedIn, Settings};
+use crate::config_reader::{self, Item, TableText};
 use crate::fsutil::{self, Lock};
 use crate::remote::Remote;
 use crate::resolve::hosts_serving;
@@ -86,7 +88,10 @@ fn escape(s: &str) -> String {
 
 /// Appends `s` to `out` with backslash, tab, LF and CR escaped.
 fn escape_into(out: &mut String, s: &str) {
-    if !s.contains(['\\', '\t', '\n', '\r']) {
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r'))
+    {
         out.push_str(s);
         return;
     }
@@ -130,8 +135,8 @@ fn unopt(field: &str) -> Option<Option<String>> {
 
 /// Appends the record of `table` to `out`, a line of tab-separated
 /// fields (an optional field `-` when absent, `+value` when present).
-fn record_into(out: &mut String, table: &CredentialTable) {
-    let CredentialTable {
+fn record_into(out: &mut String, table: &TableText<'_>) {
+    let TableText {
         name,
         kind,
         url,
@@ -158,7 +163,18 @@ fn record_into(out: &mut String, table: &CredentialTable) {
     opt(out, scope.as_deref());
     opt(out, username.as_deref());
     opt(out, email.as_deref());
-    opt(out, repos.as_ref().map(|r| r.join(",")).as_deref());
+    match repos {
+        Some(list) => {
+            out.push_str("\t+");
+            for (i, r) in list.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                escape_into(out, r);
+            }
+        }
+        None => out.push_str("\t-"),
+    }
     opt(out, expires.as_deref());
     opt(out, secret.as_deref());
     opt(out, auth.as_deref());
@@ -218,39 +234,223 @@ fn parse_settings(line: &str) -> Option<Settings> {
 
 /// The key of the entries of `host` whose path prefix is `prefix`.
 fn key(host: &str, prefix: &[String]) -> String {
-    format!("{}\t{}", escape(host), escape(&prefix.join("/")))
+    let mut out = String::new();
+    key_into(&mut out, host, prefix);
+    out
 }
 
-/// Serialises `config`'s file entries, grouped by key, keys sorted.
-fn render(config: &Config, fingerprint: &str) -> String {
-    let mut groups: std::collections::BTreeMap<String, Vec<&Entry>> = Default::default();
+fn key_into(out: &mut String, host: &str, prefix: &[String]) {
+    escape_into(out, host);
+    out.push('\t');
+    for (i, segment) in prefix.iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        escape_into(out, segment);
+    }
+}
+
+/// The index being built, one entry at a time, in the order of the file:
+/// keys and records are appended to two strings, and only where each one
+/// lies is kept.
+#[derive(Default)]
+struct Builder {
+    keys: String,
+    records: String,
+    /// Per entry: where its key and its record lie.
+    spans: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
+}
+
+impl Builder {
+    fn push(&mut self, host: &str, prefix: &[String], table: &TableText<'_>) {
+        let key_start = self.keys.len();
+        key_into(&mut self.keys, host, prefix);
+        let record_start = self.records.len();
+        record_into(&mut self.records, table);
+        self.spans
+            .push((key_start..self.keys.len(), record_start..self.records.len()));
+    }
+
+    /// Writes the index: entries grouped by key, keys sorted, and within a
+    /// key in the order of the file. The table's and the body's lengths,
+    /// which the first line gives, are counted first, so that nothing but
+    /// the records is held in memory.
+    fn write_to(
+        mut self,
+        settings: &Settings,
+        fingerprint: &str,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let keys = &self.keys;
+        // Stable: a key's entries keep the order of the file.
+        self.spans
+            .sort_by(|a, b| keys[a.0.clone()].cmp(&keys[b.0.clone()]));
+        let spans = &self.spans;
+        // Each key, with the length of its block of records.
+        let groups = || {
+            let mut i = 0;
+            std::iter::from_fn(move || {
+                let key = &keys[spans.get(i)?.0.clone()];
+                let mut len = 0;
+                while let Some(span) = spans.get(i).filter(|s| &keys[s.0.clone()] == key) {
+                    len += span.1.len();
+                    i += 1;
+                }
+                Some((key, len))
+            })
+        };
+        let (mut table_len, mut body_len) = (0, 0);
+        for (key, len) in groups() {
+            table_len += key.len() + decimal_digits(body_len) + decimal_digits(len) + 3;
+            body_len += len;
+        }
+        let settings = format!("{}\n", settings_line(settings));
+        write!(
+            out,
+            "{FORMAT}\t{fingerprint}\t{:012}\t{table_len:012}\t{body_len:012}\n{settings}",
+            settings.len(),
+        )?;
+        let (mut line, mut start) = (String::new(), 0);
+        for (key, len) in groups() {
+            line.clear();
+            line.push_str(key);
+            line.push('\t');
+            push_number(&mut line, start);
+            line.push('\t');
+            push_number(&mut line, len);
+            line.push('\n');
+            out.write_all(line.as_bytes())?;
+            start += len;
+        }
+        for span in spans {
+            out.write_all(&self.records.as_bytes()[span.1.clone()])?;
+        }
+        Ok(())
+    }
+
+    /// The index as text (what [`Builder::write_to`] writes).
+    fn text(self, settings: &Settings, fingerprint: &str) -> String {
+        let mut out = Vec::with_capacity(self.records.len() + self.keys.len() * 2);
+        self.write_to(settings, fingerprint, &mut out)
+            .expect("writing to memory cannot fail");
+        String::from_utf8(out).expect("the index is made of UTF-8 text")
+    }
+}
+
+fn decimal_digits(n: usize) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// Appends `n` in decimal (what `write!` does, for a fraction of its cost
+/// per line of the table).
+fn push_number(out: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+}
+
+/// The index of `config`'s file entries.
+fn builder_of(config: &Config) -> Builder {
+    let mut builder = Builder::default();
     for e in config
         .entries
         .iter()
         .filter(|e| e.defined_in == DefinedIn::File)
     {
-        groups
-            .entry(key(&e.remote.origin.host, e.prefix()))
-            .or_default()
-            .push(e);
+        let table = e.to_table();
+        builder.push(
+            &e.remote.origin.host,
+            e.prefix(),
+            &TableText::borrowing(&table),
+        );
     }
-    let mut body = String::with_capacity(config.entries.len() * 160);
-    let mut table = String::with_capacity(groups.len() * 60);
-    for (key, entries) in &groups {
-        let start = body.len();
-        for e in entries {
-            record_into(&mut body, &e.to_table());
+    builder
+}
+
+/// Serialises `config`'s file entries, grouped by key, keys sorted.
+#[cfg(test)]
+fn render(config: &Config, fingerprint: &str) -> String {
+    builder_of(config).text(&config.settings, fingerprint)
+}
+
+/// The index of the configuration `text`, built in one pass: each table
+/// is checked as soon as it is read and leaves only its key and record
+/// behind. `None` when the text is not in the plain form or anything in
+/// it is refused; reading it with [`Config::parse`] then tells what.
+fn one_pass<'t>(text: &'t str) -> Option<(Builder, Settings)> {
+    let mut builder = Builder::default();
+    let mut names: Vec<Cow<'t, str>> = Vec::new();
+    let mut add = |table: TableText<'t>, settings: &Settings| -> Option<()> {
+        let entry = config::validate(table.to_table(), settings, DefinedIn::File).ok()?;
+        builder.push(&entry.remote.origin.host, entry.prefix(), &table);
+        names.push(table.name);
+        Some(())
+    };
+    // Entries are checked against the settings, so those before a
+    // `[settings]` table wait for it.
+    let mut settings = (!config_reader::has_settings_table(text)).then(Settings::default);
+    let mut waiting = Vec::new();
+    config_reader::read_each(text, |item| match item {
+        Item::Settings(quick) => {
+            let read = config::quick_settings(quick).ok()?;
+            for table in waiting.drain(..) {
+                add(table, &read)?;
+            }
+            settings = Some(read);
+            Some(())
         }
-        use std::fmt::Write;
-        let _ = writeln!(table, "{key}\t{start}\t{}", body.len() - start);
+        Item::Credential(table) => match &settings {
+            Some(s) => add(table, s),
+            None => {
+                waiting.push(table);
+                Some(())
+            }
+        },
+    })?;
+    let settings = settings.unwrap_or_default();
+    for table in waiting {
+        add(table, &settings)?;
     }
-    let settings = format!("{}\n", settings_line(&config.settings));
-    format!(
-        "{FORMAT}\t{fingerprint}\t{:012}\t{:012}\t{:012}\n{settings}{table}{body}",
-        settings.len(),
-        table.len(),
-        body.len()
-    )
+    names.sort_unstable();
+    if names.windows(2).any(|pair| pair[0] == pair[1]) {
+        return None;
+    }
+    Some((builder, settings))
+}
+
+/// The entries of the index that one pass over `text` builds, each record
+/// read back and checked again, in the order of the index; `None` when
+/// that pass declines the text. For the config fuzz target, which holds
+/// them to what [`Config::parse`] makes of the same text.
+pub fn entries_of_text(text: &str) -> Option<Vec<config::Entry>> {
+    let (builder, settings) = one_pass(text)?;
+    let built = builder.text(&settings, "-");
+    let mut lines = built.split_inclusive('\n');
+    let first = lines.next()?;
+    let lengths: Vec<usize> = first
+        .trim_end()
+        .rsplitn(4, '\t')
+        .take(3)
+        .map(|n| n.parse().ok())
+        .collect::<Option<_>>()?;
+    let [_, table_len, settings_len] = lengths[..] else {
+        return None;
+    };
+    let rest = &built[first.len()..];
+    let settings = parse_settings(rest[..settings_len].trim_end_matches('\n'))?;
+    rest[settings_len + table_len..]
+        .lines()
+        .map(|line| config::validate(parse_record(line)?, &settings, DefinedIn::File).ok())
+        .collect()
 }
 
 /// The sorted table of the index, in the file, read a little at a time
@@ -474,14 +674,24 @@ fn read(
     Some((settings, entries))
 }
 
-fn write(path: &Path, text: &str) -> std::io::Result<()> {
+/// Writes the index that `built` holds, or else that of `config`.
+fn write(
+    path: &Path,
+    built: Option<(Builder, Settings)>,
+    config: Option<&Config>,
+    fingerprint: &str,
+) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         fsutil::ensure_private_dir(dir)?;
     }
     let lock = Lock::for_file(path)?;
+    let mut built = built.or_else(|| config.map(|c| (builder_of(c), c.settings.clone())));
     // Whole or not at all, but not forced to disk: after a crash a lost or
     // cut index is one whose lengths do not add up, and is rebuilt.
-    fsutil::replace_file(path, text.as_bytes(), 0o600, &lock, false)
+    fsutil::replace_file_with(path, 0o600, &lock, false, &mut |out| match built.take() {
+        Some((builder, settings)) => builder.write_to(&settings, fingerprint, out),
+        None => Err(std::io::Error::other("the index was already written")),
+    })
 }
 
 /// Loads what a request for `remote` needs: the settings, the file entries
@@ -517,7 +727,7 @@ pub fn write_for(config_path: &Path, config: &Config) {
     if !index_trusted(&index) {
         return;
     }
-    match write(&index, &render(config, &fingerprint(&meta))) {
+    match write(&index, None, Some(config), &fingerprint(&meta)) {
         Ok(()) => log::debug!("wrote the index {}", index.display()),
         Err(e) => log::debug!("could not write the index {}: {e}", index.display()),
     }
@@ -553,49 +763,82 @@ fn load_with_index(
         );
         return Config::load(config_path, env);
     }
-    if let Some((settings, raws)) = read(index, fp, wanted) {
-        log::trace!(
-            "read {} entr(ies) from the index {}",
-            raws.len(),
-            index.display()
-        );
-        let mut entries = Vec::with_capacity(raws.len());
-        for raw in raws {
-            let name = raw.name.clone();
-            match config::validate(raw, &settings, DefinedIn::File) {
-                Ok(e) => entries.push(e),
-                Err(m) => {
-                    log::debug!("the index holds an entry '{name}' that no longer validates ({m}); reading the file");
-                    return rebuild(config_path, index, fp, env);
-                }
-            }
+    match from_index(index, fp, wanted) {
+        Some(mut config) => {
+            config.add_ci_entries(env)?;
+            Ok(config)
         }
-        let mut config = Config {
-            settings,
-            entries,
-            ci_problems: Vec::new(),
-        };
-        config.add_ci_entries(env)?;
-        return Ok(config);
+        None => rebuild(config_path, index, fp, wanted, env),
     }
-    rebuild(config_path, index, fp, env)
 }
 
+/// The settings and the entries under `wanted`, from the index if it is
+/// current and every entry read from it still validates.
+fn from_index(index: &Path, fp: &str, wanted: &Wanted) -> Option<Config> {
+    let (settings, raws) = read(index, fp, wanted)?;
+    log::trace!(
+        "read {} entr(ies) from the index {}",
+        raws.len(),
+        index.display()
+    );
+    let mut entries = Vec::with_capacity(raws.len());
+    for raw in raws {
+        let name = raw.name.clone();
+        match config::validate(raw, &settings, DefinedIn::File) {
+            Ok(e) => entries.push(e),
+            Err(m) => {
+                log::debug!("the index holds an entry '{name}' that no longer validates ({m}); reading the file");
+                return None;
+            }
+        }
+    }
+    Some(Config {
+        settings,
+        entries,
+        ci_problems: Vec::new(),
+    })
+}
+
+/// Reads the configuration file, writes its index, and answers what
+/// `wanted` asks for.
 fn rebuild(
     config_path: &Path,
     index: &Path,
     fp: &str,
+    wanted: &Wanted,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
-    let config = Config::load(config_path, env)?;
+    let text = match std::fs::read_to_string(config_path) {
+        Ok(t) => t,
+        Err(_) => return Config::load(config_path, env),
+    };
+    // The one pass for a file in the plain form that validates; anything
+    // else is read whole, which also gives the exact error.
+    let (built, parsed) = match one_pass(&text) {
+        Some(built) => (Some(built), None),
+        None => (None, Some(Config::parse(&text, config_path)?)),
+    };
     // Written only if the file did not change while it was being read.
     let unchanged = std::fs::metadata(config_path).is_ok_and(|m| fingerprint(&m) == fp);
-    if unchanged {
-        match write(index, &render(&config, fp)) {
-            Ok(()) => log::debug!("rebuilt the index {}", index.display()),
-            Err(e) => log::debug!("could not write the index {}: {e}", index.display()),
-        }
-    }
+    let written = unchanged
+        && match write(index, built, parsed.as_ref(), fp) {
+            Ok(()) => {
+                log::debug!("rebuilt the index {}", index.display());
+                true
+            }
+            Err(e) => {
+                log::debug!("could not write the index {}: {e}", index.display());
+                false
+            }
+        };
+    let mut config = match parsed {
+        Some(config) => config,
+        None => match written.then(|| from_index(index, fp, wanted)).flatten() {
+            Some(config) => config,
+            None => Config::parse(&text, config_path)?,
+        },
+    };
+    config.add_ci_entries(env)?;
     Ok(config)
 }
 
@@ -642,7 +885,7 @@ secret = "env:DC"
         for e in &full.entries {
             let raw = e.to_table();
             let mut line = String::new();
-            record_into(&mut line, &raw);
+            record_into(&mut line, &TableText::borrowing(&raw));
             let line = line.trim_end_matches('\n');
             assert_eq!(parse_record(line).as_ref(), Some(&raw));
             let again =
@@ -760,6 +1003,42 @@ secret = "env:DC"
     }
 
     #[test]
+    fn the_one_pass_index_holds_what_the_whole_file_does() {
+        let dc_http = "[[credential]]\nname = \"dc\"\nkind = \"http-token\"\nscope = \"repository\"\nurl = \"http://localhost:7990/scm/P/r\"\nsecret = \"env:X\"\n";
+        let settings = "[settings]\ninsecure_http_hosts = [\"localhost:7990\"]\n";
+        let texts = [
+            CONFIG.to_owned(),
+            // Settings after the entry they allow: the entry waits for them.
+            format!("{dc_http}{settings}"),
+            format!("{settings}{dc_http}"),
+            // "[settings]" inside a value is no table.
+            dc_http.replace("env:X", "env:X[settings]").replace("http:", "https:"),
+            // Escapes, literal strings, comments.
+            "[[credential]] # x\nname = 'a-b'\nkind = \"api-token\"\nurl = \"https://bitbucket.org/\\u0061cme\"\nusername = \"j\\u0064oe\"\nsecret = \"file\"\n".to_owned(),
+        ];
+        for text in &texts {
+            let whole = Config::parse(text, Path::new("c.toml")).unwrap();
+            let mut indexed = entries_of_text(text).expect(text);
+            indexed.sort_by(|a, b| a.name.cmp(&b.name));
+            let mut want = whole.entries.clone();
+            want.sort_by(|a, b| a.name.cmp(&b.name));
+            assert_eq!(indexed, want, "{text}");
+        }
+        // What the file refuses, the one pass declines (and the whole read
+        // then gives the error): an entry the settings do not allow, a
+        // repeated name, an invalid entry.
+        let refused = [
+            dc_http.to_owned(),
+            format!("{CONFIG}[[credential]]\nname = \"dc\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/\"\nsecret = \"file\"\n"),
+            CONFIG.replace("scope = \"project\"\nurl = \"https://bitbucket.org", "scope = \"nope\"\nurl = \"https://bitbucket.org"),
+        ];
+        for text in &refused {
+            assert!(Config::parse(text, Path::new("c.toml")).is_err(), "{text}");
+            assert!(entries_of_text(text).is_none(), "{text}");
+        }
+    }
+
+    #[test]
     fn load_rebuilds_when_the_file_changes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
@@ -779,12 +1058,8 @@ secret = "env:DC"
             names
         };
         let dc = ("git.example.com:8443", "bitbucket/scm/proj/r.git");
-        assert_eq!(
-            load("bitbucket.org", "acme/w.git"),
-            ["acme", "proj", "dc"],
-            "the first call parses the whole file"
-        );
-        assert!(index.exists());
+        assert_eq!(load("bitbucket.org", "acme/w.git"), ["acme", "proj"]);
+        assert!(std::fs::read_to_string(&index).unwrap().contains("\ndc\t"));
         assert_eq!(
             load("api.bitbucket.org", "2.0/repositories/acme/w"),
             ["acme", "proj"]
@@ -797,9 +1072,24 @@ secret = "env:DC"
         .unwrap();
         assert_eq!(
             load(dc.0, dc.1),
-            ["acme", "proj", "dc-renamed"],
+            ["dc-renamed"],
             "a changed file is read again"
         );
-        assert_eq!(load(dc.0, dc.1), ["dc-renamed"]);
+        let rebuilt = std::fs::read_to_string(&index).unwrap();
+        assert!(rebuilt.contains("dc-renamed") && !rebuilt.contains("\ndc\t"));
+        // A file beyond the quick reader is read whole, and indexed too.
+        std::fs::write(&path, CONFIG.replace("name = \"dc\"", "name = '''dc-3'''")).unwrap();
+        assert_eq!(load(dc.0, dc.1), ["acme", "proj", "dc-3"]);
+        assert_eq!(load(dc.0, dc.1), ["dc-3"]);
+        // An entry the file refuses is the file's error, whichever path reads it.
+        std::fs::write(
+            &path,
+            CONFIG.replace("kind = \"http-token\"", "kind = \"nope\""),
+        )
+        .unwrap();
+        let fp = fingerprint(&std::fs::metadata(&path).unwrap());
+        let w = wanted("bitbucket.org", None);
+        let err = load_with_index(&path, &index, &fp, &w, &no_env).unwrap_err();
+        assert!(err.to_string().contains("credential 'dc'"), "{err}");
     }
 }

@@ -34,7 +34,8 @@ impl Origin {
             Some(p) => p,
             None => default_port(&scheme),
         };
-        let name = name.trim_end_matches('.').to_lowercase();
+        let mut name = name.trim_end_matches('.').to_owned();
+        lowercase_in_place(&mut name);
         if name.is_empty() {
             return None;
         }
@@ -212,7 +213,10 @@ impl Remote {
     /// username the URL holds. A query or fragment is not part of the
     /// remote.
     pub fn from_url(url: &str) -> Result<(Remote, Option<String>), UrlError> {
-        let end = url.find(['?', '#']).unwrap_or(url.len());
+        let end = url
+            .bytes()
+            .position(|b| b == b'?' || b == b'#')
+            .unwrap_or(url.len());
         let parts = UrlParts::parse(&url[..end]).ok_or(UrlError::NotAUrl)?;
         if parts.password.is_some() {
             return Err(UrlError::Password);
@@ -320,6 +324,16 @@ fn normalise_segments(path: &str) -> Vec<String> {
     out
 }
 
+/// `s` in lower case, as `str::to_lowercase` has it, without a new string
+/// when it is ASCII (which slugs and host names nearly always are).
+pub fn lowercase_in_place(s: &mut String) {
+    if !s.is_ascii() {
+        *s = s.to_lowercase();
+    } else if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        s.make_ascii_lowercase();
+    }
+}
+
 /// `repo.git` → `repo`; a segment that stripping would turn into an empty,
 /// `.` or `..` segment (`.git`, `..git`) stays as it is, so that the
 /// segments never hold one the path normalisation has removed.
@@ -337,7 +351,7 @@ fn cloud(segments: Option<Vec<String>>) -> Classified {
         return (RemoteKind::CloudSite, Surface::Git, None);
     };
     for s in segs.iter_mut().take(2) {
-        *s = s.to_lowercase();
+        lowercase_in_place(s);
     }
     if segs.len() < 2 {
         return (RemoteKind::CloudSite, Surface::Git, Some(segs));
@@ -345,7 +359,8 @@ fn cloud(segments: Option<Vec<String>>) -> Classified {
     if segs.len() == 3 && segs[2] == "wiki" {
         segs.truncate(2);
     }
-    segs[1] = strip_git(&segs[1]).to_owned();
+    let kept = strip_git(&segs[1]).len();
+    segs[1].truncate(kept);
     let kind = RemoteKind::CloudRepository {
         workspace: segs[0].clone(),
         repo: segs[1].clone(),

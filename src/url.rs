@@ -30,7 +30,10 @@ impl UrlParts {
         if protocol.is_empty() {
             return None;
         }
-        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let end = rest
+            .bytes()
+            .position(|b| matches!(b, b'/' | b'?' | b'#'))
+            .unwrap_or(rest.len());
         let (authority, after) = rest.split_at(end);
         let (username, password, host) = match authority.find('@') {
             None => (None, None, authority),
@@ -94,6 +97,9 @@ pub fn printable(text: &str) -> String {
 /// as it is.
 pub fn decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
+    if !bytes.contains(&b'%') {
+        return (!bytes.iter().any(|&b| b == 0 || b == b'\r' || b == b'\n')).then(|| s.to_owned());
+    }
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
