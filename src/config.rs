@@ -7,6 +7,7 @@
 //! An entry's `url` is its *prefix* (scheme, host, port, path segments);
 //! its *scope* is the token's own (`scope = "project"`), see [`Kind`].
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,7 +15,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::calendar::Date;
-use crate::config_reader::QuickSettings;
+use crate::config_reader::{QuickSettings, TableText};
 use crate::credential::{AccessScope, HttpScope, Kind, KindError};
 use crate::remote::{self, Remote, UrlError, CLOUD_API_HOST, CLOUD_HOST};
 use crate::store::{SecretSource, SourceError, Store};
@@ -636,7 +637,17 @@ pub fn validate(
     settings: &Settings,
     defined_in: DefinedIn,
 ) -> Result<Entry, EntryError> {
-    let CredentialTable {
+    validate_text(TableText::owning(table), settings, defined_in)
+}
+
+/// [`validate`] of a table whose strings may be borrowed from the file's
+/// text: only what the entry keeps is copied.
+pub fn validate_text(
+    table: TableText<'_>,
+    settings: &Settings,
+    defined_in: DefinedIn,
+) -> Result<Entry, EntryError> {
+    let TableText {
         name,
         kind,
         url,
@@ -699,19 +710,24 @@ pub fn validate(
         for r in list {
             let segs: Vec<String> = r.split('/').map(str::to_lowercase).collect();
             if segs.len() != 2 || segs.iter().any(|s| s.is_empty() || s == "." || s == "..") {
-                return Err(Problem::BadRepo(r).at(Field::Repos));
+                return Err(Problem::BadRepo(r.into_owned()).at(Field::Repos));
             }
             if !segs.starts_with(&prefix) && !prefix.starts_with(&segs) {
-                return Err(Problem::RepoOutside { repo: r, url }.at(Field::Repos));
+                return Err(Problem::RepoOutside {
+                    repo: r.into_owned(),
+                    url: url.into_owned(),
+                }
+                .at(Field::Repos));
             }
             repo_list.push(segs.join("/"));
         }
     }
     let expires = match expires {
         None => None,
-        Some(text) => {
-            Some(Date::parse(&text).ok_or_else(|| Problem::BadDate(text).at(Field::Expires))?)
-        }
+        Some(text) => Some(
+            Date::parse(&text)
+                .ok_or_else(|| Problem::BadDate(text.into_owned()).at(Field::Expires))?,
+        ),
     };
     let bearer_only =
         match (auth.as_deref(), kind) {
@@ -739,12 +755,12 @@ pub fn validate(
         }
     };
     Ok(Entry {
-        name,
+        name: name.into_owned(),
         kind,
-        url,
+        url: url.into_owned(),
         remote,
-        username,
-        email,
+        username: username.map(Cow::into_owned),
+        email: email.map(Cow::into_owned),
         repos: repo_list,
         expires,
         secret,

@@ -99,6 +99,34 @@ impl TableText<'_> {
         }
     }
 
+    /// `table`, its strings moved in.
+    pub fn owning(table: CredentialTable) -> TableText<'static> {
+        let CredentialTable {
+            name,
+            kind,
+            url,
+            username,
+            email,
+            scope,
+            repos,
+            expires,
+            secret,
+            auth,
+        } = table;
+        TableText {
+            name: Cow::Owned(name),
+            kind: Cow::Owned(kind),
+            url: Cow::Owned(url),
+            username: username.map(Cow::Owned),
+            email: email.map(Cow::Owned),
+            scope: scope.map(Cow::Owned),
+            repos: repos.map(|l| l.into_iter().map(Cow::Owned).collect()),
+            expires: expires.map(Cow::Owned),
+            secret: secret.map(Cow::Owned),
+            auth: auth.map(Cow::Owned),
+        }
+    }
+
     /// The table with its strings owned.
     pub fn to_table(&self) -> CredentialTable {
         let own = |v: &Option<Cow<'_, str>>| v.as_deref().map(str::to_owned);
@@ -557,8 +585,12 @@ mod tests {
     #[test]
     fn a_settings_table_is_found_only_where_a_table_starts() {
         assert!(has_settings_table("[settings]\n"));
-        assert!(has_settings_table("[[credential]]\nname = \"a\"\n \t[settings] # late\n"));
-        assert!(!has_settings_table("[[credential]]\nsecret = \"env:[settings]\"\n"));
+        assert!(has_settings_table(
+            "[[credential]]\nname = \"a\"\n \t[settings] # late\n"
+        ));
+        assert!(!has_settings_table(
+            "[[credential]]\nsecret = \"env:[settings]\"\n"
+        ));
         assert!(!has_settings_table("# [settings]\n"));
     }
 }

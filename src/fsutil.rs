@@ -231,9 +231,31 @@ pub fn replace_file(
     lock: &Lock,
     durable: bool,
 ) -> io::Result<()> {
-    replace_file_with(target, mode, lock, durable, &mut |file| {
+    let how = if durable {
+        Replace::Durable
+    } else {
+        Replace::Whole
+    };
+    replace_file_with(target, mode, lock, how, &mut |file| {
         file.write_all(contents)
     })
+}
+
+/// How [`replace_file_with`] puts the new file in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replace {
+    /// Forced to disk before the rename, and the rename forced too.
+    Durable,
+    /// Whole or not at all, but not forced to disk.
+    Whole,
+    /// As `Whole`, with the old file unlinked just before the rename, so
+    /// that a reader may find no file for that moment: for a derived file
+    /// that its readers rebuild when it is missing (the index). ext4 starts
+    /// writing a file out at once when it is renamed over another (its
+    /// `auto_da_alloc` rule), which costs about a millisecond per megabyte
+    /// that not forcing it to disk meant to save; into a free name, it
+    /// does not.
+    Derived,
 }
 
 /// [`replace_file`] with the contents written by `contents`, through a
@@ -243,9 +265,10 @@ pub fn replace_file_with(
     target: &Path,
     mode: u32,
     _lock: &Lock,
-    durable: bool,
+    how: Replace,
     contents: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
+    let durable = how == Replace::Durable;
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -278,6 +301,12 @@ pub fn replace_file_with(
             file.sync_all()?;
         }
         drop(file);
+        if how == Replace::Derived {
+            match fs::remove_file(target) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
         fs::rename(&temp, target)?;
         #[cfg(unix)]
         if durable {

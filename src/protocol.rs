@@ -5,6 +5,7 @@
 //! lenient where the protocol asks for it (unknown keys are ignored so that
 //! newer gits keep working).
 
+use std::borrow::Cow;
 use std::io::{BufRead, Read, Write};
 
 use crate::secret::Secret;
@@ -166,11 +167,11 @@ impl Request {
     /// it sets replace everything read before it.
     fn apply_url(&mut self, value: &str) -> Result<(), ProtocolError> {
         let url = UrlParts::parse(value).ok_or(ProtocolError::BadUrl)?;
-        self.protocol = Some(url.protocol);
-        self.host = url.host;
-        self.path = url.path;
-        self.username = url.username;
-        self.password = url.password.map(Secret::from);
+        self.protocol = Some(url.protocol.to_owned());
+        self.host = url.host.map(Cow::into_owned);
+        self.path = url.path.map(Cow::into_owned);
+        self.username = url.username.map(Cow::into_owned);
+        self.password = url.password.map(|p| Secret::from(p.into_owned()));
         Ok(())
     }
 

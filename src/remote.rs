@@ -223,12 +223,12 @@ impl Remote {
         }
         let host = parts.host.ok_or(UrlError::NoHost)?;
         let remote = Remote::classify(
-            &parts.protocol,
+            parts.protocol,
             &host,
             Some(parts.path.as_deref().unwrap_or("")),
         )
         .ok_or(UrlError::BadHost)?;
-        Ok((remote, parts.username))
+        Ok((remote, parts.username.map(std::borrow::Cow::into_owned)))
     }
 
     /// The Cloud repository (`workspace/repo`) this remote addresses, if any;

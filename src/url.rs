@@ -2,22 +2,25 @@
 //! protocol: an entry's `url =`, a command's argument, and git's `url=`
 //! line all go through [`UrlParts::parse`].
 
-/// The parts of a URL, percent-decoded as git decodes them.
+use std::borrow::Cow;
+
+/// The parts of a URL, percent-decoded as git decodes them; borrowed from
+/// the URL where nothing was decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UrlParts {
+pub struct UrlParts<'a> {
     /// The scheme, as written.
-    pub protocol: String,
+    pub protocol: &'a str,
     /// The host with `:port` when present; `None` for `file:///path`.
-    pub host: Option<String>,
+    pub host: Option<Cow<'a, str>>,
     /// The path without its leading and trailing slashes.
-    pub path: Option<String>,
+    pub path: Option<Cow<'a, str>>,
     /// The username of the userinfo.
-    pub username: Option<String>,
+    pub username: Option<Cow<'a, str>>,
     /// The password of the userinfo.
-    pub password: Option<String>,
+    pub password: Option<Cow<'a, str>>,
 }
 
-impl UrlParts {
+impl<'a> UrlParts<'a> {
     /// Splits `scheme://[user[:password]@]host[:port][/path]` exactly as
     /// git's `credential_from_url` does: the authority ends at the first
     /// of `/`, `?` or `#` (so `https://evil.example?@bitbucket.org/` is
@@ -25,7 +28,7 @@ impl UrlParts {
     /// end, and the first `:` before the `@` starts the password. `None`
     /// when there is no `scheme://` or a percent escape decodes to a NUL,
     /// CR or LF.
-    pub fn parse(url: &str) -> Option<UrlParts> {
+    pub fn parse(url: &'a str) -> Option<UrlParts<'a>> {
         let (protocol, rest) = url.split_once("://")?;
         if protocol.is_empty() {
             return None;
@@ -59,17 +62,21 @@ impl UrlParts {
         let path = if trimmed.is_empty() {
             None
         } else {
-            let decoded = decode(trimmed)?;
-            let kept = decoded.trim_end_matches('/');
             // git keeps a path made only of slashes' first character.
-            Some(if kept.is_empty() {
-                "/".to_owned()
-            } else {
-                kept.to_owned()
+            let kept = |p: &str| match p.trim_end_matches('/') {
+                "" => 1,
+                kept => kept.len(),
+            };
+            Some(match decode(trimmed)? {
+                Cow::Borrowed(p) => Cow::Borrowed(&p[..kept(p)]),
+                Cow::Owned(mut p) => {
+                    p.truncate(kept(&p));
+                    Cow::Owned(p)
+                }
             })
         };
         Some(UrlParts {
-            protocol: protocol.to_owned(),
+            protocol,
             host,
             path,
             username,
@@ -95,10 +102,11 @@ pub fn printable(text: &str) -> String {
 /// Percent-decodes `s`, refusing escapes that produce a line break or NUL,
 /// or bytes that are not UTF-8. A `%` not followed by two hex digits stays
 /// as it is.
-pub fn decode(s: &str) -> Option<String> {
+pub fn decode(s: &str) -> Option<Cow<'_, str>> {
     let bytes = s.as_bytes();
     if !bytes.contains(&b'%') {
-        return (!bytes.iter().any(|&b| b == 0 || b == b'\r' || b == b'\n')).then(|| s.to_owned());
+        return (!bytes.iter().any(|&b| b == 0 || b == b'\r' || b == b'\n'))
+            .then_some(Cow::Borrowed(s));
     }
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -121,7 +129,7 @@ pub fn decode(s: &str) -> Option<String> {
     if out.iter().any(|&b| b == 0 || b == b'\r' || b == b'\n') {
         return None;
     }
-    String::from_utf8(out).ok()
+    String::from_utf8(out).ok().map(Cow::Owned)
 }
 
 #[cfg(test)]
@@ -150,7 +158,8 @@ mod tests {
     fn the_authority_ends_where_gits_does() {
         let split = |url: &str| {
             let u = UrlParts::parse(url).unwrap();
-            (u.username, u.password, u.host, u.path)
+            let own = |v: Option<Cow<'_, str>>| v.map(Cow::into_owned);
+            (own(u.username), own(u.password), own(u.host), own(u.path))
         };
         let s = |v: &str| Some(v.to_owned());
         let cases = [

@@ -142,7 +142,7 @@ fn remove_learned(ctx: &Context, url: &str) -> Result<bool, CliError> {
         .filter(|p| p.host.is_some())
         .ok_or_else(|| format!("{url:?} is not a URL such as https://git.example.com"))?;
     let host = parts.host.unwrap_or_default().to_lowercase();
-    let path = parts.path;
+    let path = parts.path.map(std::borrow::Cow::into_owned);
     if !ctx.files.learned_path().exists() {
         println!("No credentials were learned from git.");
         return Ok(true);
