@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use crate::config::{self, Config, ConfigError, CredentialTable, DefinedIn, Settings};
 use crate::config_reader::{self, Item, TableText};
-use crate::fsutil::{self, Lock, Replace};
+use crate::fsutil::{self, Lock};
 use crate::remote::Remote;
 use crate::resolve::hosts_serving;
 
@@ -687,19 +687,11 @@ fn write(
     let lock = Lock::for_file(path)?;
     let mut built = built.or_else(|| config.map(|c| (builder_of(c), c.settings.clone())));
     // Whole or not at all, but not forced to disk: after a crash a lost or
-    // cut index is one whose lengths do not add up, and is rebuilt; a
-    // reader that comes between the unlink and the rename finds none, and
-    // reads the configuration file.
-    fsutil::replace_file_with(
-        path,
-        0o600,
-        &lock,
-        Replace::Derived,
-        &mut |out| match built.take() {
-            Some((builder, settings)) => builder.write_to(&settings, fingerprint, out),
-            None => Err(std::io::Error::other("the index was already written")),
-        },
-    )
+    // cut index is one whose lengths do not add up, and is rebuilt.
+    fsutil::replace_file_with(path, 0o600, &lock, false, &mut |out| match built.take() {
+        Some((builder, settings)) => builder.write_to(&settings, fingerprint, out),
+        None => Err(std::io::Error::other("the index was already written")),
+    })
 }
 
 /// Loads what a request for `remote` needs: the settings, the file entries
