@@ -244,7 +244,7 @@ pub fn replace_file_with(
     mode: u32,
     _lock: &Lock,
     durable: bool,
-    contents: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+    contents: &mut dyn FnMut(&mut io::BufWriter<File>) -> io::Result<()>,
 ) -> io::Result<()> {
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),

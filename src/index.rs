@@ -18,13 +18,16 @@
 //! the few blocks of records under those keys and nothing else, however
 //! many entries share the host.
 //!
-//! Layout: a first line (format, fingerprint, the lengths of the next two
-//! parts); the settings line; the table, one line per key sorted by key
-//! (`host TAB prefix TAB start TAB length`), found by bisection; then the
-//! records, one line each, fields separated by tabs.
+//! Layout: a first line (format, fingerprint, the lengths of the three
+//! parts that follow, at fixed width); the records, one line each, fields
+//! separated by tabs, in the order of the configuration file; the settings
+//! line; the table, one line per entry sorted by key, entries of one key in
+//! the order of the file (`host TAB prefix TAB start TAB length`), found by
+//! bisection. Records are written as they are read, so that building the
+//! index of a large file holds no copy of them; the first line is written
+//! last, when the lengths are known.
 
-use std::borrow::Cow;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -34,7 +37,7 @@ use crate::fsutil::{self, Lock};
 use crate::remote::Remote;
 use crate::resolve::hosts_serving;
 
-const FORMAT: &str = concat!("gcb-index 3 ", env!("CARGO_PKG_VERSION"));
+const FORMAT: &str = concat!("gcb-index 4 ", env!("CARGO_PKG_VERSION"));
 
 /// Where the index of the configuration at `config_path` lives.
 pub fn index_path(config_path: &Path) -> Option<PathBuf> {
@@ -250,95 +253,101 @@ fn key_into(out: &mut String, host: &str, prefix: &[String]) {
     }
 }
 
-/// The index being built, one entry at a time, in the order of the file:
-/// keys and records are appended to two strings, and only where each one
-/// lies is kept.
-#[derive(Default)]
-struct Builder {
+/// The index being written, one entry at a time in the order of the file:
+/// each record goes straight out, and only its key and where it lies are
+/// kept, for the table.
+struct Builder<W: Write + Seek> {
+    out: W,
+    fingerprint: String,
+    /// The length of the records written.
+    body_len: usize,
+    /// Every entry's key, one after the other.
     keys: String,
-    records: String,
-    /// Per entry: where its key and its record lie.
-    spans: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
+    /// Per entry: where its key lies in `keys`, and its record in the body.
+    spans: Vec<Span>,
+    /// The record being made.
+    line: String,
 }
 
-impl Builder {
-    fn push(&mut self, host: &str, prefix: &[String], table: &TableText<'_>) {
-        let key_start = self.keys.len();
-        key_into(&mut self.keys, host, prefix);
-        let record_start = self.records.len();
-        record_into(&mut self.records, table);
-        self.spans
-            .push((key_start..self.keys.len(), record_start..self.records.len()));
+#[derive(Clone, Copy)]
+struct Span {
+    key_start: u32,
+    key_len: u32,
+    record_start: u32,
+    record_len: u32,
+}
+
+/// The first line, at a width that does not depend on the lengths.
+fn head(fingerprint: &str, body: usize, settings: usize, table: usize) -> String {
+    format!("{FORMAT}\t{fingerprint}\t{body:012}\t{settings:012}\t{table:012}\n")
+}
+
+fn too_large() -> std::io::Error {
+    std::io::Error::other("the configuration is too large to index")
+}
+
+impl<W: Write + Seek> Builder<W> {
+    fn start(mut out: W, fingerprint: &str) -> std::io::Result<Builder<W>> {
+        out.write_all(head(fingerprint, 0, 0, 0).as_bytes())?;
+        Ok(Builder {
+            out,
+            fingerprint: fingerprint.to_owned(),
+            body_len: 0,
+            keys: String::new(),
+            spans: Vec::new(),
+            line: String::new(),
+        })
     }
 
-    /// Writes the index: entries grouped by key, keys sorted, and within a
-    /// key in the order of the file. The table's and the body's lengths,
-    /// which the first line gives, are counted first, so that nothing but
-    /// the records is held in memory.
-    fn write_to(
-        mut self,
-        settings: &Settings,
-        fingerprint: &str,
-        out: &mut dyn std::io::Write,
+    fn push(
+        &mut self,
+        host: &str,
+        prefix: &[String],
+        table: &TableText<'_>,
     ) -> std::io::Result<()> {
-        let keys = &self.keys;
-        // Stable: a key's entries keep the order of the file.
-        self.spans
-            .sort_by(|a, b| keys[a.0.clone()].cmp(&keys[b.0.clone()]));
-        let spans = &self.spans;
-        // Each key, with the length of its block of records.
-        let groups = || {
-            let mut i = 0;
-            std::iter::from_fn(move || {
-                let key = &keys[spans.get(i)?.0.clone()];
-                let mut len = 0;
-                while let Some(span) = spans.get(i).filter(|s| &keys[s.0.clone()] == key) {
-                    len += span.1.len();
-                    i += 1;
-                }
-                Some((key, len))
-            })
-        };
-        let (mut table_len, mut body_len) = (0, 0);
-        for (key, len) in groups() {
-            table_len += key.len() + decimal_digits(body_len) + decimal_digits(len) + 3;
-            body_len += len;
-        }
-        let settings = format!("{}\n", settings_line(settings));
-        write!(
-            out,
-            "{FORMAT}\t{fingerprint}\t{:012}\t{table_len:012}\t{body_len:012}\n{settings}",
-            settings.len(),
-        )?;
-        let (mut line, mut start) = (String::new(), 0);
-        for (key, len) in groups() {
-            line.clear();
-            line.push_str(key);
-            line.push('\t');
-            push_number(&mut line, start);
-            line.push('\t');
-            push_number(&mut line, len);
-            line.push('\n');
-            out.write_all(line.as_bytes())?;
-            start += len;
-        }
-        for span in spans {
-            out.write_all(&self.records.as_bytes()[span.1.clone()])?;
-        }
+        let key_start = self.keys.len();
+        key_into(&mut self.keys, host, prefix);
+        self.line.clear();
+        record_into(&mut self.line, table);
+        self.out.write_all(self.line.as_bytes())?;
+        let narrow = |n: usize| u32::try_from(n).map_err(|_| too_large());
+        self.spans.push(Span {
+            key_start: narrow(key_start)?,
+            key_len: narrow(self.keys.len() - key_start)?,
+            record_start: narrow(self.body_len)?,
+            record_len: narrow(self.line.len())?,
+        });
+        self.body_len += self.line.len();
         Ok(())
     }
 
-    /// The index as text (what [`Builder::write_to`] writes).
-    fn text(self, settings: &Settings, fingerprint: &str) -> String {
-        let mut out = Vec::with_capacity(self.records.len() + self.keys.len() * 2);
-        self.write_to(settings, fingerprint, &mut out)
-            .expect("writing to memory cannot fail");
-        String::from_utf8(out).expect("the index is made of UTF-8 text")
+    /// Writes the settings and the table (entries sorted by key, and
+    /// within a key in the order of the file), then the first line.
+    fn finish(mut self, settings: &Settings) -> std::io::Result<W> {
+        let keys = &self.keys;
+        let key = |s: &Span| &keys[s.key_start as usize..(s.key_start + s.key_len) as usize];
+        // Stable: a key's entries keep the order of the file.
+        self.spans.sort_by(|a, b| key(a).cmp(key(b)));
+        let settings = format!("{}\n", settings_line(settings));
+        self.out.write_all(settings.as_bytes())?;
+        let mut table_len = 0;
+        for span in &self.spans {
+            self.line.clear();
+            self.line.push_str(key(span));
+            self.line.push('\t');
+            push_number(&mut self.line, span.record_start as usize);
+            self.line.push('\t');
+            push_number(&mut self.line, span.record_len as usize);
+            self.line.push('\n');
+            self.out.write_all(self.line.as_bytes())?;
+            table_len += self.line.len();
+        }
+        self.out.seek(SeekFrom::Start(0))?;
+        let first = head(&self.fingerprint, self.body_len, settings.len(), table_len);
+        self.out.write_all(first.as_bytes())?;
+        self.out.seek(SeekFrom::End(0))?;
+        Ok(self.out)
     }
-}
-
-fn decimal_digits(n: usize) -> usize {
-    n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
 /// Appends `n` in decimal (what `write!` does, for a fraction of its cost
@@ -358,9 +367,9 @@ fn push_number(out: &mut String, n: usize) {
     out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
-/// The index of `config`'s file entries.
-fn builder_of(config: &Config) -> Builder {
-    let mut builder = Builder::default();
+/// Writes the index of `config`'s file entries to `out`.
+fn write_config<W: Write + Seek>(config: &Config, out: W, fingerprint: &str) -> std::io::Result<W> {
+    let mut builder = Builder::start(out, fingerprint)?;
     for e in config
         .entries
         .iter()
@@ -371,35 +380,55 @@ fn builder_of(config: &Config) -> Builder {
             &e.remote.origin.host,
             e.prefix(),
             &TableText::borrowing(&table),
-        );
+        )?;
     }
-    builder
+    builder.finish(&config.settings)
 }
 
-/// Serialises `config`'s file entries, grouped by key, keys sorted.
+/// Serialises `config`'s file entries.
 #[cfg(test)]
 fn render(config: &Config, fingerprint: &str) -> String {
-    builder_of(config).text(&config.settings, fingerprint)
+    let out = write_config(config, std::io::Cursor::new(Vec::new()), fingerprint).unwrap();
+    String::from_utf8(out.into_inner()).unwrap()
 }
 
-/// The index of the configuration `text`, built in one pass: each table
-/// is checked as soon as it is read and leaves only its key and record
-/// behind. `None` when the text is not in the plain form or anything in
-/// it is refused; reading it with [`Config::parse`] then tells what.
-fn one_pass<'t>(text: &'t str) -> Option<(Builder, Settings)> {
-    let mut builder = Builder::default();
-    let mut names: Vec<Cow<'t, str>> = Vec::new();
+/// What [`one_pass`] made of a configuration's text.
+enum Pass<W> {
+    /// The index, written whole.
+    Written(W),
+    /// Not in the plain form, or something in it is refused: reading it
+    /// with [`Config::parse`] tells what. What was written is to be thrown
+    /// away.
+    Declined,
+}
+
+/// Writes the index of the configuration `text` to `out` in one pass: each
+/// table is checked as soon as it is read, its record written out, and
+/// only its key and name kept.
+fn one_pass<'t, W: Write + Seek>(
+    text: &'t str,
+    out: W,
+    fingerprint: &str,
+) -> std::io::Result<Pass<W>> {
+    let mut builder = Builder::start(out, fingerprint)?;
+    let mut failed = None;
+    // Names are checked by hash: two equal hashes decline the file, and
+    // the whole read then judges it.
+    let mut names: Vec<u64> = Vec::new();
     let mut add = |table: TableText<'t>, settings: &Settings| -> Option<()> {
         let entry = config::validate_text(table.clone(), settings, DefinedIn::File).ok()?;
-        builder.push(&entry.remote.origin.host, entry.prefix(), &table);
-        names.push(table.name);
+        if let Err(e) = builder.push(&entry.remote.origin.host, entry.prefix(), &table) {
+            failed = Some(e);
+            return None;
+        }
+        names.push(name_hash(&table.name));
         Some(())
     };
     // Entries are checked against the settings, so those before a
     // `[settings]` table wait for it.
     let mut settings = (!config_reader::has_settings_table(text)).then(Settings::default);
     let mut waiting = Vec::new();
-    config_reader::read_each(text, |item| match item {
+    let read = config_reader::read_each(text, |item| match item {
         Item::Settings(quick) => {
             let read = config::quick_settings(quick).ok()?;
             for table in waiting.drain(..) {
@@ -415,39 +444,46 @@ fn one_pass<'t>(text: &'t str) -> Option<(Builder, Settings)> {
                 Some(())
             }
         },
-    })?;
+    });
     let settings = settings.unwrap_or_default();
-    for table in waiting {
-        add(table, &settings)?;
+    let all_added = read.is_some() && waiting.into_iter().all(|t| add(t, &settings).is_some());
+    if let Some(e) = failed {
+        return Err(e);
     }
     names.sort_unstable();
-    if names.windows(2).any(|pair| pair[0] == pair[1]) {
-        return None;
+    if !all_added || names.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Ok(Pass::Declined);
     }
-    Some((builder, settings))
+    builder.finish(&settings).map(Pass::Written)
+}
+
+/// FNV-1a of a name.
+fn name_hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// The entries of the index that one pass over `text` builds, each record
-/// read back and checked again, in the order of the index; `None` when
+/// read back and checked again, in the order of the file; `None` when
 /// that pass declines the text. For the config fuzz target, which holds
 /// them to what [`Config::parse`] makes of the same text.
 pub fn entries_of_text(text: &str) -> Option<Vec<config::Entry>> {
-    let (builder, settings) = one_pass(text)?;
-    let built = builder.text(&settings, "-");
-    let mut lines = built.split_inclusive('\n');
-    let first = lines.next()?;
+    let Ok(Pass::Written(out)) = one_pass(text, std::io::Cursor::new(Vec::new()), "-") else {
+        return None;
+    };
+    let built = String::from_utf8(out.into_inner()).ok()?;
+    let (first, rest) = built.split_once('\n')?;
     let lengths: Vec<usize> = first
-        .trim_end()
         .rsplitn(4, '\t')
         .take(3)
         .map(|n| n.parse().ok())
         .collect::<Option<_>>()?;
-    let [_, table_len, settings_len] = lengths[..] else {
+    let [_, settings_len, body_len] = lengths[..] else {
         return None;
     };
-    let rest = &built[first.len()..];
-    let settings = parse_settings(rest[..settings_len].trim_end_matches('\n'))?;
-    rest[settings_len + table_len..]
+    let settings = parse_settings(rest[body_len..body_len + settings_len].trim_end_matches('\n'))?;
+    rest[..body_len]
         .lines()
         .map(|line| config::validate(parse_record(line)?, &settings, DefinedIn::File).ok())
         .collect()
@@ -512,7 +548,7 @@ impl Table<'_> {
 
     /// The start of the first line whose key (what comes before its third
     /// tab) is not less than `wanted`, and that line.
-    fn lower_bound(&self, wanted: &[u8]) -> Option<Option<Vec<u8>>> {
+    fn lower_bound(&self, wanted: &[u8]) -> Option<Option<(u64, Vec<u8>)>> {
         let key_of = |line: &[u8]| -> usize {
             let mut tabs = 0;
             line.iter()
@@ -531,12 +567,33 @@ impl Table<'_> {
                 lo = next;
             } else {
                 hi = start;
-                found = Some(line);
+                found = Some((next, line));
             }
         }
         // `found` is the last line looked at that was not less: the one
         // at `lo` when the loop ends there.
         Some(found.filter(|_| lo < self.len))
+    }
+
+    /// The lines from the first whose key is `key` (its whole key, what
+    /// comes before the second tab) to the last: the entries of one key.
+    fn lines_of(&self, key: &str) -> Option<Vec<String>> {
+        let mut lines = Vec::new();
+        let mut at = self.lower_bound(key.as_bytes())?;
+        while let Some((next, line)) = at {
+            let line = String::from_utf8(line).ok()?;
+            if !(line.starts_with(key) && line.as_bytes().get(key.len()) == Some(&b'\t')) {
+                break;
+            }
+            lines.push(line);
+            at = if next < self.len {
+                let (_, after, line) = self.line_around(next)?;
+                Some((after, line))
+            } else {
+                None
+            };
+        }
+        Some(lines)
     }
 }
 
@@ -585,18 +642,16 @@ fn read(
     if parts.next()? != FORMAT || parts.next()? != fingerprint {
         return None;
     }
+    let body_len: u64 = parts.next()?.parse().ok()?;
     let settings_len: u64 = parts.next()?.parse().ok()?;
     let table_len: u64 = parts.next()?.parse().ok()?;
-    let body_len: u64 = parts.next()?.parse().ok()?;
-    let body_start = (first_end as u64 + 1)
-        .checked_add(settings_len)?
-        .checked_add(table_len)?;
+    let body_start = first_end as u64 + 1;
+    let settings_start = body_start.checked_add(body_len)?;
+    let table_start = settings_start.checked_add(settings_len)?;
     // The parts must add up to the file exactly.
-    if body_start.checked_add(body_len)? != size {
+    if table_start.checked_add(table_len)? != size {
         return None;
     }
-    // The settings line, from what the first read brought or beyond.
-    let settings_start = first_end as u64 + 1;
     let mut settings_bytes = vec![0u8; usize::try_from(settings_len).ok()?.min(1 << 20)];
     if settings_bytes.len() as u64 != settings_len {
         return None;
@@ -622,7 +677,7 @@ fn read(
     )?;
     let table = Table {
         file: &file,
-        start: settings_start + settings_len,
+        start: table_start,
         len: table_len,
     };
     if table_len > 0 {
@@ -632,66 +687,116 @@ fn read(
             return None;
         }
     }
-    let mut blocks: Vec<(u64, usize)> = Vec::new();
-    let mut block_of = |line: &str| -> Option<()> {
+    // Where the records of the wanted entries lie, each once.
+    let mut records: Vec<(u64, usize)> = Vec::new();
+    let mut record_of = |line: &str| -> Option<()> {
         let mut f = line.rsplitn(3, '\t');
         let len: usize = f.next()?.parse().ok()?;
         let start: u64 = f.next()?.parse().ok()?;
-        if start.checked_add(len as u64)? > size - body_start {
+        if start.checked_add(len as u64)? > body_len {
             return None;
         }
-        if !blocks.contains(&(start, len)) {
-            blocks.push((start, len));
+        if !records.contains(&(start, len)) {
+            records.push((start, len));
         }
         Some(())
     };
     for k in &wanted.keys {
-        if let Some(line) = table.lower_bound(k.as_bytes())? {
-            let line = std::str::from_utf8(&line).ok()?;
-            if line.starts_with(k.as_str()) && line.as_bytes().get(k.len()) == Some(&b'\t') {
-                block_of(line)?;
-            }
+        for line in table.lines_of(k)? {
+            record_of(&line)?;
         }
     }
+    // The entries of the host's first key.
     for h in &wanted.any_of {
         let host_key = format!("{}\t", escape(h));
-        if let Some(line) = table.lower_bound(host_key.as_bytes())? {
+        if let Some((_, line)) = table.lower_bound(host_key.as_bytes())? {
             let line = std::str::from_utf8(&line).ok()?;
-            if line.starts_with(&host_key) {
-                block_of(line)?;
+            if let Some(rest) = line.strip_prefix(&host_key) {
+                let key = &line[..host_key.len() + rest.find('\t')?];
+                for line in table.lines_of(key)? {
+                    record_of(&line)?;
+                }
             }
         }
     }
-    let mut entries = Vec::new();
-    for (start, len) in blocks {
-        file.seek(SeekFrom::Start(body_start + start)).ok()?;
-        let mut block = vec![0u8; len];
-        file.read_exact(&mut block).ok()?;
-        for rec in std::str::from_utf8(&block).ok()?.lines() {
-            entries.push(parse_record(rec)?);
+    let mut entries = Vec::with_capacity(records.len());
+    for (start, len) in records {
+        let mut record = vec![0u8; len];
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            file.read_exact_at(&mut record, body_start + start).ok()?;
         }
+        #[cfg(not(unix))]
+        {
+            file.seek(SeekFrom::Start(body_start + start)).ok()?;
+            file.read_exact(&mut record).ok()?;
+        }
+        let line = std::str::from_utf8(&record).ok()?.strip_suffix('\n')?;
+        entries.push(parse_record(line)?);
     }
     Some((settings, entries))
 }
 
-/// Writes the index that `built` holds, or else that of `config`.
+/// What an index is written from.
+enum Source<'a> {
+    /// The configuration file's text, read in one pass.
+    Text(&'a str),
+    /// A configuration already read.
+    Config(&'a Config),
+}
+
+/// What came of writing an index.
+#[derive(Debug, PartialEq, Eq)]
+enum Written {
+    /// It is in place.
+    Yes,
+    /// The text is not one the one pass takes: nothing was written.
+    Declined,
+    /// The configuration changed while the index was made: nothing was
+    /// written.
+    Stale,
+}
+
+/// Writes the index of `source` at `path`, under the index's lock, unless
+/// `current` says the configuration changed meanwhile.
 fn write(
     path: &Path,
-    built: Option<(Builder, Settings)>,
-    config: Option<&Config>,
+    source: Source<'_>,
     fingerprint: &str,
-) -> std::io::Result<()> {
+    current: &dyn Fn() -> bool,
+) -> std::io::Result<Written> {
     if let Some(dir) = path.parent() {
         fsutil::ensure_private_dir(dir)?;
     }
     let lock = Lock::for_file(path)?;
-    let mut built = built.or_else(|| config.map(|c| (builder_of(c), c.settings.clone())));
+    let mut outcome = Written::Yes;
     // Whole or not at all, but not forced to disk: after a crash a lost or
     // cut index is one whose lengths do not add up, and is rebuilt.
-    fsutil::replace_file_with(path, 0o600, &lock, false, &mut |out| match built.take() {
-        Some((builder, settings)) => builder.write_to(&settings, fingerprint, out),
-        None => Err(std::io::Error::other("the index was already written")),
-    })
+    let written = fsutil::replace_file_with(path, 0o600, &lock, false, &mut |out| {
+        match source {
+            Source::Text(text) => {
+                if let Pass::Declined = one_pass(text, &mut *out, fingerprint)? {
+                    outcome = Written::Declined;
+                }
+            }
+            Source::Config(config) => {
+                write_config(config, &mut *out, fingerprint)?;
+            }
+        }
+        if outcome == Written::Yes && !current() {
+            outcome = Written::Stale;
+        }
+        match outcome {
+            Written::Yes => Ok(()),
+            // Leaves nothing behind.
+            _ => Err(std::io::Error::other("not written")),
+        }
+    });
+    match (written, outcome) {
+        (Ok(()), outcome) | (Err(_), outcome @ (Written::Declined | Written::Stale)) => Ok(outcome),
+        (Err(e), _) => Err(e),
+    }
 }
 
 /// Loads what a request for `remote` needs: the settings, the file entries
@@ -727,8 +832,10 @@ pub fn write_for(config_path: &Path, config: &Config) {
     if !index_trusted(&index) {
         return;
     }
-    match write(&index, None, Some(config), &fingerprint(&meta)) {
-        Ok(()) => log::debug!("wrote the index {}", index.display()),
+    match write(&index, Source::Config(config), &fingerprint(&meta), &|| {
+        true
+    }) {
+        Ok(_) => log::debug!("wrote the index {}", index.display()),
         Err(e) => log::debug!("could not write the index {}: {e}", index.display()),
     }
 }
@@ -812,32 +919,33 @@ fn rebuild(
         Ok(t) => t,
         Err(_) => return Config::load(config_path, env),
     };
-    // The one pass for a file in the plain form that validates; anything
-    // else is read whole, which also gives the exact error.
-    let (built, parsed) = match one_pass(&text) {
-        Some(built) => (Some(built), None),
-        None => (None, Some(Config::parse(&text, config_path)?)),
-    };
     // Written only if the file did not change while it was being read.
-    let unchanged = std::fs::metadata(config_path).is_ok_and(|m| fingerprint(&m) == fp);
-    let written = unchanged
-        && match write(index, built, parsed.as_ref(), fp) {
-            Ok(()) => {
-                log::debug!("rebuilt the index {}", index.display());
-                true
+    let current = || std::fs::metadata(config_path).is_ok_and(|m| fingerprint(&m) == fp);
+    // The one pass, for a file in the plain form that validates; anything
+    // else is read whole, which also gives the exact error.
+    let declined = match write(index, Source::Text(&text), fp, &current) {
+        Ok(Written::Yes) => {
+            log::debug!("rebuilt the index {}", index.display());
+            if let Some(mut config) = from_index(index, fp, wanted) {
+                config.add_ci_entries(env)?;
+                return Ok(config);
             }
-            Err(e) => {
-                log::debug!("could not write the index {}: {e}", index.display());
-                false
-            }
-        };
-    let mut config = match parsed {
-        Some(config) => config,
-        None => match written.then(|| from_index(index, fp, wanted)).flatten() {
-            Some(config) => config,
-            None => Config::parse(&text, config_path)?,
-        },
+            false
+        }
+        Ok(Written::Declined) => true,
+        Ok(Written::Stale) => false,
+        Err(e) => {
+            log::debug!("could not write the index {}: {e}", index.display());
+            false
+        }
     };
+    let mut config = Config::parse(&text, config_path)?;
+    if declined {
+        match write(index, Source::Config(&config), fp, &current) {
+            Ok(w) => log::debug!("index {} from the whole read: {w:?}", index.display()),
+            Err(e) => log::debug!("could not write the index {}: {e}", index.display()),
+        }
+    }
     config.add_ci_entries(env)?;
     Ok(config)
 }
@@ -983,7 +1091,7 @@ secret = "env:DC"
             start: 3,
             len: table.len() as u64,
         };
-        let text = |l: Option<Vec<u8>>| l.map(|l| String::from_utf8(l).unwrap());
+        let text = |l: Option<(u64, Vec<u8>)>| l.map(|(_, l)| String::from_utf8(l).unwrap());
         for (i, k) in keys.iter().enumerate() {
             let found = text(t.lower_bound(k.as_bytes()).unwrap()).unwrap();
             assert!(found.starts_with(&format!("{k}\t")), "{i}: {found}");
@@ -994,6 +1102,19 @@ secret = "env:DC"
                 None => assert_eq!(next, None),
             }
         }
+        // Several lines of one key are read to the last.
+        let dup = "h\ta\t1\t1\nh\ta\t2\t2\nh\ta\t3\t3\nh\tab\t4\t4\nh\tb\t5\t5\n";
+        std::fs::write(&path, dup).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let t = Table {
+            file: &file,
+            start: 0,
+            len: dup.len() as u64,
+        };
+        let lines = t.lines_of("h\ta").unwrap();
+        assert_eq!(lines, ["h\ta\t1\t1", "h\ta\t2\t2", "h\ta\t3\t3"]);
+        assert_eq!(t.lines_of("h\tb").unwrap(), ["h\tb\t5\t5"]);
+        assert!(t.lines_of("h\tc").unwrap().is_empty());
         let empty = Table {
             file: &file,
             start: 0,

@@ -132,13 +132,9 @@ pub struct DataCenterPath {
 /// The Bitbucket layout a remote's path follows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemoteKind {
-    /// `bitbucket.org/{workspace}/{repo}[.git][/wiki]`, slugs in lower case.
-    CloudRepository {
-        /// The workspace slug.
-        workspace: String,
-        /// The repository slug.
-        repo: String,
-    },
+    /// `bitbucket.org/{workspace}/{repo}[.git][/wiki]`: the workspace and
+    /// repository slugs, in lower case, are the first two segments.
+    CloudRepository,
     /// `bitbucket.org` with a path that names no repository.
     CloudSite,
     /// `api.bitbucket.org/...`; `/2.0/repositories/{workspace}/{repo}/...`
@@ -235,7 +231,10 @@ impl Remote {
     /// used to match the `repos` list of a project token.
     pub fn cloud_repository(&self) -> Option<String> {
         match &self.kind {
-            RemoteKind::CloudRepository { workspace, repo } => Some(format!("{workspace}/{repo}")),
+            RemoteKind::CloudRepository => match self.segments.as_deref() {
+                Some([workspace, repo, ..]) => Some(format!("{workspace}/{repo}")),
+                _ => None,
+            },
             RemoteKind::CloudApi { repository } => repository.clone(),
             _ => None,
         }
@@ -361,10 +360,7 @@ fn cloud(segments: Option<Vec<String>>) -> Classified {
     }
     let kept = strip_git(&segs[1]).len();
     segs[1].truncate(kept);
-    let kind = RemoteKind::CloudRepository {
-        workspace: segs[0].clone(),
-        repo: segs[1].clone(),
-    };
+    let kind = RemoteKind::CloudRepository;
     (kind, Surface::Git, Some(segs))
 }
 
@@ -512,10 +508,8 @@ mod tests {
     fn classification_table() {
         use RemoteKind::*;
         use Surface::*;
-        let repo = |w: &str, r: &str| CloudRepository {
-            workspace: w.into(),
-            repo: r.into(),
-        };
+        // The slugs are the segments, the table's last column.
+        let repo = |_: &str, _: &str| CloudRepository;
         let api = |r: Option<&str>| CloudApi {
             repository: r.map(str::to_owned),
         };

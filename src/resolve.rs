@@ -228,10 +228,7 @@ pub fn ties(entries: &[Entry]) -> Vec<TieError> {
                 .filter_map(|r| r.split_once('/'))
                 .map(|(workspace, repo)| Remote {
                     origin: entry.remote.origin.clone(),
-                    kind: RemoteKind::CloudRepository {
-                        workspace: workspace.to_owned(),
-                        repo: repo.to_owned(),
-                    },
+                    kind: RemoteKind::CloudRepository,
                     surface: entry.remote.surface,
                     segments: Some(vec![workspace.to_owned(), repo.to_owned()]),
                 })

@@ -213,7 +213,7 @@ pub fn repository_url(entry: &Entry, repo: Option<&str>) -> Result<Option<String
             format!("{origin}{context}/scm/{}.git", r.trim_matches('/'))
         }
         (_, Some(r)) => format!("{origin}/{}.git", r.trim_matches('/')),
-        (RemoteKind::CloudRepository { .. }, None) => entry.url.clone(),
+        (RemoteKind::CloudRepository, None) => entry.url.clone(),
         (RemoteKind::DataCenter(path), None) => match (&path.owner, &path.repo) {
             (Some(_), Some(_)) => entry.url.clone(),
             _ => return Ok(None),
