@@ -325,7 +325,10 @@ impl<W: Write + Seek> Builder<W> {
     /// within a key in the order of the file), then the first line.
     fn finish(mut self, settings: &Settings) -> std::io::Result<W> {
         let keys = &self.keys;
-        let key = |s: &Span| &keys[s.key_start as usize..(s.key_start + s.key_len) as usize];
+        let key = |s: &Span| {
+            let start = s.key_start as usize;
+            &keys[start..start + s.key_len as usize]
+        };
         // Stable: a key's entries keep the order of the file.
         self.spans.sort_by(|a, b| key(a).cmp(key(b)));
         let settings = format!("{}\n", settings_line(settings));
@@ -482,8 +485,11 @@ pub fn entries_of_text(text: &str) -> Option<Vec<config::Entry>> {
     let [_, settings_len, body_len] = lengths[..] else {
         return None;
     };
-    let settings = parse_settings(rest[body_len..body_len + settings_len].trim_end_matches('\n'))?;
-    rest[..body_len]
+    let settings = parse_settings(
+        rest.get(body_len..body_len + settings_len)?
+            .trim_end_matches('\n'),
+    )?;
+    rest.get(..body_len)?
         .lines()
         .map(|line| config::validate(parse_record(line)?, &settings, DefinedIn::File).ok())
         .collect()
@@ -546,8 +552,8 @@ impl Table<'_> {
         }
     }
 
-    /// The start of the first line whose key (what comes before its third
-    /// tab) is not less than `wanted`, and that line.
+    /// The first line whose key (what comes before its second tab) is not
+    /// less than `wanted`, and where the line after it starts.
     fn lower_bound(&self, wanted: &[u8]) -> Option<Option<(u64, Vec<u8>)>> {
         let key_of = |line: &[u8]| -> usize {
             let mut tabs = 0;
@@ -576,22 +582,44 @@ impl Table<'_> {
     }
 
     /// The lines from the first whose key is `key` (its whole key, what
-    /// comes before the second tab) to the last: the entries of one key.
+    /// comes before the second tab) to the last: the entries of one key,
+    /// read forward a block at a time after the bisection found the first.
     fn lines_of(&self, key: &str) -> Option<Vec<String>> {
         let mut lines = Vec::new();
-        let mut at = self.lower_bound(key.as_bytes())?;
-        while let Some((next, line)) = at {
-            let line = String::from_utf8(line).ok()?;
-            if !(line.starts_with(key) && line.as_bytes().get(key.len()) == Some(&b'\t')) {
-                break;
+        let Some((mut next, first)) = self.lower_bound(key.as_bytes())? else {
+            return Some(lines);
+        };
+        let of_key =
+            |line: &[u8]| line.starts_with(key.as_bytes()) && line.get(key.len()) == Some(&b'\t');
+        if !of_key(&first) {
+            return Some(lines);
+        }
+        lines.push(String::from_utf8(first).ok()?);
+        let mut block = vec![0u8; 4096];
+        while next < self.len {
+            let n = self.read_at(next, &mut block)?;
+            let mut rest = &block[..n];
+            let mut whole = 0;
+            while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+                let line = &rest[..end];
+                if !of_key(line) {
+                    return Some(lines);
+                }
+                lines.push(String::from_utf8(line.to_vec()).ok()?);
+                whole += end + 1;
+                rest = &rest[end + 1..];
             }
-            lines.push(line);
-            at = if next < self.len {
+            if whole == 0 {
+                // A line longer than the block.
                 let (_, after, line) = self.line_around(next)?;
-                Some((after, line))
-            } else {
-                None
-            };
+                if !of_key(&line) {
+                    return Some(lines);
+                }
+                lines.push(String::from_utf8(line).ok()?);
+                next = after;
+                continue;
+            }
+            next += whole as u64;
         }
         Some(lines)
     }
@@ -687,8 +715,10 @@ fn read(
             return None;
         }
     }
-    // Where the records of the wanted entries lie, each once.
+    // Where the records of the wanted entries lie, each once, in the order
+    // found.
     let mut records: Vec<(u64, usize)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut record_of = |line: &str| -> Option<()> {
         let mut f = line.rsplitn(3, '\t');
         let len: usize = f.next()?.parse().ok()?;
@@ -696,7 +726,7 @@ fn read(
         if start.checked_add(len as u64)? > body_len {
             return None;
         }
-        if !records.contains(&(start, len)) {
+        if seen.insert(start) {
             records.push((start, len));
         }
         Some(())
@@ -1115,6 +1145,24 @@ secret = "env:DC"
         assert_eq!(lines, ["h\ta\t1\t1", "h\ta\t2\t2", "h\ta\t3\t3"]);
         assert_eq!(t.lines_of("h\tb").unwrap(), ["h\tb\t5\t5"]);
         assert!(t.lines_of("h\tc").unwrap().is_empty());
+        // Over many blocks, and lines longer than one.
+        let many: Vec<String> = (0..3000)
+            .map(|i| {
+                format!(
+                    "h\tk\t{}\t{i}",
+                    "7".repeat(if i % 500 == 3 { 9000 } else { i % 40 })
+                )
+            })
+            .collect();
+        let dup = format!("h\tj\t0\t0\n{}\nh\tl\t0\t0\n", many.join("\n"));
+        std::fs::write(&path, &dup).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let t = Table {
+            file: &file,
+            start: 0,
+            len: dup.len() as u64,
+        };
+        assert_eq!(t.lines_of("h\tk").unwrap(), many);
         let empty = Table {
             file: &file,
             start: 0,
