@@ -8,15 +8,16 @@
 //! configuration file's size, modification and change times and inode, and
 //! is ignored and rebuilt whenever those differ, the format or version
 //! differs, or it cannot be read. It holds no secret. It is written only
-//! from a configuration that validated, by the helper when it finds the
-//! index stale and by the commands that change the configuration, under the
-//! configuration's lock.
+//! from a configuration that validated (every entry is checked when the
+//! index is built; the few a lookup reads are made into entries by the same
+//! check), by the helper when it finds the index stale and by the commands
+//! that change the configuration, under the configuration's lock.
 //!
 //! Entries are keyed by host and by their exact path prefix (`acme`,
 //! `acme/widget`, `bitbucket/scm/proj`): an entry can serve a request only
 //! when its prefix is one of the request's own prefixes, so a lookup reads
-//! the few blocks of records under those keys and nothing else, however
-//! many entries share the host.
+//! the records under those keys and nothing else, however many entries
+//! share the host.
 //!
 //! Layout: a first line (format, fingerprint, the lengths of the three
 //! parts that follow, at fixed width); the records, one line each, fields
