@@ -34,6 +34,9 @@ struct Case {
     /// with this line appended and removed by turns.
     edit_each_run: bool,
     target: f64,
+    /// Whether our side is the helper run by itself (not through git), so
+    /// that the floor (`--floor`) compares with it.
+    direct: bool,
 }
 
 fn write_file(path: &Path, text: &str, mode: u32) {
@@ -107,6 +110,7 @@ fn cases(git: &Path, helpers: &[(String, PathBuf)]) -> Vec<Case> {
         ours: ours_all(&["get"], one_req),
         edit_each_run: false,
         target: 0.8,
+        direct: true,
     });
     for spread in [false, true] {
         let (config, secrets, store, last) = many(spread);
@@ -125,6 +129,7 @@ fn cases(git: &Path, helpers: &[(String, PathBuf)]) -> Vec<Case> {
             ours: ours_all(&["get"], &req),
             edit_each_run: false,
             target: 0.35,
+            direct: true,
         });
         if spread {
             continue;
@@ -138,6 +143,7 @@ fn cases(git: &Path, helpers: &[(String, PathBuf)]) -> Vec<Case> {
             ours: ours_all(&["get"], &req),
             edit_each_run: true,
             target: 3.0,
+            direct: true,
         });
         // What git sends after a success with the entry (git 2.46+ passes
         // back the state[] the helper gave), and after a 401.
@@ -154,6 +160,7 @@ fn cases(git: &Path, helpers: &[(String, PathBuf)]) -> Vec<Case> {
                 ours: ours_all(&[op], &with),
                 edit_each_run: false,
                 target,
+                direct: true,
             });
         }
     }
@@ -168,6 +175,7 @@ fn cases(git: &Path, helpers: &[(String, PathBuf)]) -> Vec<Case> {
             ours: ours_all(&[op], with),
             edit_each_run: false,
             target,
+            direct: true,
         });
     }
     // git credential fill, each helper configured as people configure it:
@@ -208,6 +216,7 @@ fn cases(git: &Path, helpers: &[(String, PathBuf)]) -> Vec<Case> {
             .collect(),
         edit_each_run: false,
         target: 1.0,
+        direct: false,
     });
     out
 }
@@ -238,7 +247,12 @@ fn command(side: &Side, home: &Path, config: &Path, store: &Path) -> Command {
 fn run_once(cmd: &mut Command, input: &[u8]) -> (Duration, Vec<u8>) {
     let started = Instant::now();
     let mut child = cmd.stdin(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
+    // A program that does not read its input may be gone before it is
+    // written.
+    match child.stdin.take().unwrap().write_all(input) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("{e}"),
+        _ => {}
+    }
     let out = child.wait_with_output().unwrap();
     let took = started.elapsed();
     assert!(
@@ -293,6 +307,7 @@ fn main() {
     let mut runs = 200usize;
     let mut warmup = 20usize;
     let mut only: Option<String> = None;
+    let mut floor: Option<PathBuf> = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--helper" => {
@@ -312,7 +327,8 @@ fn main() {
                     .expect("--warmup N")
             }
             "--only" => only = args.next(),
-            other => panic!("unknown argument {other}; use --helper LABEL=PATH (repeatable) --runs N --warmup N --only WORD"),
+            "--floor" => floor = args.next().map(PathBuf::from),
+            other => panic!("unknown argument {other}; use --helper LABEL=PATH (repeatable) --runs N --warmup N --only WORD --floor PROGRAM"),
         }
     }
     assert!(
@@ -389,9 +405,25 @@ fn main() {
         let mut t_theirs = Vec::new();
         let mut t_ours: Vec<Vec<f64>> = vec![Vec::new(); ours.len()];
         let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); ours.len()];
+        // A program that does nothing, given the same input: what starting
+        // any process of its kind costs on this machine.
+        let mut floor_cmd = floor.as_ref().filter(|_| case.direct).map(|p| {
+            let mut c = Command::new(p);
+            c.env_clear().stdout(Stdio::piped()).stderr(Stdio::piped());
+            c
+        });
+        let (mut t_floor, mut floor_ratios) = (Vec::new(), Vec::new());
         for round in 0..warmup + runs {
             let (t, _) = run_once(&mut theirs, case.theirs.input.as_bytes());
             let t = t.as_secs_f64() * 1000.0;
+            if let Some(cmd) = floor_cmd.as_mut() {
+                let (f, _) = run_once(cmd, case.theirs.input.as_bytes());
+                let f = f.as_secs_f64() * 1000.0;
+                if round >= warmup {
+                    t_floor.push(f);
+                    floor_ratios.push(f / t);
+                }
+            }
             for (i, (_, cmd, input)) in ours.iter_mut().enumerate() {
                 if case.edit_each_run {
                     edit();
@@ -433,6 +465,14 @@ fn main() {
                 median(t_ours[i].clone()),
                 case.target,
                 if ratio <= case.target { "met" } else { "not met" }
+            );
+        }
+        if let Some(p) = floor.as_ref().filter(|_| case.direct) {
+            println!(
+                "  {:<28} median {:7.3} ms  ratio {:.2}x (does nothing: the floor for a program linked as it is)",
+                p.display(),
+                median(t_floor),
+                median(floor_ratios)
             );
         }
         println!();
