@@ -309,7 +309,10 @@ fn exchanged(temp: &Path, target: &Path) -> bool {
     #[cfg(target_os = "linux")]
     {
         use rustix::fs::{renameat_with, RenameFlags, CWD};
-        if renameat_with(CWD, temp, CWD, target, RenameFlags::EXCHANGE).is_ok() {
+        // Only over a file: a rename refuses to replace a directory, where
+        // an exchange would swap it away.
+        let file = fs::symlink_metadata(target).is_ok_and(|m| m.is_file());
+        if file && renameat_with(CWD, temp, CWD, target, RenameFlags::EXCHANGE).is_ok() {
             let _ = fs::remove_file(temp);
             return true;
         }
@@ -543,6 +546,11 @@ mod tests {
         let light = dir.path().join("index");
         replace_file(&light, b"first", 0o600, &lock, false).unwrap();
         assert_eq!(fs::read_to_string(&light).unwrap(), "first");
+        // A directory in the way is refused, as a rename refuses it.
+        let in_the_way = dir.path().join("taken");
+        fs::create_dir(&in_the_way).unwrap();
+        assert!(replace_file(&in_the_way, b"x", 0o600, &lock, false).is_err());
+        assert!(in_the_way.is_dir());
         let names: Vec<String> = fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
