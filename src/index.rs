@@ -283,6 +283,19 @@ fn head(fingerprint: &str, body: usize, settings: usize, table: usize) -> String
     format!("{FORMAT}\t{fingerprint}\t{body:012}\t{settings:012}\t{table:012}\n")
 }
 
+/// The lengths of the records, the settings line and the table that the
+/// first line (without its LF) gives, if it is of this format and of the
+/// configuration whose fingerprint is `fingerprint`.
+fn parse_head(line: &str, fingerprint: &str) -> Option<[u64; 3]> {
+    let mut parts = line.split('\t');
+    if parts.next()? != FORMAT || parts.next()? != fingerprint {
+        return None;
+    }
+    let mut length = || parts.next()?.parse::<u64>().ok();
+    let lengths = [length()?, length()?, length()?];
+    parts.next().is_none().then_some(lengths)
+}
+
 fn too_large() -> std::io::Error {
     std::io::Error::other("the configuration is too large to index")
 }
@@ -478,14 +491,7 @@ pub fn entries_of_text(text: &str) -> Option<Vec<config::Entry>> {
     };
     let built = String::from_utf8(out.into_inner()).ok()?;
     let (first, rest) = built.split_once('\n')?;
-    let lengths: Vec<usize> = first
-        .rsplitn(4, '\t')
-        .take(3)
-        .map(|n| n.parse().ok())
-        .collect::<Option<_>>()?;
-    let [_, settings_len, body_len] = lengths[..] else {
-        return None;
-    };
+    let [body_len, settings_len, _] = parse_head(first, "-")?.map(|n| n as usize);
     let settings = parse_settings(
         rest.get(body_len..body_len + settings_len)?
             .trim_end_matches('\n'),
@@ -667,13 +673,7 @@ fn read(
     head.truncate(n);
     let first_end = head.iter().position(|&b| b == b'\n')?;
     let first = std::str::from_utf8(&head[..first_end]).ok()?;
-    let mut parts = first.split('\t');
-    if parts.next()? != FORMAT || parts.next()? != fingerprint {
-        return None;
-    }
-    let body_len: u64 = parts.next()?.parse().ok()?;
-    let settings_len: u64 = parts.next()?.parse().ok()?;
-    let table_len: u64 = parts.next()?.parse().ok()?;
+    let [body_len, settings_len, table_len] = parse_head(first, fingerprint)?;
     let body_start = first_end as u64 + 1;
     let settings_start = body_start.checked_add(body_len)?;
     let table_start = settings_start.checked_add(settings_len)?;
