@@ -6,10 +6,9 @@
 
 use std::path::Path;
 
-use git_credential_bitbucket::config::{self, Config};
+use git_credential_bitbucket::config::{self, index, quick, Config};
 use git_credential_bitbucket::protocol::{Request, Response};
 use git_credential_bitbucket::remote::Remote;
-use git_credential_bitbucket::{config_reader, index};
 
 /// Any input is refused or parsed into fields that hold no line break or
 /// NUL, and an answer made of parsed fields reads back the same (nothing in
@@ -76,10 +75,10 @@ pub fn config(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Some(quick) = config_reader::read(text) {
+    if let Some(quick) = quick::read(text) {
         assert_eq!(
             Some(quick),
-            config_reader::read_with_toml(text),
+            quick::read_with_toml(text),
             "the quick reader and the toml crate disagree"
         );
     }
@@ -95,7 +94,7 @@ pub fn config(data: &[u8]) {
         }
         (Some(_), Err(e)) => panic!("the one-pass index accepted a file refused with: {e}"),
         (None, Ok(_)) => assert!(
-            config_reader::read(text).is_none(),
+            quick::read(text).is_none(),
             "the one-pass index declined a plain file that validates"
         ),
         (None, Err(_)) => {}

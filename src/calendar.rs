@@ -102,7 +102,7 @@ impl Expiry {
     /// ahead. Days are counted as calendar days in UTC, so a token that
     /// expires on the 30th is "in 6 days" all through the 24th.
     pub fn of(date: Date, now: i64, warning_days: u32) -> Expiry {
-        let days = date.unix_start().div_euclid(86_400) - now.div_euclid(86_400);
+        let days = days_until(date, now);
         if days <= 0 {
             Expiry::Expired
         } else if days <= i64::from(warning_days) {
@@ -121,6 +121,12 @@ impl Expiry {
             Expiry::Soon(d) | Expiry::Later(d) => format!("in {d} days"),
         }
     }
+}
+
+/// The calendar days (UTC) from unix time `now` to `date`: 0 on the day
+/// itself, negative after it.
+pub fn days_until(date: Date, now: i64) -> i64 {
+    date.unix_start().div_euclid(86_400) - now.div_euclid(86_400)
 }
 
 /// `YYYY-MM-DD HH:MM UTC` for unix seconds.

@@ -5,7 +5,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -59,7 +59,7 @@ pub fn writable_by_others(meta: &fs::Metadata) -> Option<u32> {
 /// `secrets`. Only these are closed to group and others when they exist;
 /// a directory named by `GIT_CREDENTIAL_BITBUCKET_CONFIG` (a home
 /// directory, say) keeps its mode.
-const OWN_DIRECTORIES: [&str; 2] = ["git-credential-bitbucket", "secrets"];
+const OWN_DIRECTORIES: [&str; 2] = [crate::NAME, "secrets"];
 
 /// Makes sure `dir` is a directory of the user's that the helper may
 /// write in: created 0700 (with any missing parents) when missing; an
@@ -178,10 +178,7 @@ pub struct Lock {
 impl Lock {
     /// Blocks until the directory that holds `target` is locked.
     pub fn for_file(target: &Path) -> io::Result<Lock> {
-        match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => Lock::directory(d),
-            _ => Lock::directory(Path::new(".")),
-        }
+        Lock::directory(parent_or_dot(target))
     }
 
     /// Blocks until `dir` is locked.
@@ -213,45 +210,35 @@ fn temp_prefix(target: &Path) -> String {
     )
 }
 
-/// Replaces `target` with `contents` atomically, with permission bits
-/// `mode`. The caller holds the target's [`Lock`], so any temporary file of
-/// the target's that is still lying about belongs to a writer that died,
-/// and is removed first.
-pub fn write_atomically(target: &Path, contents: &[u8], mode: u32, lock: &Lock) -> io::Result<()> {
-    replace_file(target, contents, mode, lock, true)
+/// Whether a replaced file must reach the disk before it takes the old
+/// one's place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Forced to disk (fsync of the file, then of its directory): secrets,
+    /// the configuration, the learned credentials.
+    Durable,
+    /// Whole or not at all, but not forced to disk: a file whose loss in a
+    /// crash costs nothing that matters (the index is rebuilt; the state
+    /// forgets a rejection or a note).
+    Light,
 }
 
-/// [`write_atomically`], forced to disk (`durable`) before the rename or
-/// not: a derived file that is rebuilt when it is found damaged (the
-/// index) need not wait for the disk.
-pub fn replace_file(
-    target: &Path,
-    contents: &[u8],
-    mode: u32,
-    lock: &Lock,
-    durable: bool,
-) -> io::Result<()> {
-    replace_file_with(target, mode, lock, durable, &mut |file| {
-        file.write_all(contents)
-    })
-}
-
-/// [`replace_file`] with the contents written by `contents`, through a
-/// buffer, as they are made: a large file need not be held in memory
-/// whole.
-pub fn replace_file_with(
+/// Replaces `target` atomically with what `contents` writes (through a
+/// buffer, as it is made, so a large file need not be held in memory),
+/// with permission bits `mode`. The caller holds the target's [`Lock`], so
+/// any temporary file of the target's still lying about belongs to a
+/// writer that died, and is removed first. An error, from `contents` or
+/// the disk, leaves the old file as it was and no temporary file behind.
+pub fn replace(
     target: &Path,
     mode: u32,
     _lock: &Lock,
-    durable: bool,
+    durability: Durability,
     contents: &mut dyn FnMut(&mut io::BufWriter<File>) -> io::Result<()>,
 ) -> io::Result<()> {
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = parent_or_dot(target);
     let prefix = temp_prefix(target);
-    if let Ok(listing) = fs::read_dir(&dir) {
+    if let Ok(listing) = fs::read_dir(dir) {
         for item in listing.flatten() {
             if item.file_name().to_string_lossy().starts_with(&prefix) {
                 let _ = fs::remove_file(item.path());
@@ -266,6 +253,7 @@ pub fn replace_file_with(
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(mode);
     }
+    let durable = durability == Durability::Durable;
     let result = (|| {
         let file = options.open(&temp)?;
         set_mode(&temp, mode)?;
@@ -283,7 +271,7 @@ pub fn replace_file_with(
         }
         #[cfg(unix)]
         if durable {
-            if let Ok(d) = File::open(&dir) {
+            if let Ok(d) = File::open(dir) {
                 let _ = d.sync_all();
             }
         }
@@ -293,6 +281,44 @@ pub fn replace_file_with(
         let _ = fs::remove_file(&temp);
     }
     result
+}
+
+/// The directory that holds `path`: its parent, or `.` for a bare name.
+pub fn parent_or_dot(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// The 64-bit FNV-1a hash of `bytes`: a short, stable name for a path, a
+/// quick check for repeated names.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Reads exactly `buf.len()` bytes of `file` at `offset`, without moving a
+/// shared position.
+pub fn read_at(file: &File, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.read_exact_at(buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::FileExt;
+        let mut done = 0;
+        while done < buf.len() {
+            match file.seek_read(&mut buf[done..], offset + done as u64)? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => done += n,
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Puts `temp` in the place of `target` by exchanging the two atomically,
@@ -469,41 +495,16 @@ pub fn read_private_toml<T: DeserializeOwned + Default>(path: &Path) -> Result<T
 
 /// Changes a private TOML file under its lock: `change` sees the current
 /// contents and says whether it changed them; only then is the file
-/// rewritten (atomically, mode 0600).
+/// rewritten (atomically, mode 0600, as `durability` says).
 pub fn update_private_toml<T, R>(
     path: &Path,
+    durability: Durability,
     change: impl FnOnce(&mut T) -> (bool, R),
 ) -> Result<R, FileError>
 where
     T: DeserializeOwned + Serialize + Default,
 {
-    update_toml(path, change, true)
-}
-
-/// [`update_private_toml`] for a file whose loss in a crash costs nothing
-/// that matters (the state: a rejection or a note forgotten): written
-/// whole, but not forced to disk.
-pub fn update_private_toml_lightly<T, R>(
-    path: &Path,
-    change: impl FnOnce(&mut T) -> (bool, R),
-) -> Result<R, FileError>
-where
-    T: DeserializeOwned + Serialize + Default,
-{
-    update_toml(path, change, false)
-}
-
-fn update_toml<T, R>(
-    path: &Path,
-    change: impl FnOnce(&mut T) -> (bool, R),
-    durable: bool,
-) -> Result<R, FileError>
-where
-    T: DeserializeOwned + Serialize + Default,
-{
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        ensure_private_dir(dir).map_err(io_error(path, "use the directory of"))?;
-    }
+    ensure_private_dir(parent_or_dot(path)).map_err(io_error(path, "use the directory of"))?;
     let lock = Lock::for_file(path).map_err(io_error(path, "lock"))?;
     let mut contents: T = read_private_toml(path)?;
     let (changed, result) = change(&mut contents);
@@ -514,8 +515,10 @@ where
                 reason: format!("it could not be written ({e})"),
             }
         })?);
-        replace_file(path, text.as_bytes(), 0o600, &lock, durable)
-            .map_err(io_error(path, "write"))?;
+        replace(path, 0o600, &lock, durability, &mut |f| {
+            f.write_all(text.as_bytes())
+        })
+        .map_err(io_error(path, "write"))?;
     }
     Ok(result)
 }
@@ -531,8 +534,14 @@ mod tests {
         let target = dir.path().join("state.toml");
         fs::write(dir.path().join(".state.toml.tmp.99999"), "stale").unwrap();
         let lock = Lock::for_file(&target).unwrap();
-        write_atomically(&target, b"one", 0o600, &lock).unwrap();
-        write_atomically(&target, b"two", 0o600, &lock).unwrap();
+        replace(&target, 0o600, &lock, Durability::Durable, &mut |f| {
+            f.write_all(b"one")
+        })
+        .unwrap();
+        replace(&target, 0o600, &lock, Durability::Durable, &mut |f| {
+            f.write_all(b"two")
+        })
+        .unwrap();
         assert_eq!(fs::read_to_string(&target).unwrap(), "two");
         let mode = fs::metadata(&target).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
@@ -540,16 +549,26 @@ mod tests {
         // file by an exchange; either way the old one is gone, and a reader
         // holding it open still reads it whole.
         let held = File::open(&target).unwrap();
-        replace_file(&target, b"three", 0o600, &lock, false).unwrap();
+        replace(&target, 0o600, &lock, Durability::Light, &mut |f| {
+            f.write_all(b"three")
+        })
+        .unwrap();
         assert_eq!(fs::read_to_string(&target).unwrap(), "three");
         assert_eq!(io::read_to_string(held).unwrap(), "two");
         let light = dir.path().join("index");
-        replace_file(&light, b"first", 0o600, &lock, false).unwrap();
+        replace(&light, 0o600, &lock, Durability::Light, &mut |f| {
+            f.write_all(b"first")
+        })
+        .unwrap();
         assert_eq!(fs::read_to_string(&light).unwrap(), "first");
         // A directory in the way is refused, as a rename refuses it.
         let in_the_way = dir.path().join("taken");
         fs::create_dir(&in_the_way).unwrap();
-        assert!(replace_file(&in_the_way, b"x", 0o600, &lock, false).is_err());
+        assert!(
+            replace(&in_the_way, 0o600, &lock, Durability::Light, &mut |f| f
+                .write_all(b"x"))
+            .is_err()
+        );
         assert!(in_the_way.is_dir());
         let names: Vec<String> = fs::read_dir(dir.path())
             .unwrap()

@@ -3,18 +3,19 @@
 //! request that has been read and checked once (by the caller), and gives
 //! back what git is told and what the user is told, as data.
 
+use std::cell::OnceCell;
 use std::fmt;
 
-use crate::calendar::{self, Date, Expiry};
-use crate::config::{Config, Entry};
-use crate::credential::{self, Caveat, Form, FormError};
+use crate::config::{CiProblem, Config, DefinedIn, Entry};
 use crate::fsutil::FileError;
+use crate::health::{self, Finding};
+use crate::kind::{self, Caveat, Form, FormError};
 use crate::learned::Learned;
 use crate::protocol::{Request, Response};
-use crate::remote::{Remote, CLOUD_API_HOST, CLOUD_HOST};
-use crate::resolve::{self, host_serves, Resolution, TieError};
+use crate::remote::{host_serves, Remote, CLOUD_API_HOST, CLOUD_HOST};
+use crate::resolve::{self, Resolution, TieError};
 use crate::secret::Secret;
-use crate::state::{Rejection, Standing, StateFile, REJECTION_COOL_DOWN};
+use crate::state::{Standing, State, StateFile};
 use crate::store::file::FileStore;
 use crate::store::{SecretError, Sources};
 use crate::url::printable;
@@ -45,81 +46,26 @@ pub enum HelperError {
 
 /// Something the user should hear (on standard error) about a request that
 /// concerns one of their entries.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Note {
     /// A credential is held for the host, but the request is plain http.
     PlainHttp {
         /// The host.
         host: String,
     },
-    /// git sent no path, and only narrower entries exist for the host.
-    NeedsPath {
-        /// The host.
-        host: String,
-        /// `scheme://host[:port]`, for the `git config` line.
-        origin: String,
-    },
-    /// Bitbucket rejected the entry's secret before; it is offered again.
-    Rejected {
-        /// The entry.
-        entry: String,
-        /// The rejection.
-        rejection: Rejection,
-    },
-    /// Bitbucket rejected the entry's secret for this scope moments ago:
-    /// it is not offered again until it changes, `verify` succeeds, or the
-    /// cool-down passes.
-    Withheld {
-        /// The entry.
-        entry: String,
-        /// The rejection.
-        rejection: Rejection,
-    },
-    /// The entry's token has expired.
-    Expired {
-        /// The entry.
-        entry: String,
-        /// Its expiry date.
-        on: Date,
-    },
-    /// The entry's token expires soon (said once a day).
-    ExpiresSoon {
-        /// The entry.
-        entry: String,
-        /// Its expiry date.
-        on: Date,
-        /// How far off it is.
-        expiry: Expiry,
-    },
     /// A CI variable is set but cannot be used.
-    Ci(String),
-    /// The entry must go as Bearer, and the caller cannot send it.
-    NoBearer {
-        /// The entry.
-        entry: String,
-    },
-    /// The entry's kind or the caller makes its use worth a word.
-    Caveat {
-        /// The entry.
-        entry: String,
-        /// What.
-        caveat: Caveat,
-    },
+    Ci(CiProblem),
+    /// What is wrong with the entry that serves the request (or with git
+    /// for the host).
+    Finding(Finding),
 }
 
 impl fmt::Display for Note {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Note::PlainHttp { host } => write!(f, "refusing to send a credential for {} over plain http; use https, or list the host in settings.insecure_http_hosts", printable(host)),
-            Note::NeedsPath { host, origin } => write!(f, "git sent no repository path for {}, and the entries for it are for single repositories, projects or workspaces; run `git config --global credential.{}.useHttpPath true`", printable(host), printable(origin)),
-            Note::Rejected { entry, rejection } => write!(f, "Bitbucket rejected entry '{entry}' for {} at {}; check it with `git credential-bitbucket verify {entry}`, or store a new token with `git credential-bitbucket rotate {entry}`", printable(&rejection.url), calendar::format_utc(rejection.at)),
-            Note::Withheld { entry, rejection } => write!(f, "Bitbucket rejected entry '{entry}' for {} at {}, so it is not offered there again for {REJECTION_COOL_DOWN} seconds unless it changes; check it with `git credential-bitbucket verify {entry}`, or store a new token with `git credential-bitbucket rotate {entry}`", printable(&rejection.url), calendar::format_utc(rejection.at)),
-            Note::Expired { entry, on } => write!(f, "entry '{entry}' expired on {on}; create a new token in Bitbucket and store it with `git credential-bitbucket rotate {entry}`"),
-            Note::ExpiresSoon { entry, on, expiry } => write!(f, "entry '{entry}' expires on {on} ({}); create a new token in Bitbucket before then", expiry.in_days()),
-            Note::Caveat { entry, caveat: Caveat::AppPasswordRemoved } => write!(f, "entry '{entry}' is an app password, which Bitbucket removed on 2026-07-28; replace it with an API token: git credential-bitbucket migrate"),
-            Note::Caveat { entry, caveat: Caveat::BasicFallback } => write!(f, "entry '{entry}' is meant to go as Bearer, and the program asking cannot send it (it offered no `capability[]=authtype`: git before 2.46, libgit2, gix, git-lfs before 3.6); sending it as Basic x-token-auth, which Data Center also accepts"),
-            Note::Ci(problem) => f.write_str(problem),
-            Note::NoBearer { entry } => write!(f, "entry '{entry}' is set to `auth = \"bearer\"`, and the program asking cannot send Bearer (it offered no `capability[]=authtype`: git before 2.46, libgit2, gix, git-lfs before 3.6); nothing was sent"),
+            Note::Ci(problem) => write!(f, "{problem}"),
+            Note::Finding(finding) => write!(f, "{finding}"),
         }
     }
 }
@@ -148,6 +94,8 @@ pub struct Helper<'a> {
     pub now: i64,
     /// The environment (`env:` secret sources).
     pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// The state as read, once, when first needed.
+    known: OnceCell<State>,
 }
 
 /// The request's URL, printable (control characters escaped).
@@ -207,7 +155,32 @@ fn classify(req: &Request) -> Option<Remote> {
     Remote::classify(protocol, host, req.path.as_deref())
 }
 
-impl Helper<'_> {
+impl<'a> Helper<'a> {
+    /// The helper for one operation on `config`, with the stores beside it,
+    /// the time `now` and the environment `env`.
+    pub fn new(
+        config: Config,
+        files: FileStore,
+        state: StateFile,
+        now: i64,
+        env: &'a dyn Fn(&str) -> Option<String>,
+    ) -> Helper<'a> {
+        Helper {
+            config,
+            files,
+            state,
+            now,
+            env,
+            known: OnceCell::new(),
+        }
+    }
+
+    /// The state, read once per operation; an unreadable one is empty.
+    fn known(&self) -> &State {
+        self.known
+            .get_or_init(|| self.state.read().unwrap_or_default())
+    }
+
     fn sources(&self) -> Sources<'_> {
         Sources {
             files: &self.files,
@@ -275,10 +248,10 @@ impl Helper<'_> {
                 // stored it for requests like this one.
                 let learned = self.learned(req)?;
                 if learned.is_empty() {
-                    notes.push(Note::NeedsPath {
-                        host: remote.origin.host.clone(),
+                    notes.push(Note::Finding(Finding::NoPaths {
                         origin: remote.origin.display(),
-                    });
+                        narrow: true,
+                    }));
                 }
                 Ok(learned)
             }
@@ -317,32 +290,27 @@ impl Helper<'_> {
     /// memory to keep it in — a CI job writes no file for a note — so it
     /// is said each time.
     fn due_today(&self, topic: &str, entry: &Entry) -> bool {
-        if entry.defined_in == crate::config::DefinedIn::Environment {
+        if entry.defined_in == DefinedIn::Environment {
             return true;
         }
+        let day = self.now.div_euclid(86_400);
+        if self.known().said_on(topic, &entry.name) == Some(day) {
+            return false;
+        }
         self.state
-            .note_once_a_day(topic, &entry.name, self.now.div_euclid(86_400))
+            .note_said(topic, &entry.name, day)
             .unwrap_or(false)
     }
 
-    /// What the user hears about `entry`'s expiry.
+    /// What the user hears about `entry`'s expiry: an expired token every
+    /// time, a coming expiry once a day.
     fn expiry_notes(&self, entry: &Entry, notes: &mut Vec<Note>) {
-        let Some(on) = entry.expires else {
-            return;
-        };
-        match Expiry::of(on, self.now, self.config.settings.expiry_warning_days) {
-            Expiry::Expired => notes.push(Note::Expired {
-                entry: entry.name.clone(),
-                on,
-            }),
-            expiry @ Expiry::Soon(_) if self.due_today("expiry", entry) => {
-                notes.push(Note::ExpiresSoon {
-                    entry: entry.name.clone(),
-                    on,
-                    expiry,
-                })
+        let warning_days = self.config.settings.expiry_warning_days;
+        if let Some(finding) = health::expiry(entry, self.now, warning_days) {
+            let daily = matches!(finding, Finding::ExpiresSoon { .. });
+            if !daily || self.due_today("expiry", entry) {
+                notes.push(Note::Finding(finding));
             }
-            _ => {}
         }
     }
 
@@ -353,7 +321,7 @@ impl Helper<'_> {
         req: &Request,
         notes: &mut Vec<Note>,
     ) -> Result<Response, HelperError> {
-        let formed = credential::form(
+        let formed = kind::form(
             entry.kind,
             entry.username.as_deref(),
             entry.email.as_deref(),
@@ -365,9 +333,9 @@ impl Helper<'_> {
             Ok(f) => f,
             Err(FormError::NoBearer) => {
                 if self.due_today("no-bearer", entry) {
-                    notes.push(Note::NoBearer {
+                    notes.push(Note::Finding(Finding::NoBearer {
                         entry: entry.name.clone(),
-                    });
+                    }));
                 }
                 return Ok(Response::default());
             }
@@ -381,38 +349,41 @@ impl Helper<'_> {
         };
         self.expiry_notes(entry, notes);
         let secret = self.load_secret(entry)?;
-        let state = self.state.read().unwrap_or_default();
-        match state.standing(&entry.name, &scope_key(remote), &secret, self.now) {
+        let standing = self
+            .known()
+            .standing(&entry.name, &scope_key(remote), &secret, self.now);
+        match standing {
             Standing::Clear => {}
-            Standing::RejectedBefore(rejection) => notes.push(Note::Rejected {
+            Standing::RejectedBefore(rejection) => notes.push(Note::Finding(Finding::Rejected {
                 entry: entry.name.clone(),
                 rejection,
-            }),
+            })),
             Standing::Withheld(rejection) => {
                 log::debug!(
                     "entry '{}' was rejected for this scope {} s ago; not offering it",
                     entry.name,
                     self.now - rejection.at
                 );
-                notes.push(Note::Withheld {
+                notes.push(Note::Finding(Finding::Withheld {
                     entry: entry.name.clone(),
                     rejection,
-                });
+                }));
                 return Ok(Response::default());
             }
         }
         // Said only when the credential is really sent: the app-password
         // warning every time, the Basic fallback once a day.
-        let said = match caveat {
-            Some(Caveat::AppPasswordRemoved) => true,
-            Some(Caveat::BasicFallback) => self.due_today("basic-fallback", entry),
-            None => false,
-        };
-        if let (true, Some(caveat)) = (said, caveat) {
-            notes.push(Note::Caveat {
-                entry: entry.name.clone(),
-                caveat,
-            });
+        let entry_name = || entry.name.clone();
+        match caveat {
+            Some(Caveat::AppPasswordRemoved) => notes.push(Note::Finding(Finding::AppPassword {
+                entry: entry_name(),
+            })),
+            Some(Caveat::BasicFallback) if self.due_today("basic-fallback", entry) => {
+                notes.push(Note::Finding(Finding::BasicFallback {
+                    entry: entry_name(),
+                }))
+            }
+            _ => {}
         }
         log::debug!(
             "answering with entry '{}' as {}",
@@ -573,6 +544,7 @@ fn respond(entry: &Entry, form: Form, secret: Secret, req: &Request) -> Response
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::REJECTION_COOL_DOWN;
     use std::path::Path;
 
     const TOKEN: &str = "ATATT-in-process";
@@ -660,8 +632,11 @@ secret = "env:DC"
     impl World {
         fn new() -> World {
             let dir = tempfile::tempdir().unwrap();
-            let files = FileStore::new(dir.path().to_path_buf());
-            files.set_secret("acme", &Secret::from(TOKEN)).unwrap();
+            let paths = crate::config::Paths::of(dir.path().join("config.toml"));
+            paths
+                .file_store()
+                .set_secret("acme", &Secret::from(TOKEN))
+                .unwrap();
             let config = Config::parse(CONFIG, Path::new("config.toml")).unwrap();
             World {
                 dir,
@@ -671,13 +646,14 @@ secret = "env:DC"
         }
 
         fn helper(&self) -> Helper<'static> {
-            Helper {
-                config: self.config.clone(),
-                files: FileStore::new(self.dir.path().to_path_buf()),
-                state: StateFile::new(self.dir.path().join("state.toml")),
-                now: self.now.get(),
-                env: &env,
-            }
+            let paths = crate::config::Paths::of(self.dir.path().join("config.toml"));
+            Helper::new(
+                self.config.clone(),
+                paths.file_store(),
+                StateFile::new(paths.state()),
+                self.now.get(),
+                &env,
+            )
         }
 
         /// `get`: what git reads, and the notes as the user reads them.

@@ -5,10 +5,16 @@
 //!
 //! One `get` flows through the modules in order:
 //! [`protocol`] reads the request, [`remote`] says what the remote is,
-//! [`resolve`] picks the entry from [`config`], [`credential`] says what the
-//! entry's kind sends, [`store`] fetches the [`secret`], and [`protocol`]
-//! writes the answer. [`helper`] joins them for `get`, `store` and `erase`;
-//! [`learned`] holds what git asked to keep that no entry supplied.
+//! [`config::index`] reads the entries that may serve it, [`resolve`] picks
+//! one, [`kind`] says what the entry's kind sends, [`store`] fetches the
+//! [`secret`], and [`protocol`] writes the answer. [`helper`] joins them
+//! for `get`, `store` and `erase`; [`learned`] holds what git asked to keep
+//! that no entry supplied, and [`state`] what the helper remembers.
+//!
+//! Around that core: [`config`] (paths, the raw tables, their rules, the CI
+//! variables, the quick reader, the index and the locked edits), [`rest`]
+//! (the helper's own HTTPS), and [`cli`] (one file per command).
+//! [`fsutil`], [`url`] and [`calendar`] are the small tools they share.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -16,13 +22,13 @@
 pub mod calendar;
 pub mod cli;
 pub mod config;
-pub mod config_edit;
-pub mod config_reader;
-pub mod credential;
 pub mod fsutil;
+pub mod git;
+pub mod health;
 pub mod helper;
-pub mod index;
+pub mod kind;
 pub mod learned;
+pub mod process;
 pub mod protocol;
 pub mod remote;
 pub mod resolve;
@@ -31,3 +37,7 @@ pub mod secret;
 pub mod state;
 pub mod store;
 pub mod url;
+
+/// The program's name: its executable, its directories (configuration and
+/// cache) and its service in the OS keyring.
+pub const NAME: &str = "git-credential-bitbucket";

@@ -8,13 +8,12 @@ use clap::Parser;
 
 use git_credential_bitbucket::calendar;
 use git_credential_bitbucket::cli::args::{Cli, Command};
-use git_credential_bitbucket::cli::{self, setup::Level};
-use git_credential_bitbucket::config;
-use git_credential_bitbucket::helper::{Call, Helper};
-use git_credential_bitbucket::index;
-use git_credential_bitbucket::protocol::Request;
+use git_credential_bitbucket::cli::{self};
+use git_credential_bitbucket::config::{self, index, ConfigError, Paths};
+use git_credential_bitbucket::git::Level;
+use git_credential_bitbucket::helper::{Call, Helper, HelperError};
+use git_credential_bitbucket::protocol::{ProtocolError, Request};
 use git_credential_bitbucket::state::StateFile;
-use git_credential_bitbucket::store::file::FileStore;
 
 #[derive(Clone, Copy)]
 enum Operation {
@@ -129,32 +128,48 @@ fn exit<E: std::fmt::Display>(result: Result<bool, E>) -> ExitCode {
     }
 }
 
+/// Why `get`, `store` or `erase` failed: one sentence for git's stderr.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    /// The request.
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    /// The configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The operation.
+    #[error(transparent)]
+    Helper(#[from] HelperError),
+    /// Standard output.
+    #[error("could not write the answer to git: {0}")]
+    Write(std::io::Error),
+}
+
 /// Reads git's request, checks it once, and answers it.
-fn protocol(op: Operation) -> Result<(), String> {
-    let request = Request::read_from(std::io::stdin().lock()).map_err(|e| e.to_string())?;
-    request.require_origin().map_err(|e| e.to_string())?;
+fn protocol(op: Operation) -> Result<(), Failure> {
+    let request = Request::read_from(std::io::stdin().lock())?;
+    request.require_origin()?;
     // Only the entries that can serve the request are read (from the
     // index); a request for no remote the helper could serve gets nothing.
     let Some(call) = Call::new(&request) else {
         return Ok(());
     };
-    let config_path = config::default_path().map_err(|e| e.to_string())?;
+    let paths = Paths::from_env()?;
     let env = cli::process_env;
     // Asked to explain itself, the helper reads every entry, so that it can
     // say why each one does not serve the request.
     let config = if log::log_enabled!(log::Level::Debug) {
-        config::Config::load(&config_path, &env)
+        config::Config::load(paths.config(), &env)?
     } else {
-        index::load_for(&config_path, &call.remote, &env)
-    }
-    .map_err(|e| e.to_string())?;
-    let helper = Helper {
-        config,
-        files: FileStore::new(config::store_dir(&config_path)),
-        state: StateFile::new(config::state_path(&config_path)),
-        now: calendar::now(),
-        env: &env,
+        index::load_for(&paths, &call.remote, &env)?
     };
+    let helper = Helper::new(
+        config,
+        paths.file_store(),
+        StateFile::new(paths.state()),
+        calendar::now(),
+        &env,
+    );
     let result = match op {
         Operation::Get => {
             let answer = helper.get(&call);
@@ -162,15 +177,15 @@ fn protocol(op: Operation) -> Result<(), String> {
             for note in &answer.notes {
                 let _ = writeln!(notes, "git-credential-bitbucket: {note}");
             }
-            let response = answer.response.map_err(|e| e.to_string())?;
+            let response = answer.response?;
             let mut out = std::io::stdout().lock();
             response
                 .write_to(&mut out)
                 .and_then(|()| out.flush())
-                .map_err(|e| format!("could not write the answer to git: {e}"))
+                .map_err(Failure::Write)
         }
-        Operation::Store => helper.store(&call).map_err(|e| e.to_string()),
-        Operation::Erase => helper.erase(&call).map_err(|e| e.to_string()),
+        Operation::Store => helper.store(&call).map_err(Failure::from),
+        Operation::Erase => helper.erase(&call).map_err(Failure::from),
     };
     // The process ends now: freeing the configuration (no secret in it)
     // piece by piece would only cost time. Secrets were dropped, and wiped,

@@ -56,6 +56,18 @@ impl Origin {
     }
 }
 
+/// The hosts whose entries may serve a request for `remote_host`: the host
+/// itself, and for api.bitbucket.org also bitbucket.org.
+pub fn hosts_serving(remote_host: &str) -> impl Iterator<Item = &str> {
+    std::iter::once(remote_host).chain((remote_host == CLOUD_API_HOST).then_some(CLOUD_HOST))
+}
+
+/// Whether an entry for host `entry` serves requests for host `remote`
+/// (see [`hosts_serving`]).
+pub fn host_serves(entry: &str, remote: &str) -> bool {
+    hosts_serving(remote).any(|h| h == entry)
+}
+
 fn default_port(scheme: &str) -> u16 {
     match scheme {
         "http" => 80,

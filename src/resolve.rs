@@ -4,7 +4,7 @@
 //! those from CI variables.
 
 use crate::config::{DefinedIn, Entry};
-use crate::remote::{Origin, Remote, RemoteKind, CLOUD_API_HOST, CLOUD_HOST};
+use crate::remote::{host_serves, Origin, Remote, RemoteKind};
 
 /// The outcome of matching a remote against the entries.
 #[derive(Debug, PartialEq, Eq)]
@@ -79,18 +79,6 @@ impl TieError {
             all_named: entries.iter().all(|e| e.username.is_some()),
         }
     }
-}
-
-/// The hosts whose entries may serve a request for `remote_host`: the host
-/// itself, and for api.bitbucket.org also bitbucket.org.
-pub fn hosts_serving(remote_host: &str) -> impl Iterator<Item = &str> {
-    std::iter::once(remote_host).chain((remote_host == CLOUD_API_HOST).then_some(CLOUD_HOST))
-}
-
-/// Whether an entry for host `entry` serves requests for host `remote`
-/// (see [`hosts_serving`]).
-pub fn host_serves(entry: &str, remote: &str) -> bool {
-    hosts_serving(remote).any(|h| h == entry)
 }
 
 /// Whether an entry for `entry` may be sent to `remote`'s origin: equal

@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine;
 
 use crate::config::Entry;
-use crate::credential::{self, AccessScope, Form, FormError, HttpScope, Kind};
+use crate::kind::{self, AccessScope, Form, FormError, HttpScope, Kind};
 use crate::remote::{RemoteKind, Surface, CLOUD_API_HOST};
 use crate::secret::Secret;
 
@@ -36,11 +36,15 @@ pub enum RestError {
         /// Why.
         reason: String,
     },
-    /// The repository named for the check is not the entry's.
-    #[error("{reason}")]
-    Scope {
-        /// Why.
-        reason: String,
+    /// The repository named for the check is outside the entry's scope.
+    #[error("{url} is outside entry '{entry}' ({entry_url}); name a repository it covers")]
+    Outside {
+        /// The repository's URL, printable.
+        url: String,
+        /// The entry.
+        entry: String,
+        /// The entry's url.
+        entry_url: String,
     },
     /// The entry's kind has no REST form (an API token without `email`).
     #[error("entry '{entry}': {source}")]
@@ -69,7 +73,7 @@ pub fn authorization(form: &Form, secret: &Secret) -> Secret {
 /// The form `entry` takes on `surface`, as the helper hands it to a
 /// caller that can send Bearer.
 fn entry_form(entry: &Entry, surface: Surface) -> Result<Form, RestError> {
-    credential::form(
+    kind::form(
         entry.kind,
         entry.username.as_deref(),
         entry.email.as_deref(),
@@ -146,12 +150,33 @@ fn verify_path(entry: &Entry) -> String {
     }
 }
 
+/// What a check asks Bitbucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// git's clone endpoint (`info/refs?service=git-upload-pack`).
+    Clone,
+    /// git's push endpoint (`info/refs?service=git-receive-pack`).
+    Push,
+    /// The REST API.
+    Rest,
+}
+
+impl std::fmt::Display for Probe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Probe::Clone => "clone",
+            Probe::Push => "push",
+            Probe::Rest => "REST",
+        })
+    }
+}
+
 /// One question asked of Bitbucket with an entry's credential, and what
 /// its answer means.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
-    /// What was asked: `clone`, `push` or `REST`.
-    pub what: &'static str,
+    /// What was asked.
+    pub what: Probe,
     /// The URL asked.
     pub url: String,
     /// The HTTP status.
@@ -199,7 +224,7 @@ pub struct Target<'a> {
 /// The clone URL `verify` asks git's endpoint about: `repo` when given
 /// (refused when outside the entry's scope), else the repository the
 /// entry's own url names, else the first of its `repos`.
-pub fn repository_url(entry: &Entry, repo: Option<&str>) -> Result<Option<String>, String> {
+pub fn repository_url(entry: &Entry, repo: Option<&str>) -> Result<Option<String>, RestError> {
     let origin = entry.remote.origin.display();
     let url = match (&entry.remote.kind, repo) {
         (_, Some(r)) if matches!(entry.kind, Kind::HttpToken(_)) => {
@@ -227,12 +252,11 @@ pub fn repository_url(entry: &Entry, repo: Option<&str>) -> Result<Option<String
         .map(|(remote, _)| crate::resolve::covers(entry, &remote))
         .unwrap_or(false);
     if !inside {
-        return Err(format!(
-            "{} is outside entry '{}' ({}); name a repository it covers",
-            crate::url::printable(&url),
-            entry.name,
-            entry.url
-        ));
+        return Err(RestError::Outside {
+            url: crate::url::printable(&url),
+            entry: entry.name.clone(),
+            entry_url: entry.url.clone(),
+        });
     }
     Ok(Some(url))
 }
@@ -250,8 +274,7 @@ pub fn verify(
     target: Target<'_>,
 ) -> Result<Verification, RestError> {
     let mut out = Verification::default();
-    let repo_url =
-        repository_url(entry, target.repo).map_err(|reason| RestError::Scope { reason })?;
+    let repo_url = repository_url(entry, target.repo)?;
     match &repo_url {
         Some(url) => verify_git(agent, entry, secret, url, &mut out)?,
         None => out.no_repository = true,
@@ -267,7 +290,7 @@ pub fn verify(
             .map_or_else(|| self::api_base(entry), str::to_owned);
         let url = format!("{}{}", base.trim_end_matches('/'), verify_path(entry));
         let (status, body) = get(agent, &url, &authorization)?;
-        let mut problem = explain(entry.kind, &entry.name, status, "REST");
+        let mut problem = explain(entry.kind, &entry.name, status, Probe::Rest);
         let mut fails = problem.is_some();
         if status == 200 && url.ends_with("/2.0/user") {
             out.username = username_in(&body);
@@ -278,7 +301,7 @@ pub fn verify(
             fails = false;
         }
         out.checks.push(Check {
-            what: "REST",
+            what: Probe::Rest,
             url,
             status,
             problem,
@@ -309,7 +332,7 @@ fn verify_git(
         if (200..300).contains(&get(agent, &url, &bearer)?.0) {
             out.needs_bearer = true;
             out.checks.push(Check {
-                what: "clone",
+                what: Probe::Clone,
                 url: url.clone(),
                 status,
                 problem: Some(format!("401 for Basic, but the server accepts the token as Bearer: it refuses Basic for tokens; add `auth = \"bearer\"` to entry '{}' (git 2.46 or later sends Bearer)", entry.name)),
@@ -320,9 +343,9 @@ fn verify_git(
         }
     }
     if !out.needs_bearer {
-        let problem = explain(entry.kind, &entry.name, status, "clone");
+        let problem = explain(entry.kind, &entry.name, status, Probe::Clone);
         out.checks.push(Check {
-            what: "clone",
+            what: Probe::Clone,
             url,
             status,
             fails: problem.is_some(),
@@ -334,9 +357,9 @@ fn verify_git(
     }
     let url = refs("git-receive-pack");
     let (status, _) = get(agent, &url, &authorization)?;
-    let problem = explain(entry.kind, &entry.name, status, "push");
+    let problem = explain(entry.kind, &entry.name, status, Probe::Push);
     out.checks.push(Check {
-        what: "push",
+        what: Probe::Push,
         url,
         status,
         // A token made to read only is a choice, not a fault.
@@ -412,23 +435,24 @@ fn get(agent: &ureq::Agent, url: &str, authorization: &Secret) -> Result<(u16, S
     Ok((status, body))
 }
 
-/// What a status means for an entry of `kind` when `what` (clone, push or
-/// REST) was asked, in words a user can act on. `None` for success.
-fn explain(kind: Kind, name: &str, status: u16, what: &str) -> Option<String> {
+/// What a status means for an entry of `kind` when `what` was asked, in
+/// words a user can act on. `None` for success.
+fn explain(kind: Kind, name: &str, status: u16, what: Probe) -> Option<String> {
+    use Probe::{Push, Rest};
     let rotate = format!("store a new one with `git credential-bitbucket rotate {name}`");
     Some(match (status, kind, what) {
         (200..=299, _, _) => return None,
-        (401, Kind::ApiToken, "REST") => format!("401: Bitbucket refused the token with the entry's email — `email` is not the Atlassian account's, or the token is wrong, expired or revoked; {rotate}"),
+        (401, Kind::ApiToken, Rest) => format!("401: Bitbucket refused the token with the entry's email — `email` is not the Atlassian account's, or the token is wrong, expired or revoked; {rotate}"),
         (401, Kind::ApiToken, _) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked, or `username` is not the account's Bitbucket username (leave it out to send x-bitbucket-api-token-auth); {rotate}"),
         (401, Kind::AccessToken(_), _) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked; {rotate}"),
         (401, Kind::HttpToken(_), _) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked, or `username` is not its owner's; {rotate}"),
         (401, Kind::AppPassword, _) => "401: Bitbucket refused the app password (app passwords were removed on 2026-07-28); run `git credential-bitbucket migrate`".into(),
-        (403, Kind::ApiToken, "push") => "403: the token may clone but not push; it lacks write:repository:bitbucket".into(),
-        (403, Kind::ApiToken, "REST") => "403: the token is valid but lacks a scope — this check needs read:user:bitbucket".into(),
+        (403, Kind::ApiToken, Push) => "403: the token may clone but not push; it lacks write:repository:bitbucket".into(),
+        (403, Kind::ApiToken, Rest) => "403: the token is valid but lacks a scope — this check needs read:user:bitbucket".into(),
         (403, Kind::ApiToken, _) => "403: the token is valid but lacks a scope — cloning needs read:repository:bitbucket, pushing write:repository:bitbucket".into(),
-        (403, Kind::AccessToken(_), "push") => "403: the token may clone but not push; it lacks the repository:write scope".into(),
-        (403, Kind::HttpToken(_), "push") => "403: the token may clone but not push; it has read permission only".into(),
-        (403, _, "push") => "403: the credential may clone but not push".into(),
+        (403, Kind::AccessToken(_), Push) => "403: the token may clone but not push; it lacks the repository:write scope".into(),
+        (403, Kind::HttpToken(_), Push) => "403: the token may clone but not push; it has read permission only".into(),
+        (403, _, Push) => "403: the credential may clone but not push".into(),
         (403, _, _) => "403: the token is valid but may not read this; it was made for another repository, project or workspace, or lacks read permission".into(),
         (410, _, _) => "410: Bitbucket no longer accepts app passwords; replace it with an API token: git credential-bitbucket migrate".into(),
         (404, _, _) => "404: the repository does not exist, or the token cannot see it".into(),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::fsutil::{self, FileError};
+use crate::fsutil::{self, Durability::Light, FileError};
 use crate::secret::Secret;
 
 /// How long a rejected secret is not offered again for the scope that
@@ -53,6 +53,13 @@ pub struct State {
     /// said (the Basic fallback, say).
     #[serde(default)]
     pub noted: BTreeMap<String, i64>,
+}
+
+impl State {
+    /// The day the note `topic` about `entry` was last said.
+    pub fn said_on(&self, topic: &str, entry: &str) -> Option<i64> {
+        self.noted.get(&format!("{topic}:{entry}")).copied()
+    }
 }
 
 /// What the state says about offering an entry's secret again.
@@ -143,7 +150,7 @@ impl StateFile {
         secret: &Secret,
         at: i64,
     ) -> Result<(), FileError> {
-        fsutil::update_private_toml_lightly(&self.path, |s: &mut State| {
+        fsutil::update_private_toml(&self.path, Light, |s: &mut State| {
             if s.key.is_none() {
                 let mut key = [0u8; 32];
                 if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key)
@@ -167,13 +174,11 @@ impl StateFile {
     }
 
     /// Records that the note `topic` about `entry` is said on `day`;
-    /// `false` when it already was said that day.
-    pub fn note_once_a_day(&self, topic: &str, entry: &str, day: i64) -> Result<bool, FileError> {
+    /// `false` when it already was said that day (by a helper that ran
+    /// meanwhile: a caller first looks with [`State::said_on`]).
+    pub fn note_said(&self, topic: &str, entry: &str, day: i64) -> Result<bool, FileError> {
         let key = format!("{topic}:{entry}");
-        if self.read()?.noted.get(&key) == Some(&day) {
-            return Ok(false);
-        }
-        fsutil::update_private_toml_lightly(&self.path, |s: &mut State| {
+        fsutil::update_private_toml(&self.path, Light, |s: &mut State| {
             let fresh = s.noted.insert(key, day) != Some(day);
             (fresh, fresh)
         })
@@ -191,7 +196,7 @@ impl StateFile {
         if !about(&self.read()?) {
             return Ok(());
         }
-        fsutil::update_private_toml_lightly(&self.path, |s: &mut State| {
+        fsutil::update_private_toml(&self.path, Light, |s: &mut State| {
             s.rejected.remove(entry);
             s.expiry_warned.remove(entry);
             s.noted.retain(|k, _| !k.ends_with(&suffix));
@@ -205,7 +210,7 @@ impl StateFile {
         if !self.read()?.rejected.contains_key(entry) {
             return Ok(());
         }
-        fsutil::update_private_toml_lightly(&self.path, |s: &mut State| {
+        fsutil::update_private_toml(&self.path, Light, |s: &mut State| {
             (s.rejected.remove(entry).is_some(), ())
         })
     }

@@ -427,7 +427,9 @@ fn doctor_ends_with_what_it_found_and_fails_a_rejected_entry() {
     assert_eq!(doctor.status.code(), Some(1));
     let report = stdout(&doctor);
     assert!(
-        report.contains("FAIL  entry 'acme' was rejected by https://bitbucket.org/acme/x.git at "),
+        report.contains(
+            "FAIL  Bitbucket rejected entry 'acme' for https://bitbucket.org/acme/x.git at "
+        ),
         "{report}"
     );
     assert!(

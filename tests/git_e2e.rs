@@ -378,7 +378,7 @@ fn app_password_is_served_with_a_warning_and_fails_once_removed() {
     let out = user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"]);
     assert_ok(&out);
     let err = stderr(&out);
-    assert!(err.contains("entry 'old' is an app password, which Bitbucket removed on 2026-07-28; replace it with an API token: git credential-bitbucket migrate"), "{err}");
+    assert!(err.contains("entry 'old' is an app password, which Bitbucket removed on 2026-07-28; replace it with an API token: run `git credential-bitbucket migrate old`"), "{err}");
     bb.remove_app_passwords();
     let out = user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w2"]);
     assert!(!out.status.success());

@@ -271,14 +271,16 @@ fn status_and_list_speak_json_a_parser_reads() {
     assert_eq!(repo["git_set_up"], true);
     assert_eq!(repo["problems"].as_array().unwrap().len(), 0, "{repo}");
     assert!(repo["last_rejected"].is_null() && repo["expires"].is_null());
-    assert!(by("old")["problems"][0]
+    assert_eq!(by("old")["problems"][0]["code"], "app-password");
+    assert!(by("old")["problems"][0]["message"]
         .as_str()
         .unwrap()
         .contains("migrate"));
     let dc = by("dcuser");
     assert_eq!(dc["git_set_up"], false);
+    assert_eq!(dc["problems"][0]["code"], "git-not-set-up");
     assert!(
-        dc["problems"][0]
+        dc["problems"][0]["message"]
             .as_str()
             .unwrap()
             .contains("git credential-bitbucket setup https://bitbucket.example.com:7990"),
@@ -301,17 +303,18 @@ fn status_and_list_speak_json_a_parser_reads() {
         entries.iter().find(|e| e["name"] == name).unwrap().clone()
     };
     let said = |value: &serde_json::Value, what: &str, start: &str| {
-        value[what]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|l| l.as_str().unwrap().contains(start))
+        value[what].as_array().unwrap().iter().any(|l| {
+            l.as_str()
+                .or(l["message"].as_str())
+                .unwrap()
+                .contains(start)
+        })
     };
     let repo = named("repo");
     assert!(said(&repo, "verified", "repo: clone OK"), "{repo}");
     let elsewhere = named("elsewhere");
     assert!(
-        said(&elsewhere, "problems", "does not accept it"),
+        said(&elsewhere, "problems", "does not accept entry 'elsewhere'"),
         "{elsewhere}"
     );
     // list --json: the same facts, without asking git or Bitbucket.

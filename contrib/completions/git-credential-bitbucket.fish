@@ -47,27 +47,27 @@ complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_s
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand login" -l email -d 'The Atlassian account email (API tokens: the REST API\'s username)' -r
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand login" -l username -d 'The Bitbucket username (Data Center personal tokens; an API token\'s is learned when its scopes allow)' -r
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand login" -l repo -d 'The repository to check clone and push on, WORKSPACE/REPO (PROJECT/REPO on Data Center); a project token\'s repositories, comma-separated' -r
-complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand login" -l scope -d 'What an access or HTTP token was made for' -r -f -a "repository\t''
-project\t''
-workspace\t''
-user\t''"
+complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand login" -l scope -d 'What an access or HTTP token was made for' -r -f -a "repository\t'One repository'
+project\t'A project (Cloud: the repositories listed in `repos`)'
+workspace\t'A Cloud workspace'
+user\t'A Data Center user\'s own token'"
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand login" -l store -d 'Where the secret goes (default: settings.store; auto means the keyring when it answers)' -r -f -a "keyring\t'The OS keyring'
 file\t'The file store beside the configuration (one 0600 file per entry)'"
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand login" -l expires -d 'The token\'s expiry date, YYYY-MM-DD' -r
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand login" -l name -d 'The entry\'s name (default: made from the URL)' -r
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand login" -l with-token -d 'Read the token from standard input instead of a prompt (for scripts)'
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l kind -d 'The kind of secret; recognised from the token\'s prefix when left out' -r -f -a "app-password\t''
-api-token\t''
-access-token\t''
-http-token\t''"
+complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l kind -d 'The kind of secret; recognised from the token\'s prefix when left out' -r -f -a "app-password\t'A Cloud app password (ATBB…), removed on 2026-07-28'
+api-token\t'An Atlassian API token with Bitbucket scopes (ATATT…)'
+access-token\t'A Cloud repository, project or workspace access token (ATCTT…)'
+http-token\t'A Data Center HTTP access token (BBDC-…)'"
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l name -d 'The entry\'s name (default: made from the URL)' -r
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l username -d 'The Bitbucket username (app passwords, API tokens, Data Center personal tokens)' -r
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l email -d 'The Atlassian account email (API tokens; the REST API needs it)' -r
-complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l scope -d 'What an access or HTTP token was made for' -r -f -a "repository\t''
-project\t''
-workspace\t''
-user\t''"
+complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l scope -d 'What an access or HTTP token was made for' -r -f -a "repository\t'One repository'
+project\t'A project (Cloud: the repositories listed in `repos`)'
+workspace\t'A Cloud workspace'
+user\t'A Data Center user\'s own token'"
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l repos -d 'The repositories of a Cloud project token, WORKSPACE/REPO (repeat or comma-separate)' -r
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l expires -d 'The token\'s expiry date, YYYY-MM-DD' -r
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand add" -l store -d 'Where the secret goes (default: settings.store; auto means the keyring when it answers)' -r -f -a "keyring\t'The OS keyring'

@@ -1,19 +1,22 @@
-//! `doctor`: one line per check of everything the helper depends on, each
-//! failure with the command that fixes it; exit status 1 when any fails.
+//! `doctor`: a list of named checks of everything the helper depends on —
+//! git, the configuration, what git runs for each server, the keyring, the
+//! files' permissions, each entry's findings and the ties — one line per
+//! fact, each failure with the command that fixes it; exit status 1 when
+//! any fails.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::calendar::{self, Expiry};
-use crate::cli::{setup, CliError, Context};
-use crate::config::{DefinedIn, Entry};
-use crate::credential::{HttpScope, Kind};
+use crate::calendar;
+use crate::cli::{CliError, Context};
 use crate::fsutil;
-use crate::fsutil::FileError;
+use crate::git;
+use crate::health::{self, Facts, Finding, Severity};
+use crate::kind::{HttpScope, Kind};
 use crate::resolve;
-use crate::store::{keyring, SecretSource, Store, StoreError};
-use crate::url::printable;
+use crate::state::State;
+use crate::store::{keyring, Store};
 
+/// What the checks found, line by line.
 #[derive(Default)]
 struct Report {
     failed: usize,
@@ -31,6 +34,12 @@ impl Report {
     fn fail(&mut self, text: impl AsRef<str>) {
         self.failed += 1;
         println!("FAIL  {}", text.as_ref());
+    }
+    fn finding(&mut self, finding: &Finding) {
+        match finding.severity() {
+            Severity::Failure => self.fail(finding.to_string()),
+            Severity::Warning => self.warn(finding.to_string()),
+        }
     }
 
     /// The last line: what the lines above add up to.
@@ -50,104 +59,19 @@ impl Report {
     }
 }
 
-/// Checks what git runs for `url`: this helper, found without the user's
-/// PATH, and no other helper that would keep or hand out tokens.
-fn check_helpers(r: &mut Report, url: &str) {
-    let helpers = match setup::helpers_git_runs(url) {
-        Ok(h) => h,
-        Err(e) => {
-            r.fail(format!(
-                "could not ask git which helpers it runs for {url}: {e}"
-            ));
-            return;
-        }
-    };
-    let Some(ours) = helpers.iter().position(|h| setup::is_this_helper(h)) else {
-        let others = if helpers.is_empty() {
-            String::new()
-        } else {
-            format!(" (it runs {})", quoted(&helpers))
-        };
-        r.fail(format!(
-            "git does not run the helper for {url}{others}; run `git credential-bitbucket setup {url}`"
-        ));
-        return;
-    };
-    let alone = helpers.len() == 1;
-    for (i, other) in helpers.iter().enumerate().filter(|(i, _)| *i != ours) {
-        let place = if i < ours { "before" } else { "after" };
-        let why = if other.contains("credential-store") {
-            "it writes every token git uses to ~/.git-credentials, in plain text"
-        } else if other.contains("credential-cache") {
-            "it keeps every token git uses in memory and hands it out again"
-        } else {
-            "it is asked for Bitbucket credentials too, and is told every token git uses"
-        };
-        r.fail(format!(
-            "git also runs `{other}` for {url}, {place} this helper: {why}; run `git credential-bitbucket setup {url}` (which clears the helpers configured before it) and remove the others configured for this URL"
-        ));
-    }
-    let command = &helpers[ours];
-    if command == "git credential-bitbucket" {
-        // `helper = bitbucket`: git looks the executable up in its own
-        // directory and on PATH, and starts one more process for it.
-        let exec_path = git(&["--exec-path"]).map(PathBuf::from);
-        let found = exec_path
-            .into_iter()
-            .chain(["/usr/local/bin", "/usr/bin", "/bin"].map(PathBuf::from))
-            .any(|d| d.join(setup::EXECUTABLE).is_file());
-        if found {
-            r.warn(format!(
-                "git runs the helper for {url} by its short name, which costs one more process on every call; run `git credential-bitbucket setup {url}` to give git its full path"
-            ));
-        } else {
-            r.fail(format!(
-                "git finds the helper for {url} only through your PATH, so programs started without it (GUI IDEs, services) fail with \"'credential-bitbucket' is not a git command\"; run `git credential-bitbucket setup {url}` to give git its full path"
-            ));
-        }
-    } else {
-        let path = command.trim_matches('\'');
-        if Path::new(path).is_absolute() && !Path::new(path).is_file() {
-            r.fail(format!(
-                "git runs {path} for {url}, which does not exist; run `git credential-bitbucket setup {url}`"
-            ));
-        } else if alone {
-            r.ok(format!(
-                "git runs the helper for {url}, and no other: {command}"
-            ));
-        } else {
-            r.ok(format!("git runs the helper for {url}: {command}"));
-        }
-    }
-}
+/// One check: its name (for `RUST_LOG=debug`) and what it does.
+type Check = (&'static str, fn(&Context, &mut Report));
 
-fn quoted(list: &[String]) -> String {
-    let q: Vec<String> = list.iter().map(|h| format!("`{h}`")).collect();
-    q.join(", ")
-}
-
-fn git(args: &[&str]) -> Option<String> {
-    let out = Command::new("git").args(args).output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-fn git_version() -> Option<(u32, u32)> {
-    let text = git(&["version"])?;
-    let mut nums = text
-        .trim_start_matches("git version ")
-        .split('.')
-        .map(|n| n.parse::<u32>().ok());
-    Some((nums.next()??, nums.next()??))
-}
-
-fn wants_bearer(e: &Entry) -> bool {
-    matches!(
-        e.kind,
-        Kind::HttpToken(HttpScope::Project | HttpScope::Repository)
-    )
-}
+/// The checks, in the order they are reported.
+const CHECKS: [Check; 7] = [
+    ("git", check_git),
+    ("configuration", check_configuration),
+    ("servers", check_servers),
+    ("keyring", check_keyring),
+    ("permissions", check_permissions),
+    ("entries", check_entries),
+    ("ties", check_ties),
+];
 
 /// Runs `doctor`.
 pub fn run() -> Result<bool, CliError> {
@@ -156,40 +80,66 @@ pub fn run() -> Result<bool, CliError> {
         Ok(c) => c,
         Err(e) => {
             r.fail(format!("configuration: {e}"));
+            r.summary();
             return Ok(false);
         }
     };
-    let entries = &ctx.config.entries;
-    match git_version() {
+    for (name, check) in CHECKS {
+        log::debug!("doctor: checking {name}");
+        check(&ctx, &mut r);
+    }
+    r.summary();
+    Ok(r.failed == 0)
+}
+
+fn wants_bearer(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::HttpToken(HttpScope::Project | HttpScope::Repository)
+    )
+}
+
+/// git is there, new enough, and sends Bearer where entries need it.
+fn check_git(ctx: &Context, r: &mut Report) {
+    let bearer = ctx.config.entries.iter().any(|e| wants_bearer(e.kind));
+    match git::version() {
         None => r.fail("git: not found on PATH; install git 2.39 or later"),
         Some(v) if v < (2, 39) => r.fail(format!("git {}.{}: too old; git 2.39 or later is needed", v.0, v.1)),
-        Some(v) if v < (2, 46) && entries.iter().any(wants_bearer) => r.warn(format!(
+        Some(v) if v < (2, 46) && bearer => r.warn(format!(
             "git {}.{}: Bearer authentication needs git 2.46; Data Center project and repository tokens are sent as Basic x-token-auth instead",
             v.0, v.1
         )),
         Some(v) => r.ok(format!("git {}.{}", v.0, v.1)),
     }
-    if ctx.config_path.exists() {
+}
+
+/// The file is there (or only the CI variables give entries), and the CI
+/// variables that are set can be used.
+fn check_configuration(ctx: &Context, r: &mut Report) {
+    let (entries, path) = (&ctx.config.entries, ctx.paths.config());
+    if path.exists() {
         r.ok(format!(
             "configuration: {} entr{} ({})",
             entries.len(),
             if entries.len() == 1 { "y" } else { "ies" },
-            ctx.config_path.display()
+            path.display()
         ));
     } else {
         r.warn(format!(
             "configuration: there is no file at {}; only the CI variables give entries (`git credential-bitbucket add` creates it)",
-            ctx.config_path.display()
+            path.display()
         ));
     }
     for problem in &ctx.config.ci_problems {
-        r.fail(problem);
+        r.fail(problem.to_string());
     }
+}
 
-    // For every URL an entry is for: what git runs, and whether it sends
-    // the path.
+/// For every server an entry is for: what git runs, and whether it sends
+/// the path.
+fn check_servers(ctx: &Context, r: &mut Report) {
     let mut origins: Vec<(String, bool)> = Vec::new();
-    for e in entries {
+    for e in &ctx.config.entries {
         let url = e.remote.origin.display();
         let narrow = !e.prefix().is_empty() || !e.repos.is_empty();
         match origins.iter_mut().find(|(u, _)| *u == url) {
@@ -200,41 +150,109 @@ pub fn run() -> Result<bool, CliError> {
     if origins.is_empty() {
         origins.push(("https://bitbucket.org".to_owned(), false));
     }
-    for (base, narrow) in &origins {
-        check_helpers(&mut r, base);
-        let url = format!("{base}/");
-        let with_path = git(&[
-            "config",
-            "--type=bool",
-            "--get-urlmatch",
-            "credential.useHttpPath",
-            &url,
-        ])
-        .as_deref()
-            == Some("true");
-        match (with_path, *narrow) {
-            (true, _) => r.ok(format!("git sends the repository path for {base}")),
-            (false, true) => r.fail(format!(
-                "git does not send the repository path for {base}, so entries for single repositories, projects or workspaces cannot be used; run `git config --global credential.{base}.useHttpPath true`"
-            )),
-            (false, false) => r.warn(format!("git does not send the repository path for {base}; run `git config --global credential.{base}.useHttpPath true` before adding narrower entries")),
+    for (origin, narrow) in origins {
+        check_helpers(r, &origin);
+        if git::sends_paths(&format!("{origin}/")) {
+            r.ok(format!("git sends the repository path for {origin}"));
+        } else {
+            r.finding(&Finding::NoPaths { origin, narrow });
         }
     }
+}
 
-    let uses_keyring = entries
+/// Checks what git runs for `origin`: this helper, found without the
+/// user's PATH, and no other helper that would keep or hand out tokens.
+fn check_helpers(r: &mut Report, origin: &str) {
+    let helpers = match git::helpers_run_for(origin) {
+        Ok(h) => h,
+        Err(e) => {
+            r.fail(format!(
+                "could not ask git which helpers it runs for {origin}: {e}"
+            ));
+            return;
+        }
+    };
+    let Some(ours) = helpers.iter().position(|h| git::is_this_helper(h)) else {
+        r.finding(&Finding::GitNotSetUp {
+            origin: origin.to_owned(),
+            others: helpers,
+        });
+        return;
+    };
+    for (i, other) in helpers.iter().enumerate().filter(|(i, _)| *i != ours) {
+        let place = if i < ours { "before" } else { "after" };
+        let why = if other.contains("credential-store") {
+            "it writes every token git uses to ~/.git-credentials, in plain text"
+        } else if other.contains("credential-cache") {
+            "it keeps every token git uses in memory and hands it out again"
+        } else {
+            "it is asked for Bitbucket credentials too, and is told every token git uses"
+        };
+        r.fail(format!(
+            "git also runs `{other}` for {origin}, {place} this helper: {why}; run `git credential-bitbucket setup {origin}` (which clears the helpers configured before it) and remove the others configured for this URL"
+        ));
+    }
+    check_how_found(r, origin, &helpers[ours], helpers.len() == 1);
+}
+
+/// How git finds the helper for `origin` (`command` is what git runs).
+fn check_how_found(r: &mut Report, origin: &str, command: &str, alone: bool) {
+    if command == "git credential-bitbucket" {
+        // `helper = bitbucket`: git looks the executable up in its own
+        // directory and on PATH, and starts one more process for it.
+        let found = git::exec_path()
+            .into_iter()
+            .chain(["/usr/local/bin", "/usr/bin", "/bin"].map(PathBuf::from))
+            .any(|d| d.join(crate::NAME).is_file());
+        if found {
+            r.warn(format!(
+                "git runs the helper for {origin} by its short name, which costs one more process on every call; run `git credential-bitbucket setup {origin}` to give git its full path"
+            ));
+        } else {
+            r.fail(format!(
+                "git finds the helper for {origin} only through your PATH, so programs started without it (GUI IDEs, services) fail with \"'credential-bitbucket' is not a git command\"; run `git credential-bitbucket setup {origin}` to give git its full path"
+            ));
+        }
+        return;
+    }
+    let path = command.trim_matches('\'');
+    if Path::new(path).is_absolute() && !Path::new(path).is_file() {
+        r.fail(format!(
+            "git runs {path} for {origin}, which does not exist; run `git credential-bitbucket setup {origin}`"
+        ));
+    } else if alone {
+        r.ok(format!(
+            "git runs the helper for {origin}, and no other: {command}"
+        ));
+    } else {
+        r.ok(format!("git runs the helper for {origin}: {command}"));
+    }
+}
+
+/// The keyring answers, where entries keep secrets in it or new ones may
+/// go there.
+fn check_keyring(ctx: &Context, r: &mut Report) {
+    let uses_keyring = ctx
+        .config
+        .entries
         .iter()
         .any(|e| e.secret.store() == Some(Store::Keyring));
-    if uses_keyring || ctx.config.settings.store != Some(Store::File) {
-        match keyring::probe() {
-            Ok(()) => r.ok("the OS keyring answers"),
-            Err(keyring::KeyringError::Unreachable(why)) if uses_keyring => r.fail(format!(
-                "the OS keyring cannot be reached ({why}); start your desktop's keyring (on Linux: gnome-keyring or KeePassXC's Secret Service, in a D-Bus session), or move the secrets with `remove` and `add --store file`"
-            )),
-            Err(keyring::KeyringError::Unreachable(why)) => r.warn(format!("the OS keyring cannot be reached ({why}); new secrets go to the file store")),
-        }
+    if !uses_keyring && ctx.config.settings.store == Some(Store::File) {
+        return;
     }
+    match keyring::probe() {
+        Ok(()) => r.ok("the OS keyring answers"),
+        Err(keyring::KeyringError::Unreachable(why)) if uses_keyring => r.fail(format!(
+            "the OS keyring cannot be reached ({why}); start your desktop's keyring (on Linux: gnome-keyring or KeePassXC's Secret Service, in a D-Bus session), or move the secrets with `remove` and `add --store file`"
+        )),
+        Err(keyring::KeyringError::Unreachable(why)) => r.warn(format!("the OS keyring cannot be reached ({why}); new secrets go to the file store")),
+    }
+}
 
-    let mut private_files = vec![ctx.files.learned_path(), ctx.state.path().to_path_buf()];
+/// The secret, learned and state files are private, and so is the
+/// secrets' directory.
+fn check_permissions(ctx: &Context, r: &mut Report) {
+    let mut private_files = vec![ctx.paths.learned(), ctx.paths.state()];
     if let Ok(listing) = std::fs::read_dir(ctx.files.secrets_dir()) {
         private_files.extend(listing.flatten().map(|f| f.path()).filter(|p| {
             !p.file_name()
@@ -258,7 +276,7 @@ pub fn run() -> Result<bool, CliError> {
         r.ok("the secret and state files are private (0600)");
     }
     let secrets_dir = ctx.files.secrets_dir();
-    if let Ok(meta) = std::fs::metadata(&secrets_dir) {
+    if let Ok(meta) = std::fs::metadata(secrets_dir) {
         if fsutil::shared_bits(&meta).is_some() {
             r.fail(format!(
                 "{} can be listed by other users; run `chmod 700 {}`",
@@ -267,56 +285,30 @@ pub fn run() -> Result<bool, CliError> {
             ));
         }
     }
+}
 
-    let state = ctx.state.read().unwrap_or_default();
-    let now = calendar::now();
-    for e in entries {
-        let who = format!("entry '{}'", e.name);
-        let present = match &e.secret {
-            SecretSource::Stored(store) => match store.get(&ctx.files, &e.name) {
-                Ok(Some(_)) => Ok(()),
-                // Said by the permission check above.
-                Err(StoreError::File(FileError::Shared { .. })) => Ok(()),
-                Ok(None) => Err(format!("{who}: {} holds no secret for it; store it with `git credential-bitbucket rotate {}`", store.describe(), e.name)),
-                Err(err) => Err(format!("{who}: {err}")),
-            },
-            SecretSource::Env(var) => match std::env::var(var) {
-                Ok(v) if !v.is_empty() => Ok(()),
-                _ if e.defined_in == DefinedIn::Environment => Ok(()),
-                _ => Err(format!("{who}: ${var} is not set here")),
-            },
-            SecretSource::Command(_) => Ok(()),
-        };
-        if let Err(problem) = present {
-            r.fail(problem);
-        }
-        if e.kind == Kind::AppPassword {
-            r.fail(format!("{who} is an app password; Bitbucket removed them on 2026-07-28; run `git credential-bitbucket migrate {}`", e.name));
-        }
-        if let Some(date) = e.expires {
-            match Expiry::of(date, now, ctx.config.settings.expiry_warning_days) {
-                Expiry::Expired => r.fail(format!(
-                    "{who} expired on {date}; create a new token and store it with `git credential-bitbucket rotate {}`", e.name
-                )),
-                soon @ Expiry::Soon(_) => {
-                    r.warn(format!("{who} expires on {date} ({})", soon.in_days()))
-                }
-                Expiry::Later(_) => {}
-            }
-        }
-        if let Some(rej) = state.rejected.get(&e.name) {
-            r.fail(format!(
-                "{who} was rejected by {} at {}; check it with `git credential-bitbucket verify {}`, or store a new token with `git credential-bitbucket rotate {}`",
-                printable(&rej.url),
-                calendar::format_utc(rej.at),
-                e.name,
-                e.name
-            ));
+/// Each entry's findings: its secret, its kind, its expiry, its last
+/// rejection.
+fn check_entries(ctx: &Context, r: &mut Report) {
+    let state = ctx.state.read().unwrap_or_else(|_| State::default());
+    let sources = ctx.sources();
+    let facts = Facts {
+        now: calendar::now(),
+        warning_days: ctx.config.settings.expiry_warning_days,
+        state: &state,
+        git: None,
+        secrets: Some(&sources),
+    };
+    for e in &ctx.config.entries {
+        for finding in health::of(e, &facts) {
+            r.finding(&finding);
         }
     }
-    for tie in resolve::ties(entries) {
-        r.fail(tie.to_string());
+}
+
+/// Entries that tie: git gets neither.
+fn check_ties(ctx: &Context, r: &mut Report) {
+    for tie in resolve::ties(&ctx.config.entries) {
+        r.finding(&Finding::Tie(tie));
     }
-    r.summary();
-    Ok(r.failed == 0)
 }

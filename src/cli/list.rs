@@ -1,9 +1,11 @@
 //! `list`: the entries, where their secrets live, expiry and rejections —
-//! never a secret.
+//! never a secret — then what is wrong with them, in the words of
+//! [`crate::health`], without asking a store, git or Bitbucket.
 
 use crate::calendar::{self, Expiry};
 use crate::cli::{CliError, Context};
 use crate::config::{DefinedIn, Entry};
+use crate::health::{self, Facts, Finding};
 use crate::url::printable;
 
 /// The entry's expiry date and the days left, in words.
@@ -65,7 +67,7 @@ pub fn run() -> Result<bool, CliError> {
     if rows.len() == 1 {
         println!(
             "No credentials are configured in {}; add one with `git credential-bitbucket add URL`.",
-            ctx.config_path.display()
+            ctx.paths.config().display()
         );
         rows.clear();
     }
@@ -76,6 +78,30 @@ pub fn run() -> Result<bool, CliError> {
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
         println!("{}", line.join("  ").trim_end());
+    }
+    let facts = Facts {
+        now,
+        warning_days: ctx.config.settings.expiry_warning_days,
+        state: &state,
+        git: None,
+        secrets: None,
+    };
+    let mut findings: Vec<Finding> = ctx
+        .config
+        .entries
+        .iter()
+        .flat_map(|e| health::of(e, &facts))
+        .collect();
+    findings.extend(
+        crate::resolve::ties(&ctx.config.entries)
+            .into_iter()
+            .map(Finding::Tie),
+    );
+    if !findings.is_empty() {
+        println!();
+        for finding in &findings {
+            println!("{finding}");
+        }
     }
     if let Ok(learned) = ctx.files.learned() {
         if !learned.is_empty() {

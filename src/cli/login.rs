@@ -8,15 +8,59 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::cli::add::{self, AddArgs};
-use crate::cli::setup::{self, Level};
-use crate::cli::{accepted_or, read_secret, CliError, Context};
-use crate::config::{self, CredentialTable, DefinedIn};
-use crate::credential::kind_of_prefix;
-use crate::remote::{self, Remote, RemoteKind, CLOUD_HOST};
+use crate::cli::entry::{self, Draft};
+use crate::cli::{accepted_or, read_secret, setup, CliError, Consequence, Context};
+use crate::config::Entry;
+use crate::git::Level;
+use crate::kind::{KindName, ScopeName};
+use crate::remote::{Remote, RemoteKind, CLOUD_HOST};
 use crate::rest::{self, Target};
 use crate::secret::Secret;
 use crate::store::Store;
+
+/// What `login` could not find out or will not do.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// A question that needs a terminal, without one.
+    #[error("{question}? — there is no terminal to ask on; pass {flag}")]
+    NoTerminal {
+        /// The question.
+        question: String,
+        /// The flag that answers it.
+        flag: &'static str,
+    },
+    /// The terminal closed before the answer.
+    #[error("the terminal closed before \"{0}\" was answered")]
+    Closed(String),
+    /// The answer could not be read.
+    #[error("could not read the answer: {0}")]
+    Read(std::io::Error),
+    /// The token needs a terminal or `--with-token`.
+    #[error(
+        "there is no terminal to read the token on; pass it on standard input with --with-token"
+    )]
+    NoTerminalForToken,
+    /// An app password.
+    #[error("that is an app password (ATBB…), which Bitbucket no longer accepts; create an API token as above")]
+    AppPassword,
+    /// A token whose prefix says nothing.
+    #[error("the token's prefix does not say what kind it is (API tokens start ATATT, access tokens ATCTT, Data Center tokens BBDC-); an older Data Center token can be added with `git credential-bitbucket add URL --kind {}`", KindName::HttpToken)]
+    UnknownPrefix,
+    /// A Data Center token for bitbucket.org.
+    #[error("a BBDC- token is a Data Center token; log in with the server's URL")]
+    DataCenterTokenOnCloud,
+    /// A Cloud token for another server.
+    #[error("an {kind} (by its prefix) is for Bitbucket Cloud, and {host} is not bitbucket.org")]
+    CloudTokenElsewhere {
+        /// The kind.
+        kind: KindName,
+        /// The host.
+        host: String,
+    },
+    /// A project token without its repositories.
+    #[error("a project token needs the project's repositories: pass --repo WORKSPACE/REPO,WORKSPACE/REPO")]
+    NoRepositories,
+}
 
 /// The options of `login`.
 #[derive(Debug, clap::Args)]
@@ -36,8 +80,8 @@ pub struct LoginArgs {
     #[arg(long, value_name = "REPO", value_delimiter = ',')]
     pub repo: Vec<String>,
     /// What an access or HTTP token was made for.
-    #[arg(long, value_parser = ["repository", "project", "workspace", "user"])]
-    pub scope: Option<String>,
+    #[arg(long, value_enum)]
+    pub scope: Option<ScopeName>,
     /// Where the secret goes (default: settings.store; auto means the keyring when it answers).
     #[arg(long, value_enum)]
     pub store: Option<Store>,
@@ -56,27 +100,28 @@ struct Asker {
 }
 
 impl Asker {
-    fn ask(&self, question: &str, flag: &str) -> Result<Option<String>, CliError> {
+    fn ask(&self, question: &str, flag: &'static str) -> Result<Option<String>, LoginError> {
         if !self.terminal {
-            return Err(
-                format!("{question}? — there is no terminal to ask on; pass {flag}").into(),
-            );
+            return Err(LoginError::NoTerminal {
+                question: question.to_owned(),
+                flag,
+            });
         }
         eprint!("{question}: ");
         let _ = std::io::stderr().flush();
         let mut line = String::new();
         let read = std::io::stdin()
             .read_line(&mut line)
-            .map_err(|e| format!("could not read the answer: {e}"))?;
+            .map_err(LoginError::Read)?;
         if read == 0 {
-            return Err(format!("the terminal closed before \"{question}\" was answered").into());
+            return Err(LoginError::Closed(question.to_owned()));
         }
         let answer = line.trim();
         Ok((!answer.is_empty()).then(|| answer.to_owned()))
     }
 
     /// Like [`Asker::ask`], but an answer is required.
-    fn must(&self, question: &str, flag: &str) -> Result<String, CliError> {
+    fn must(&self, question: &str, flag: &'static str) -> Result<String, LoginError> {
         loop {
             if let Some(answer) = self.ask(question, flag)? {
                 return Ok(answer);
@@ -85,15 +130,35 @@ impl Asker {
     }
 
     /// One of `choices`, by its first letters.
-    fn choose(&self, question: &str, flag: &str, choices: &[&str]) -> Result<String, CliError> {
+    fn choose(
+        &self,
+        question: &str,
+        flag: &'static str,
+        choices: &[ScopeName],
+    ) -> Result<ScopeName, LoginError> {
+        let words: Vec<&str> = choices.iter().map(|c| c.word()).collect();
         loop {
-            let answer = self.must(&format!("{question} [{}]", choices.join("/")), flag)?;
+            let answer = self.must(&format!("{question} [{}]", words.join("/")), flag)?;
             let lower = answer.to_lowercase();
-            if let Some(c) = choices.iter().find(|c| c.starts_with(lower.as_str())) {
-                return Ok((*c).to_owned());
+            if let Some(c) = choices
+                .iter()
+                .find(|c| c.word().starts_with(lower.as_str()))
+            {
+                return Ok(*c);
             }
-            eprintln!("Answer one of: {}.", choices.join(", "));
+            eprintln!("Answer one of: {}.", words.join(", "));
         }
+    }
+
+    /// A repository to check, asked on a terminal only (it may be skipped).
+    fn optional_repo(&self, example: &str) -> Result<Option<String>, LoginError> {
+        if !self.terminal {
+            return Ok(None);
+        }
+        self.ask(
+            &format!("A repository to check clone and push on, {example} (Enter to skip)"),
+            "--repo",
+        )
     }
 }
 
@@ -126,195 +191,213 @@ fn server_base(remote: &Remote, url: &str) -> String {
     }
 }
 
-/// What `login` decided to save.
+/// What `login` decided to save: the draft (its url the scope's), and
+/// the repository to check and to print the clone line for.
 struct Plan {
-    url: String,
-    kind: &'static str,
-    scope: Option<String>,
-    username: Option<String>,
-    email: Option<String>,
-    repos: Vec<String>,
-    /// The repository to check and to print the clone line for.
+    draft: Draft,
     check: Option<String>,
 }
 
+/// The first segment of `WORKSPACE/REPO` or `PROJECT/REPO`.
+fn owner_of(repo: Option<&str>) -> Option<String> {
+    repo.and_then(|r| r.split('/').next()).map(str::to_owned)
+}
+
+/// An API token is the account's, for every workspace it can see: one
+/// entry for the whole site (and its API), whatever repository the URL
+/// named.
+fn plan_api_token(remote: &Remote, p: &mut Plan, asker: &Asker) -> Result<(), LoginError> {
+    p.draft.url = format!("https://{CLOUD_HOST}/");
+    if p.draft.email.is_none() {
+        p.draft.email = Some(asker.must(
+            "Your Atlassian account email (the REST API's username)",
+            "--email",
+        )?);
+    }
+    p.check = p.check.take().or(remote.cloud_repository());
+    if p.check.is_none() {
+        p.check = asker.optional_repo("WORKSPACE/REPO")?;
+    }
+    Ok(())
+}
+
+/// A Cloud access token: a repository's (the URL's, or asked), a
+/// project's (its repositories listed), or a workspace's.
+fn plan_access_token(
+    remote: &Remote,
+    args: &LoginArgs,
+    p: &mut Plan,
+    asker: &Asker,
+) -> Result<(), LoginError> {
+    let cloud_repo = remote.cloud_repository();
+    let scope = match (p.draft.scope, &cloud_repo) {
+        (Some(s), _) => s,
+        (None, Some(_)) => ScopeName::Repository,
+        (None, None) => asker.choose(
+            "Was the token made for a repository, a project or a workspace",
+            "--scope",
+            KindName::AccessToken.scopes(),
+        )?,
+    };
+    p.draft.scope = Some(scope);
+    match scope {
+        ScopeName::Repository => {
+            let repo = match cloud_repo.or(p.check.clone()) {
+                Some(r) => r,
+                None => asker.must("Which repository, WORKSPACE/REPO", "--repo WORKSPACE/REPO")?,
+            };
+            p.draft.url = format!("https://{CLOUD_HOST}/{repo}");
+            p.check = Some(repo);
+        }
+        ScopeName::Project => {
+            p.draft.repos = if args.repo.is_empty() {
+                let list = asker.must(
+                    "The project's repositories, WORKSPACE/REPO, comma-separated",
+                    "--repo WORKSPACE/REPO,WORKSPACE/REPO",
+                )?;
+                list.split(',')
+                    .map(|r| r.trim().to_owned())
+                    .filter(|r| !r.is_empty())
+                    .collect()
+            } else {
+                args.repo.clone()
+            };
+            let first = p.draft.repos.first().ok_or(LoginError::NoRepositories)?;
+            let workspace = owner_of(Some(first)).unwrap_or_default();
+            p.draft.url = format!("https://{CLOUD_HOST}/{workspace}/");
+            p.check = Some(first.clone());
+        }
+        _ => {
+            let segments = remote.segments.as_deref().unwrap_or_default();
+            let workspace = match segments.first().cloned().or(owner_of(p.check.as_deref())) {
+                Some(w) => w,
+                None => asker.must(
+                    "Which workspace (its name in the URL)",
+                    "the URL https://bitbucket.org/WORKSPACE/",
+                )?,
+            };
+            p.draft.url = format!("https://{CLOUD_HOST}/{workspace}/");
+            if p.check.is_none() {
+                p.check = asker.optional_repo("WORKSPACE/REPO")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A Data Center token: the user's own (with the username), a project's or
+/// a repository's, each scope's URL under the server's base.
+fn plan_http_token(
+    remote: &Remote,
+    base: &str,
+    p: &mut Plan,
+    asker: &Asker,
+) -> Result<(), LoginError> {
+    let scm = remote.data_center_scm();
+    let project = scm.and_then(|s| s.owner.as_ref()).map(|o| o.path_segment());
+    let repo = scm.and_then(|s| s.repo.clone());
+    let has_user = p.draft.username.is_some();
+    let scope = match (p.draft.scope, &project, &repo) {
+        (Some(s), _, _) => s,
+        (None, _, _) if has_user => ScopeName::User,
+        (None, Some(_), Some(_)) => ScopeName::Repository,
+        (None, Some(_), None) => ScopeName::Project,
+        _ => asker.choose(
+            "Was the token made for your user, a project or a repository",
+            "--scope",
+            KindName::HttpToken.scopes(),
+        )?,
+    };
+    p.draft.scope = Some(scope);
+    let from_url = project
+        .as_ref()
+        .zip(repo.as_ref())
+        .map(|(o, r)| format!("{o}/{r}"));
+    match scope {
+        ScopeName::User => {
+            if p.draft.username.is_none() {
+                let user = asker.must("Your Bitbucket username (not the email)", "--username")?;
+                p.draft.username = Some(user);
+            }
+            p.draft.url = format!("{base}/");
+        }
+        ScopeName::Project => {
+            let key = match project.or(owner_of(p.check.as_deref())) {
+                Some(k) => k,
+                None => asker.must("Which project (its key)", "--repo PROJECT/REPO")?,
+            };
+            p.draft.url = format!("{base}/scm/{key}/");
+        }
+        _ => {
+            let full = match from_url.clone().or(p.check.clone()) {
+                Some(r) => r,
+                None => asker.must("Which repository, PROJECT/REPO", "--repo PROJECT/REPO")?,
+            };
+            p.draft.url = format!("{base}/scm/{full}");
+            p.check = Some(full);
+        }
+    }
+    p.check = p.check.take().or(from_url);
+    if p.check.is_none() {
+        p.check = asker.optional_repo("PROJECT/REPO")?;
+    }
+    Ok(())
+}
+
+/// What `login` will save for a token of `kind`, asking what the kind and
+/// the URL leave open.
 fn plan(
-    kind: &'static str,
+    kind: KindName,
     url: &str,
     remote: &Remote,
     args: &LoginArgs,
     asker: &Asker,
-) -> Result<Plan, CliError> {
+) -> Result<Plan, LoginError> {
     let mut p = Plan {
-        url: url.to_owned(),
-        kind,
-        scope: args.scope.clone(),
-        username: args.username.clone(),
-        email: args.email.clone(),
-        repos: Vec::new(),
+        draft: Draft {
+            url: url.to_owned(),
+            kind: Some(kind),
+            scope: args.scope,
+            name: args.name.clone(),
+            username: args.username.clone(),
+            email: args.email.clone(),
+            repos: Vec::new(),
+            expires: args.expires.clone(),
+            bearer: false,
+            force: false,
+        },
         check: args.repo.first().cloned(),
     };
-    let cloud_repo = remote.cloud_repository();
-    let segments = remote.segments.clone().unwrap_or_default();
-    let optional_repo = |asker: &Asker, example: &str| -> Result<Option<String>, CliError> {
-        if asker.terminal {
-            asker.ask(
-                &format!("A repository to check clone and push on, {example} (Enter to skip)"),
-                "--repo",
-            )
-        } else {
-            Ok(None)
-        }
-    };
     match kind {
-        "api-token" => {
-            // An API token is the account's, for every workspace it can
-            // see: one entry for the whole site (and its API), whatever
-            // repository the URL named.
-            p.url = format!("https://{CLOUD_HOST}/");
-            if p.email.is_none() {
-                p.email = Some(asker.must(
-                    "Your Atlassian account email (the REST API's username)",
-                    "--email",
-                )?);
-            }
-            p.check = p.check.or(cloud_repo);
-            if p.check.is_none() {
-                p.check = optional_repo(asker, "WORKSPACE/REPO")?;
-            }
-        }
-        "access-token" => {
-            if p.scope.is_none() {
-                p.scope = Some(if cloud_repo.is_some() {
-                    "repository".to_owned()
-                } else {
-                    asker.choose(
-                        "Was the token made for a repository, a project or a workspace",
-                        "--scope",
-                        &["repository", "project", "workspace"],
-                    )?
-                });
-            }
-            match p.scope.as_deref() {
-                Some("repository") => {
-                    let repo = match (cloud_repo, p.check.clone()) {
-                        (Some(r), _) | (None, Some(r)) => r,
-                        (None, None) => asker
-                            .must("Which repository, WORKSPACE/REPO", "--repo WORKSPACE/REPO")?,
-                    };
-                    p.url = format!("https://{CLOUD_HOST}/{repo}");
-                    p.check = Some(repo);
-                }
-                Some("project") => {
-                    p.repos = if args.repo.is_empty() {
-                        asker
-                            .must(
-                                "The project's repositories, WORKSPACE/REPO, comma-separated",
-                                "--repo WORKSPACE/REPO,WORKSPACE/REPO",
-                            )?
-                            .split(',')
-                            .map(|r| r.trim().to_owned())
-                            .filter(|r| !r.is_empty())
-                            .collect()
-                    } else {
-                        args.repo.clone()
-                    };
-                    let Some(first) = p.repos.first() else {
-                        return Err("a project token needs the project's repositories: pass --repo WORKSPACE/REPO,WORKSPACE/REPO".to_owned().into());
-                    };
-                    let workspace = first.split('/').next().unwrap_or_default().to_owned();
-                    p.url = format!("https://{CLOUD_HOST}/{workspace}/");
-                    p.check = p.repos.first().cloned();
-                }
-                _ => {
-                    let workspace = match segments.first().cloned().or_else(|| {
-                        p.check
-                            .as_deref()
-                            .and_then(|r| r.split('/').next())
-                            .map(str::to_owned)
-                    }) {
-                        Some(w) => w,
-                        None => asker.must(
-                            "Which workspace (its name in the URL)",
-                            "the URL https://bitbucket.org/WORKSPACE/",
-                        )?,
-                    };
-                    p.url = format!("https://{CLOUD_HOST}/{workspace}/");
-                    if p.check.is_none() {
-                        p.check = optional_repo(asker, "WORKSPACE/REPO")?;
-                    }
-                }
-            }
-        }
-        _ => {
-            // http-token
-            let base = server_base(remote, url);
-            let scm = remote.data_center_scm();
-            let project = scm.and_then(|s| s.owner.as_ref()).map(|o| o.path_segment());
-            let repo = scm.and_then(|s| s.repo.clone());
-            if p.scope.is_none() {
-                p.scope = Some(match (&project, &repo) {
-                    (Some(_), Some(_)) if p.username.is_none() => "repository".to_owned(),
-                    (Some(_), None) if p.username.is_none() => "project".to_owned(),
-                    _ if p.username.is_some() => "user".to_owned(),
-                    _ => asker.choose(
-                        "Was the token made for your user, a project or a repository",
-                        "--scope",
-                        &["user", "project", "repository"],
-                    )?,
-                });
-            }
-            let from_url = project
-                .as_ref()
-                .zip(repo.as_ref())
-                .map(|(o, r)| format!("{o}/{r}"));
-            match p.scope.as_deref() {
-                Some("user") => {
-                    if p.username.is_none() {
-                        p.username = Some(
-                            asker.must("Your Bitbucket username (not the email)", "--username")?,
-                        );
-                    }
-                    p.url = format!("{base}/");
-                    p.check = p.check.or(from_url);
-                    if p.check.is_none() {
-                        p.check = optional_repo(asker, "PROJECT/REPO")?;
-                    }
-                }
-                Some("project") => {
-                    let key = match project.or_else(|| {
-                        p.check
-                            .as_deref()
-                            .and_then(|r| r.split('/').next())
-                            .map(str::to_owned)
-                    }) {
-                        Some(k) => k,
-                        None => asker.must("Which project (its key)", "--repo PROJECT/REPO")?,
-                    };
-                    p.url = format!("{base}/scm/{key}/");
-                    p.check = p.check.or(from_url);
-                    if p.check.is_none() {
-                        p.check = optional_repo(asker, "PROJECT/REPO")?;
-                    }
-                }
-                _ => {
-                    let full = match from_url.or(p.check.clone()) {
-                        Some(r) => r,
-                        None => {
-                            asker.must("Which repository, PROJECT/REPO", "--repo PROJECT/REPO")?
-                        }
-                    };
-                    p.url = format!("{base}/scm/{full}");
-                    p.check = Some(full);
-                }
-            }
-        }
+        KindName::ApiToken => plan_api_token(remote, &mut p, asker)?,
+        KindName::AccessToken => plan_access_token(remote, args, &mut p, asker)?,
+        _ => plan_http_token(remote, &server_base(remote, url), &mut p, asker)?,
     }
     Ok(p)
 }
 
+/// The kind of `secret`, by its prefix, if `login` can sign in with it at
+/// `remote`.
+fn kind_for(secret: &Secret, remote: &Remote) -> Result<KindName, LoginError> {
+    let cloud = remote.origin.host == CLOUD_HOST;
+    let kind = match KindName::of_token(secret.expose()) {
+        Some(KindName::AppPassword) => return Err(LoginError::AppPassword),
+        Some(k) => k,
+        None => return Err(LoginError::UnknownPrefix),
+    };
+    match (kind.is_cloud(), cloud) {
+        (false, true) => Err(LoginError::DataCenterTokenOnCloud),
+        (true, false) => Err(LoginError::CloudTokenElsewhere {
+            kind,
+            host: remote.origin.host.clone(),
+        }),
+        _ => Ok(kind),
+    }
+}
+
 /// Runs `login`.
 pub fn run(args: LoginArgs) -> Result<bool, CliError> {
+    let ctx = Context::load()?;
     let asker = Asker {
         terminal: !args.with_token && std::io::stdin().is_terminal(),
     };
@@ -324,121 +407,90 @@ pub fn run(args: LoginArgs) -> Result<bool, CliError> {
             .ask("Bitbucket Cloud, or a Data Center server? Enter for https://bitbucket.org, else the server's URL", "the URL: `git credential-bitbucket login https://bitbucket.org`")?
             .unwrap_or_else(|| format!("https://{CLOUD_HOST}")),
     };
-    let url = remote::clone_scope(&given)
-        .ok_or_else(|| format!("{given:?} is not a URL such as https://bitbucket.org"))?;
-    let (remote, _) = Remote::from_url(&url).map_err(|e| format!("{url:?} {e}"))?;
+    let (url, remote) = entry::scope_of(&given)?;
     let cloud = remote.origin.host == CLOUD_HOST;
     if !args.with_token && !asker.terminal {
-        return Err("there is no terminal to read the token on; pass it on standard input with --with-token".to_owned().into());
+        return Err(LoginError::NoTerminalForToken.into());
     }
-    eprintln!("{}", guidance(cloud, &server_base(&remote, &url)));
+    let base = server_base(&remote, &url);
+    eprintln!("{}", guidance(cloud, &base));
     let secret = read_secret("Token (not shown): ")?;
-    let kind = match kind_of_prefix(secret.expose()) {
-        Some("app-password") => return Err("that is an app password (ATBB…), which Bitbucket no longer accepts; create an API token as above".to_owned().into()),
-        Some(k) => k,
-        None => return Err("the token's prefix does not say what kind it is (API tokens start ATATT, access tokens ATCTT, Data Center tokens BBDC-); an older Data Center token can be added with `git credential-bitbucket add URL --kind http-token`".to_owned().into()),
-    };
-    match (kind, cloud) {
-        ("http-token", true) => {
-            return Err(
-                "a BBDC- token is a Data Center token; log in with the server's URL"
-                    .to_owned()
-                    .into(),
-            )
-        }
-        ("api-token" | "access-token", false) => {
-            return Err(format!(
-                "an {kind} (by its prefix) is for Bitbucket Cloud, and {} is not bitbucket.org",
-                remote.origin.host
-            )
-            .into())
-        }
-        _ => {}
-    }
+    let kind = kind_for(&secret, &remote)?;
     eprintln!(
         "That is {} token.",
         match kind {
-            "api-token" => "an Atlassian API",
-            "access-token" => "a Bitbucket Cloud access",
+            KindName::ApiToken => "an Atlassian API",
+            KindName::AccessToken => "a Bitbucket Cloud access",
             _ => "a Data Center HTTP access",
         }
     );
-    let plan = plan(kind, &url, &remote, &args, &asker)?;
-    let mut auth = None;
-    let checked = check(&plan, &secret, &mut auth)?;
-    let username = plan.username.clone().or(match kind {
-        "api-token" => checked.username.clone(),
-        _ => None,
-    });
-    let saved = add::save(
-        AddArgs {
-            url: plan.url.clone(),
-            kind: Some(kind.to_owned()),
-            name: args.name.clone(),
-            username,
-            email: plan.email.clone(),
-            scope: plan.scope.clone(),
-            repos: plan.repos.clone(),
-            expires: args.expires.clone(),
-            store: args.store,
-            verify: false,
-            api_base: None,
-            force: false,
-            replace: true,
-            quiet_setup: true,
-        },
-        Some(secret),
-        auth,
+    let mut plan = plan(kind, &url, &remote, &args, &asker)?;
+    let (store, why) = Store::choose(args.store, ctx.config.settings.store);
+    let checked = check(&ctx, &mut plan, kind, store, &secret)?;
+    if kind == KindName::ApiToken && plan.draft.username.is_none() {
+        plan.draft.username = checked.username;
+    }
+    let mut new = entry_of(&ctx, &plan, kind, store)?;
+    let replacing = entry::replaced_by(&ctx.config, &new)?;
+    if let (Some(old), None) = (&replacing, &plan.draft.name) {
+        new.name.clone_from(old);
+    }
+    let saved = entry::save(&ctx, &new, &secret, replacing.as_deref())?;
+    super::add::announce(&new, &saved, &why);
+    setup::configure(
+        &ctx.config.settings,
+        Level::Global,
+        &new.remote.origin.display(),
     )?;
-    let origin = saved.entry.remote.origin.display();
-    setup::run(Level::Global, Some(&origin))?;
     let clone = match (&plan.check, cloud) {
         (Some(r), true) => format!("https://{CLOUD_HOST}/{r}.git"),
-        (Some(r), false) => format!("{}/scm/{r}.git", server_base(&remote, &url)),
+        (Some(r), false) => format!("{base}/scm/{r}.git"),
         (None, true) => format!("https://{CLOUD_HOST}/WORKSPACE/REPO.git"),
-        (None, false) => format!("{}/scm/PROJECT/REPO.git", server_base(&remote, &url)),
+        (None, false) => format!("{base}/scm/PROJECT/REPO.git"),
     };
     println!("Done. Clone with:\n    git clone {clone}");
     Ok(true)
+}
+
+/// The entry the plan makes, named as asked or after its URL.
+fn entry_of(ctx: &Context, plan: &Plan, kind: KindName, store: Store) -> Result<Entry, CliError> {
+    let url = &plan.draft.url;
+    let name = match &plan.draft.name {
+        Some(n) => n.clone(),
+        None => {
+            let (_, remote) = entry::scope_of(url)?;
+            entry::default_name(&remote, &|n| ctx.has(n))
+        }
+    };
+    Ok(plan.draft.entry(url, kind, &name, store, &ctx.config)?)
 }
 
 /// Checks the plan's credential as `verify` does, before anything is
 /// saved; a Data Center server that takes the token only as Bearer gets
 /// `auth = "bearer"`, and the check is made again in that form.
 fn check(
-    plan: &Plan,
+    ctx: &Context,
+    plan: &mut Plan,
+    kind: KindName,
+    store: Store,
     secret: &Secret,
-    auth: &mut Option<String>,
 ) -> Result<rest::Verification, CliError> {
-    let settings = Context::load()?.config.settings;
-    let entry_with = |auth: Option<String>| {
-        let table = CredentialTable {
-            name: "login".to_owned(),
-            kind: plan.kind.to_owned(),
-            url: plan.url.clone(),
-            username: plan.username.clone(),
-            email: plan.email.clone(),
-            scope: plan.scope.clone(),
-            repos: (!plan.repos.is_empty()).then(|| plan.repos.clone()),
-            expires: None,
-            secret: Some("file".to_owned()),
-            auth,
-        };
-        config::validate(table, &settings, DefinedIn::File)
-            .map_err(|e| CliError::Said(format!("{} cannot be saved: {e}", plan.url)))
-    };
     let target = Target {
         repo: plan.check.as_deref(),
         api_base: None,
     };
     let agent = rest::agent()?;
-    let mut checked = rest::verify(&agent, &entry_with(None)?, secret, target)?;
+    let mut checked = rest::verify(&agent, &entry_of(ctx, plan, kind, store)?, secret, target)?;
     if checked.needs_bearer {
         eprintln!("The server refuses Basic authentication for tokens and accepts Bearer: the entry will send Bearer (auth = \"bearer\"; git 2.46 or later).");
-        *auth = Some("bearer".to_owned());
-        checked = rest::verify(&agent, &entry_with(auth.clone())?, secret, target)?;
+        plan.draft.bearer = true;
+        let target = Target {
+            repo: plan.check.as_deref(),
+            api_base: None,
+        };
+        checked = rest::verify(&agent, &entry_of(ctx, plan, kind, store)?, secret, target)?;
     }
-    let checked = accepted_or(checked, "nothing was saved")?;
+    let checked = accepted_or(checked, Consequence::NothingSaved)?;
     if let Some(user) = &checked.username {
         eprintln!("Your Bitbucket username is {user}.");
     }

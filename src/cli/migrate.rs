@@ -1,11 +1,27 @@
 //! `migrate [NAME]`: replace app-password entries by API tokens for the same
 //! scope; the new token is checked with Bitbucket before the old secret goes.
 
-use crate::cli::{ask, check_before_saving, read_secret, CliError, Context};
-use crate::config::{self, CredentialTable, DefinedIn, Entry};
-use crate::config_edit;
-use crate::credential::Kind;
+use crate::cli::entry::{self, Draft};
+use crate::cli::{ask, check_before_saving, read_secret, CliError, Consequence, Context};
+use crate::config::{DefinedIn, Entry};
+use crate::kind::{Kind, KindName};
 use crate::store::Store;
+
+/// Why an entry was not migrated.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// No email, and no terminal to ask for it.
+    #[error("an API token is checked with the Atlassian account email; pass --email")]
+    NoEmail,
+    /// The entry named is not an app password.
+    #[error("'{name}' is {kind}, not an app password; nothing to migrate")]
+    NotAppPassword {
+        /// The entry.
+        name: String,
+        /// Its kind, with its article.
+        kind: String,
+    },
+}
 
 /// The options of `migrate`.
 #[derive(Debug, clap::Args)]
@@ -28,61 +44,27 @@ fn migrate_one(ctx: &Context, old: &Entry, args: &MigrateArgs) -> Result<(), Cli
         .email
         .clone()
         .or_else(|| ask(&format!("Atlassian account email for '{}'", old.name)))
-        .ok_or(
-            "an API token is checked with the Atlassian account email; pass --email".to_owned(),
-        )?;
+        .ok_or(MigrateError::NoEmail)?;
     eprintln!("Create an API token with the scopes read:repository:bitbucket (and write:repository:bitbucket to push) in your Atlassian account settings.");
     let token = read_secret(&format!("API token to replace '{}': ", old.name))?;
     // The new secret goes where the old one lived; a secret the helper did
     // not keep (env:, command:) is replaced by one in the file store.
-    let kept = old.secret.store();
-    let store = kept.unwrap_or(Store::File);
-    let table = CredentialTable {
-        name: old.name.clone(),
-        kind: "api-token".to_owned(),
+    let store = old.secret.store().unwrap_or(Store::File);
+    let draft = Draft {
         url: old.url.clone(),
         username: old.username.clone(),
         email: Some(email),
-        scope: None,
-        repos: None,
         expires: args.expires.clone(),
-        secret: Some(store.as_str().to_owned()),
-        auth: None,
+        ..Draft::default()
     };
-    let new = config::validate(table.clone(), &ctx.config.settings, DefinedIn::File)
-        .map_err(|e| format!("the new entry is not valid: {e}"))?;
-    debug_assert_eq!(new.kind, Kind::ApiToken);
-    let refused = format!(
-        "the new token was not accepted, so '{}' was left as it is",
-        old.name
-    );
-    let checked = check_before_saving(
-        &new,
-        &token,
-        crate::rest::Target {
-            repo: None,
-            api_base: args.api_base.as_deref(),
-        },
-        &refused,
-    )?;
-    let previous = match kept {
-        Some(s) => s.get(&ctx.files, &old.name).ok().flatten(),
-        None => None,
+    let new = draft.entry(&old.url, KindName::ApiToken, &old.name, store, &ctx.config)?;
+    let target = crate::rest::Target {
+        repo: None,
+        api_base: args.api_base.as_deref(),
     };
-    store.put(&ctx.files, &old.name, &token)?;
-    if let Err(e) = config_edit::replace_entry(&ctx.config_path, &old.name, &table) {
-        let restored = match previous {
-            Some(p) => store.put(&ctx.files, &old.name, &p).is_ok(),
-            None => store.take(&ctx.files, &old.name).is_ok(),
-        };
-        let tail = if restored {
-            ""
-        } else {
-            "; the secret store could not be put back as it was, run `git credential-bitbucket doctor`"
-        };
-        return Err(format!("'{}' was not migrated: {e}{tail}", old.name).into());
-    }
-    let _ = ctx.state.forget(&old.name);
+    let consequence = Consequence::LeftAsItIs(old.name.clone());
+    let checked = check_before_saving(&new, &token, target, consequence)?;
+    entry::save(ctx, &new, &token, Some(&old.name))?;
     let asked: Vec<String> = checked
         .checks
         .iter()
@@ -103,10 +85,10 @@ pub fn run(args: MigrateArgs) -> Result<bool, CliError> {
         Some(n) => {
             let e = ctx.entry(n)?;
             if e.kind != Kind::AppPassword {
-                return Err(format!(
-                    "'{n}' is {}, not an app password; nothing to migrate",
-                    e.kind.with_article()
-                )
+                return Err(MigrateError::NotAppPassword {
+                    name: n.clone(),
+                    kind: e.kind.with_article(),
+                }
                 .into());
             }
             vec![e]

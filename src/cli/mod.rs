@@ -1,11 +1,14 @@
-//! The management commands people run: one file per command. Each returns
-//! `Ok(true)` when everything it checked is fine, `Ok(false)` when it ran
-//! but found a problem (exit status 1), and a [`CliError`] when it could
-//! not do its work.
+//! The management commands people run: one thin file per command over
+//! [`entry`] (the one draft behind add, login, rotate and migrate),
+//! [`crate::health`] (what is wrong with an entry) and [`crate::git`]. Each
+//! returns `Ok(true)` when everything it checked is fine, `Ok(false)` when
+//! it ran but found a problem (exit status 1), and a [`CliError`] when it
+//! could not do its work.
 
 pub mod add;
 pub mod args;
 pub mod doctor;
+pub mod entry;
 pub mod header;
 pub mod list;
 pub mod login;
@@ -16,13 +19,14 @@ pub mod setup;
 pub mod status;
 pub mod verify;
 
+use std::fmt;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 
-use crate::config::{self, Config, ConfigError, Entry};
-use crate::config_edit::EditError;
+use crate::config::{Config, ConfigError, Entry, Paths};
+use crate::fsutil::FileError;
+use crate::git::GitError;
 use crate::resolve::TieError;
-use crate::rest::RestError;
+use crate::rest::{RestError, Verification};
 use crate::secret::Secret;
 use crate::state::StateFile;
 use crate::store::file::FileStore;
@@ -34,30 +38,127 @@ pub enum CliError {
     /// The configuration.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// Changing the configuration file.
-    #[error(transparent)]
-    Edit(#[from] EditError),
     /// An entry's secret.
     #[error(transparent)]
     Secret(#[from] SecretError),
     /// The keyring or the file store.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A file of the helper's.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// Bitbucket's REST API.
     #[error(transparent)]
     Rest(#[from] RestError),
     /// Entries that tie.
     #[error(transparent)]
     Tie(#[from] TieError),
-    /// What the command itself has to say (a refusal, an instruction).
-    #[error("{0}")]
-    Said(String),
+    /// git.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// What the user asked for cannot be an entry.
+    #[error(transparent)]
+    Draft(#[from] entry::DraftError),
+    /// The entry could not be saved.
+    #[error(transparent)]
+    Save(#[from] entry::SaveError),
+    /// What `login` could not find out.
+    #[error(transparent)]
+    Login(#[from] login::LoginError),
+    /// What `migrate` refuses.
+    #[error(transparent)]
+    Migrate(#[from] migrate::MigrateError),
+    /// What `setup` refuses.
+    #[error(transparent)]
+    Setup(#[from] setup::SetupError),
+    /// What `remove` refuses.
+    #[error(transparent)]
+    Remove(#[from] remove::RemoveError),
+    /// What `header` refuses.
+    #[error(transparent)]
+    Header(#[from] header::HeaderError),
+    /// A token read from the terminal or standard input.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// No entry of that name.
+    #[error("there is no entry named '{0}'; `git credential-bitbucket list` shows the names")]
+    NoEntry(String),
+    /// The entry comes from a CI variable, which the helper does not
+    /// change.
+    #[error("'{name}' comes from the CI variable {name}; {fix}")]
+    FromCi {
+        /// The entry (and the variable).
+        name: String,
+        /// What to do instead.
+        fix: &'static str,
+    },
+    /// A new token whose prefix names another kind than the entry's.
+    #[error("the new token looks like an {prefix} (by its prefix), but entry '{name}' is {kind}; nothing was replaced")]
+    TokenOfOtherKind {
+        /// The entry.
+        name: String,
+        /// The kind the token's prefix announces.
+        prefix: crate::kind::KindName,
+        /// The entry's kind, with its article.
+        kind: String,
+    },
+    /// Bitbucket did not accept a credential about to be saved.
+    #[error("{consequence}: Bitbucket answered {url} with {problem}")]
+    NotAccepted {
+        /// What was not done.
+        consequence: Consequence,
+        /// The URL asked.
+        url: String,
+        /// What its answer means.
+        problem: String,
+    },
+    /// JSON could not be written.
+    #[error("could not write JSON: {0}")]
+    Json(#[from] serde_json::Error),
 }
 
-impl From<String> for CliError {
-    fn from(sentence: String) -> Self {
-        CliError::Said(sentence)
+/// What a refused check before saving left undone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Consequence {
+    /// `add`: the entry was not saved.
+    NotSaved,
+    /// `login`: nothing was saved.
+    NothingSaved,
+    /// `rotate`: the old secret stays.
+    NothingReplaced,
+    /// `migrate`: the app-password entry stays.
+    LeftAsItIs(String),
+}
+
+impl fmt::Display for Consequence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Consequence::NotSaved => f.write_str("not saved"),
+            Consequence::NothingSaved => f.write_str("nothing was saved"),
+            Consequence::NothingReplaced => f.write_str("nothing was replaced"),
+            Consequence::LeftAsItIs(name) => write!(
+                f,
+                "the new token was not accepted, so '{name}' was left as it is"
+            ),
+        }
     }
+}
+
+/// Why no token could be read.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// Reading failed.
+    #[error("could not read the secret: {0}")]
+    Read(std::io::Error),
+    /// Nothing was given.
+    #[error("no secret was given; type it at the prompt or pipe it on standard input")]
+    Empty,
+    /// A blank inside what was pasted.
+    #[error("the token holds a blank inside it; paste the token alone, in one piece")]
+    Blank,
+    /// A control character inside what was pasted.
+    #[error("the secret holds control characters; paste only the token")]
+    Control,
 }
 
 /// The process environment, for `env:` secret sources.
@@ -65,10 +166,11 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// The configuration and the stores beside it, as every command needs them.
+/// The configuration and the stores beside it, as every command needs
+/// them: read once per command.
 pub struct Context {
-    /// The configuration file's path.
-    pub config_path: PathBuf,
+    /// Every file the helper keeps.
+    pub paths: Paths,
     /// The loaded configuration (with the CI entries).
     pub config: Config,
     /// The file store.
@@ -80,12 +182,12 @@ pub struct Context {
 impl Context {
     /// Loads the configuration from its default place.
     pub fn load() -> Result<Context, CliError> {
-        let config_path = config::default_path()?;
-        let config = Config::load(&config_path, &process_env)?;
+        let paths = Paths::from_env()?;
+        let config = Config::load(paths.config(), &process_env)?;
         Ok(Context {
-            files: FileStore::new(config::store_dir(&config_path)),
-            state: StateFile::new(config::state_path(&config_path)),
-            config_path,
+            files: paths.file_store(),
+            state: StateFile::new(paths.state()),
+            paths,
             config,
         })
     }
@@ -104,13 +206,18 @@ impl Context {
         self.sources().load(&entry.name, &entry.secret)
     }
 
-    /// The entry called `name`, or a sentence saying there is none.
+    /// The entry called `name`.
     pub fn entry(&self, name: &str) -> Result<&Entry, CliError> {
         self.config
             .entries
             .iter()
             .find(|e| e.name == name)
-            .ok_or_else(|| format!("there is no entry named '{name}'; `git credential-bitbucket list` shows the names").into())
+            .ok_or_else(|| CliError::NoEntry(name.to_owned()))
+    }
+
+    /// Whether an entry of that name exists.
+    pub fn has(&self, name: &str) -> bool {
+        self.config.entries.iter().any(|e| e.name == name)
     }
 }
 
@@ -121,26 +228,25 @@ pub fn check_before_saving(
     entry: &Entry,
     secret: &Secret,
     target: crate::rest::Target<'_>,
-    refused: &str,
-) -> Result<crate::rest::Verification, CliError> {
+    consequence: Consequence,
+) -> Result<Verification, CliError> {
     let checked = crate::rest::verify(&crate::rest::agent()?, entry, secret, target)?;
-    accepted_or(checked, refused)
+    accepted_or(checked, consequence)
 }
 
 /// Says on stderr what Bitbucket answered to each check of a credential
-/// about to be saved; when one failed, an error that begins with `refused`
-/// (what was not done) and says what Bitbucket answered.
+/// about to be saved; when one failed, an error that says what was not done
+/// and what Bitbucket answered.
 pub fn accepted_or(
-    checked: crate::rest::Verification,
-    refused: &str,
-) -> Result<crate::rest::Verification, CliError> {
+    checked: Verification,
+    consequence: Consequence,
+) -> Result<Verification, CliError> {
     if let Some(failed) = checked.checks.iter().find(|c| c.fails) {
-        let problem = failed.problem.as_deref().unwrap_or_default();
-        return Err(format!(
-            "{refused}: Bitbucket answered {} with {problem}",
-            failed.url
-        )
-        .into());
+        return Err(CliError::NotAccepted {
+            consequence,
+            url: failed.url.clone(),
+            problem: failed.problem.clone().unwrap_or_default(),
+        });
     }
     for c in &checked.checks {
         match &c.problem {
@@ -156,37 +262,31 @@ pub fn accepted_or(
 
 /// Reads a secret: a no-echo prompt on a terminal, else the first line of
 /// standard input.
-pub fn read_secret(prompt: &str) -> Result<Secret, CliError> {
+pub fn read_secret(prompt: &str) -> Result<Secret, InputError> {
     let text = zeroize::Zeroizing::new(if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(prompt).map_err(|e| format!("could not read the secret: {e}"))?
+        rpassword::prompt_password(prompt).map_err(InputError::Read)?
     } else {
         let mut line = String::new();
         std::io::stdin()
             .lock()
             .read_line(&mut line)
-            .map_err(|e| format!("could not read the secret from standard input: {e}"))?;
+            .map_err(InputError::Read)?;
         line
     });
     let line = text.trim_end_matches(['\r', '\n']);
     // A token pasted from a web page often comes with blanks around it.
     let token = line.trim();
     if token.is_empty() {
-        return Err(CliError::Said(
-            "no secret was given; type it at the prompt or pipe it on standard input".to_owned(),
-        ));
+        return Err(InputError::Empty);
     }
     if token.len() != line.len() {
         eprintln!("Note: the blanks around the pasted token were removed.");
     }
     if token.chars().any(char::is_whitespace) {
-        return Err(CliError::Said(
-            "the token holds a blank inside it; paste the token alone, in one piece".to_owned(),
-        ));
+        return Err(InputError::Blank);
     }
     if token.chars().any(char::is_control) {
-        return Err(CliError::Said(
-            "the secret holds control characters; paste only the token".to_owned(),
-        ));
+        return Err(InputError::Control);
     }
     Ok(Secret::from(token))
 }

@@ -4,13 +4,26 @@
 
 use clap::ArgGroup;
 
+use std::convert::Infallible;
+
 use crate::cli::{CliError, Context};
+use crate::config::edit::{self, Change, Companion, EditError};
 use crate::config::{Config, DefinedIn};
-use crate::config_edit::{self, Change, Companion, EditError};
 use crate::secret::Secret;
 use crate::store::file::FileStore;
 use crate::store::Store;
 use crate::url::UrlParts;
+
+/// Why nothing was removed.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoveError {
+    /// The configuration could not be changed.
+    #[error("nothing removed: {0}")]
+    Edit(#[from] EditError),
+    /// `--learned` with something that is not a URL.
+    #[error("{0:?} is not a URL such as https://git.example.com")]
+    NotAUrl(String),
+}
 
 /// The options of `remove`.
 #[derive(Debug, clap::Args)]
@@ -46,7 +59,9 @@ struct RemoveSecret<'a> {
 }
 
 impl Companion for RemoveSecret<'_> {
-    fn apply(&mut self, _: &Config, _: &Config) -> Result<(), EditError> {
+    type Refusal = Infallible;
+
+    fn apply(&mut self, _: &Config, _: &Config) -> Result<(), Infallible> {
         if let (Some(store), Taken::Removed(_)) = (self.store, &self.taken) {
             self.taken = match store.take(self.files, self.name) {
                 Ok(old) => Taken::Removed(old),
@@ -81,17 +96,14 @@ pub fn run(args: RemoveArgs) -> Result<bool, CliError> {
     if let Some(url) = &args.learned {
         return remove_learned(&ctx, url);
     }
-    let Some(name) = args.name.as_deref() else {
-        return Err("name the entry to remove, or give --learned URL"
-            .to_owned()
-            .into());
-    };
+    // clap requires one of NAME and --learned.
+    let name = args.name.as_deref().unwrap_or_default();
     let entry = ctx.entry(name)?;
     if entry.defined_in == DefinedIn::Environment {
-        return Err(format!(
-            "'{name}' comes from the CI variable {name}; unset the variable instead"
-        )
-        .into());
+        return Err(CliError::FromCi {
+            name: name.to_owned(),
+            fix: "unset the variable instead",
+        });
     }
     let store = entry.secret.store();
     let mut companion = RemoveSecret {
@@ -104,8 +116,7 @@ pub fn run(args: RemoveArgs) -> Result<bool, CliError> {
             Taken::Removed(None)
         },
     };
-    config_edit::apply(&ctx.config_path, Change::Remove(name), &mut companion)
-        .map_err(|e| format!("nothing removed: {e}"))?;
+    edit::apply(&ctx.paths, Change::Remove(name), &mut companion).map_err(RemoveError::from)?;
     let _ = ctx.state.forget(name);
     match (companion.taken, store) {
         (Taken::Removed(Some(_)), Some(s)) => {
@@ -140,26 +151,23 @@ pub fn run(args: RemoveArgs) -> Result<bool, CliError> {
 fn remove_learned(ctx: &Context, url: &str) -> Result<bool, CliError> {
     let parts = UrlParts::parse(url)
         .filter(|p| p.host.is_some())
-        .ok_or_else(|| format!("{url:?} is not a URL such as https://git.example.com"))?;
+        .ok_or_else(|| RemoveError::NotAUrl(url.to_owned()))?;
     let host = parts.host.unwrap_or_default().to_lowercase();
     let path = parts.path.map(std::borrow::Cow::into_owned);
     if !ctx.files.learned_path().exists() {
         println!("No credentials were learned from git.");
         return Ok(true);
     }
-    let removed = ctx
-        .files
-        .update_learned(|all| {
-            let before = all.len();
-            all.retain(|l| {
-                !(l.protocol == parts.protocol
-                    && l.host.to_lowercase() == host
-                    && (path.is_none() || l.path == path))
-            });
-            let removed = before - all.len();
-            (removed > 0, removed)
-        })
-        .map_err(|e| e.to_string())?;
+    let removed = ctx.files.update_learned(|all| {
+        let before = all.len();
+        all.retain(|l| {
+            !(l.protocol == parts.protocol
+                && l.host.to_lowercase() == host
+                && (path.is_none() || l.path == path))
+        });
+        let removed = before - all.len();
+        (removed > 0, removed)
+    })?;
     match removed {
         0 => println!("No credential learned from git matches {url}."),
         1 => println!("Removed 1 credential learned from git for {url}."),

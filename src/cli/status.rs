@@ -1,16 +1,17 @@
 //! `status [--verify] [--json]` and `list --json`: each entry's facts in
 //! one place — kind, scope, where its secret lives, expiry, the last
-//! rejection, whether git runs the helper for it — offline unless asked to
-//! verify, as text or as one JSON document.
+//! rejection, whether git runs the helper for it — and its findings,
+//! offline unless asked to verify, as text or as one JSON document.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::calendar::{self, Expiry};
-use crate::cli::{setup, verify, CliError, Context};
+use crate::calendar::{self, Date, Expiry};
+use crate::cli::{verify, CliError, Context};
 use crate::config::{DefinedIn, Entry};
-use crate::credential::Kind;
+use crate::git;
+use crate::health::{self, Facts, Finding, GitSetUp, Severity};
 use crate::rest::Target;
 use crate::state::State;
 use crate::url::printable;
@@ -21,10 +22,10 @@ pub struct EntryFacts {
     /// The entry's name.
     pub name: String,
     /// `api-token`, `access-token`, `http-token` or `app-password`.
-    pub kind: String,
+    pub kind: &'static str,
     /// `repository`, `project`, `workspace` or `user`; none for account
     /// tokens.
-    pub scope: Option<String>,
+    pub scope: Option<&'static str>,
     /// The url it serves.
     pub url: String,
     /// A project token's repositories.
@@ -58,8 +59,8 @@ pub struct RejectedFacts {
 pub fn facts(entry: &Entry, state: &State, now: i64) -> EntryFacts {
     EntryFacts {
         name: entry.name.clone(),
-        kind: entry.kind.name().to_owned(),
-        scope: entry.kind.scope_name().map(str::to_owned),
+        kind: entry.kind.word(),
+        scope: entry.kind.scope_name(),
         url: printable(&entry.url),
         repos: entry.repos.clone(),
         username: entry.username.clone(),
@@ -70,13 +71,29 @@ pub fn facts(entry: &Entry, state: &State, now: i64) -> EntryFacts {
             DefinedIn::Environment => "environment",
         },
         expires: entry.expires.map(|d| d.to_string()),
-        days_left: entry
-            .expires
-            .map(|d| d.unix_start().div_euclid(86_400) - now.div_euclid(86_400)),
+        days_left: entry.expires.map(|d| calendar::days_until(d, now)),
         last_rejected: state.rejected.get(&entry.name).map(|r| RejectedFacts {
             at: calendar::format_utc(r.at),
             url: printable(&r.url),
         }),
+    }
+}
+
+/// A finding, as `status --json` gives it.
+#[derive(Debug, Serialize)]
+struct Problem {
+    /// A stable name for it.
+    code: &'static str,
+    /// Its sentence.
+    message: String,
+}
+
+impl From<&Finding> for Problem {
+    fn from(finding: &Finding) -> Problem {
+        Problem {
+            code: finding.code(),
+            message: finding.to_string(),
+        }
     }
 }
 
@@ -87,11 +104,16 @@ struct StatusLine {
     facts: EntryFacts,
     /// Whether git runs this helper for the entry's server.
     git_set_up: bool,
-    /// What is wrong, one sentence each; empty when nothing is.
-    problems: Vec<String>,
+    /// What stops it from working; empty when nothing does.
+    problems: Vec<Problem>,
+    /// What is worth knowing, though it works.
+    warnings: Vec<Problem>,
     /// What `--verify` printed for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     verified: Option<Vec<String>>,
+    /// The expiry date, for the text form.
+    #[serde(skip)]
+    expires: Option<Date>,
 }
 
 /// The whole `status --json` document.
@@ -115,137 +137,144 @@ pub fn list_json() -> Result<bool, CliError> {
         .iter()
         .map(|e| facts(e, &state, now))
         .collect();
-    println!("{}", json(&serde_json::json!({ "entries": entries }))?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({ "entries": entries }))?
+    );
     Ok(true)
 }
 
-fn json<T: Serialize>(value: &T) -> Result<String, CliError> {
-    serde_json::to_string_pretty(value)
-        .map_err(|e| CliError::Said(format!("could not write JSON: {e}")))
+/// What git does for each server the entries are for, asked once each.
+fn git_set_up(ctx: &Context) -> HashMap<String, GitSetUp> {
+    let mut servers = HashMap::new();
+    for entry in &ctx.config.entries {
+        let origin = entry.remote.origin.display();
+        servers.entry(origin.clone()).or_insert_with(|| {
+            let url = format!("{origin}/");
+            GitSetUp {
+                runs_helper: git::runs_this_helper(&url),
+                sends_paths: git::sends_paths(&url),
+            }
+        });
+    }
+    servers
 }
 
-/// The problems found without asking Bitbucket.
-fn offline_problems(
-    entry: &Entry,
-    facts: &EntryFacts,
-    git_set_up: bool,
-    now: i64,
-    warning_days: u32,
-) -> Vec<String> {
-    let mut problems = Vec::new();
-    if let Some(date) = entry.expires {
-        if Expiry::of(date, now, warning_days) == Expiry::Expired {
-            problems.push(format!(
-                "expired on {date}; `git credential-bitbucket rotate {}` stores a new token",
-                entry.name
-            ));
+/// The status of `entry`: its facts and findings, and with `verify_online`
+/// what Bitbucket says of it.
+fn status_of(ctx: &Context, entry: &Entry, facts: &Facts<'_>, verify_online: bool) -> StatusLine {
+    let mut findings = health::of(entry, facts);
+    for tie in crate::resolve::ties(&ctx.config.entries) {
+        if tie.names.contains(&entry.name) {
+            findings.push(Finding::Tie(tie));
         }
     }
-    if let Some(r) = &facts.last_rejected {
-        problems.push(format!("Bitbucket rejected it at {} ({}); `git credential-bitbucket verify {}` checks it again", r.at, r.url, entry.name));
+    let verified = verify_online.then(|| {
+        let checked = verify::check(ctx, entry, Target::default());
+        match &checked {
+            // verify cleared the record: it is no longer a problem.
+            Ok(v) if v.works() => findings.retain(|f| !matches!(f, Finding::Rejected { .. })),
+            _ => findings.push(Finding::NotAccepted {
+                entry: entry.name.clone(),
+            }),
+        }
+        verify::lines(entry, &checked)
+    });
+    let origin = entry.remote.origin.display();
+    let (problems, warnings): (Vec<&Finding>, Vec<&Finding>) = findings
+        .iter()
+        .partition(|f| f.severity() == Severity::Failure);
+    StatusLine {
+        facts: self::facts(entry, facts.state, facts.now),
+        git_set_up: facts
+            .git
+            .and_then(|g| g.get(&origin))
+            .is_some_and(|g| g.runs_helper),
+        problems: problems.into_iter().map(Problem::from).collect(),
+        warnings: warnings.into_iter().map(Problem::from).collect(),
+        verified,
+        expires: entry.expires,
     }
-    if entry.kind == Kind::AppPassword {
-        problems.push("an app password, which Bitbucket no longer accepts; `git credential-bitbucket migrate` replaces it".to_owned());
-    }
-    if !git_set_up {
-        problems.push(format!("git does not run this helper for {}; `git credential-bitbucket setup {}` configures it", entry.remote.origin.display(), entry.remote.origin.display()));
-    }
-    problems
 }
 
 /// Runs `status`.
 pub fn run(verify_online: bool, as_json: bool) -> Result<bool, CliError> {
     let ctx = Context::load()?;
     let state = ctx.state.read().unwrap_or_default();
-    let now = calendar::now();
-    let warning_days = ctx.config.settings.expiry_warning_days;
-    // git's answer per server, asked once each.
-    let mut set_up: HashMap<String, bool> = HashMap::new();
-    let mut lines = Vec::new();
-    for entry in &ctx.config.entries {
-        let origin = entry.remote.origin.display();
-        let git_set_up = *set_up
-            .entry(origin.clone())
-            .or_insert_with(|| setup::git_runs_helper(&format!("{origin}/")));
-        let facts = facts(entry, &state, now);
-        let mut problems = offline_problems(entry, &facts, git_set_up, now, warning_days);
-        let verified = verify_online.then(|| {
-            let checked = verify::check(&ctx, entry, Target::default());
-            if let Ok(v) = &checked {
-                if v.works() {
-                    // verify cleared the record: it is no longer a problem.
-                    problems.retain(|p| !p.starts_with("Bitbucket rejected it"));
-                }
-            }
-            match &checked {
-                Ok(v) if v.works() => {}
-                _ => problems
-                    .push("Bitbucket does not accept it as configured (see verified)".to_owned()),
-            }
-            verify::lines(entry, &checked)
-        });
-        lines.push(StatusLine {
-            facts,
-            git_set_up,
-            problems,
-            verified,
-        });
-    }
+    let servers = git_set_up(&ctx);
+    let sources = ctx.sources();
+    let facts = Facts {
+        now: calendar::now(),
+        warning_days: ctx.config.settings.expiry_warning_days,
+        state: &state,
+        git: Some(&servers),
+        secrets: Some(&sources),
+    };
+    let lines: Vec<StatusLine> = ctx
+        .config
+        .entries
+        .iter()
+        .map(|e| status_of(&ctx, e, &facts, verify_online))
+        .collect();
     let ok = lines.iter().all(|l| l.problems.is_empty());
     if as_json {
         let doc = Status {
-            config: ctx.config_path.display().to_string(),
+            config: ctx.paths.config().display().to_string(),
             ok,
             entries: lines,
         };
-        println!("{}", json(&doc)?);
+        println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(ok);
     }
     if lines.is_empty() {
         println!(
             "No credentials are configured in {}; `git credential-bitbucket login` adds one.",
-            ctx.config_path.display()
+            ctx.paths.config().display()
         );
         return Ok(true);
     }
     for l in &lines {
-        let f = &l.facts;
-        let scope = f
-            .scope
-            .as_deref()
-            .map(|s| format!(" ({s})"))
-            .unwrap_or_default();
-        let expires = match (&f.expires, f.days_left) {
-            (Some(d), Some(left)) if left <= 0 => format!("expired {d}"),
-            (Some(d), Some(left)) => format!("expires {d} (in {left} days)"),
-            _ => "no expiry date".to_owned(),
-        };
-        let rejected = f
-            .last_rejected
-            .as_ref()
-            .map_or("never rejected".to_owned(), |r| {
-                format!("rejected {}", r.at)
-            });
-        let git = if l.git_set_up {
-            "git set up"
-        } else {
-            "git NOT set up"
-        };
-        let verdict = if l.problems.is_empty() {
-            "ok"
-        } else {
-            "PROBLEM"
-        };
-        println!(
-            "{verdict}: {} — {}{scope}, {}, secret in {}, {expires}, {rejected}, {git}",
-            f.name, f.kind, f.url, f.secret
-        );
-        for p in &l.problems {
-            println!("    {p}");
-        }
-        for v in l.verified.iter().flatten() {
-            println!("    {v}");
-        }
+        print_line(l, facts.now);
     }
     Ok(ok)
+}
+
+/// The text form of one entry's status: one line of facts, then its
+/// problems, warnings and what verify said, indented.
+fn print_line(l: &StatusLine, now: i64) {
+    let f = &l.facts;
+    let scope = f.scope.map(|s| format!(" ({s})")).unwrap_or_default();
+    let expires = match l.expires {
+        Some(d) => match Expiry::of(d, now, 0) {
+            Expiry::Expired => format!("expired {d}"),
+            left => format!("expires {d} ({})", left.in_days()),
+        },
+        None => "no expiry date".to_owned(),
+    };
+    let rejected = f
+        .last_rejected
+        .as_ref()
+        .map_or("never rejected".to_owned(), |r| {
+            format!("rejected {}", r.at)
+        });
+    let git = if l.git_set_up {
+        "git set up"
+    } else {
+        "git NOT set up"
+    };
+    let verdict = if l.problems.is_empty() {
+        "ok"
+    } else {
+        "PROBLEM"
+    };
+    println!(
+        "{verdict}: {} — {}{scope}, {}, secret in {}, {expires}, {rejected}, {git}",
+        f.name, f.kind, f.url, f.secret
+    );
+    for p in l.problems.iter().chain(&l.warnings) {
+        println!("    {}", p.message);
+    }
+    for v in l.verified.iter().flatten() {
+        println!("    {v}");
+    }
 }

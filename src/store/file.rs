@@ -4,50 +4,54 @@
 //! and `learned.toml` the credentials git asked the helper to keep. Every
 //! file is mode 0600 in 0700 directories, written whole under a lock.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use crate::fsutil::{self, FileError, Lock};
+use crate::fsutil::{self, Durability, FileError, Lock};
 use crate::learned::{Learned, LearnedFile};
 use crate::secret::Secret;
 
 /// The most a secret file may hold: a token is one short line.
 pub const MAX_SECRET: u64 = 64 * 1024;
 
-/// The file store in one directory.
+/// The file store: a directory of secrets and a file of learned
+/// credentials (both named by the configuration's `Paths`).
 #[derive(Debug, Clone)]
 pub struct FileStore {
-    dir: PathBuf,
+    secrets: PathBuf,
+    learned: PathBuf,
 }
 
 impl FileStore {
-    /// The store kept in `dir` (the configuration's directory).
-    pub fn new(dir: PathBuf) -> FileStore {
-        FileStore { dir }
+    /// The store with its secrets in the directory `secrets` and its
+    /// learned credentials in the file `learned`.
+    pub fn new(secrets: PathBuf, learned: PathBuf) -> FileStore {
+        FileStore { secrets, learned }
     }
 
     /// The directory of the per-entry secret files.
-    pub fn secrets_dir(&self) -> PathBuf {
-        self.dir.join("secrets")
+    pub fn secrets_dir(&self) -> &Path {
+        &self.secrets
     }
 
     /// The file that holds entry `name`'s secret.
     pub fn secret_path(&self, name: &str) -> PathBuf {
-        self.secrets_dir().join(name)
+        self.secrets.join(name)
     }
 
     /// The file of learned credentials.
-    pub fn learned_path(&self) -> PathBuf {
-        self.dir.join("learned.toml")
+    pub fn learned_path(&self) -> &Path {
+        &self.learned
     }
 
     fn lock(&self) -> Result<Lock, FileError> {
         let dir = self.secrets_dir();
-        fsutil::ensure_private_dir(&dir).map_err(|source| FileError::Io {
+        fsutil::ensure_private_dir(dir).map_err(|source| FileError::Io {
             action: "use",
             path: dir.display().to_string(),
             source,
         })?;
-        Lock::directory(&dir).map_err(|source| FileError::Io {
+        Lock::directory(dir).map_err(|source| FileError::Io {
             action: "lock",
             path: dir.display().to_string(),
             source,
@@ -79,13 +83,14 @@ impl FileStore {
     pub fn set_secret(&self, name: &str, secret: &Secret) -> Result<(), FileError> {
         let lock = self.lock()?;
         let path = self.secret_path(name);
-        fsutil::write_atomically(&path, secret.expose().as_bytes(), 0o600, &lock).map_err(
-            |source| FileError::Io {
-                action: "write",
-                path: path.display().to_string(),
-                source,
-            },
-        )
+        fsutil::replace(&path, 0o600, &lock, Durability::Durable, &mut |f| {
+            f.write_all(secret.expose().as_bytes())
+        })
+        .map_err(|source| FileError::Io {
+            action: "write",
+            path: path.display().to_string(),
+            source,
+        })
     }
 
     /// Deletes the secret of entry `name`, returning it (to put back if
@@ -115,7 +120,7 @@ impl FileStore {
 
     /// The learned credentials; none when the file does not exist.
     pub fn learned(&self) -> Result<Vec<Learned>, FileError> {
-        fsutil::read_private_toml::<LearnedFile>(&self.learned_path()).map(|f| f.learned)
+        fsutil::read_private_toml::<LearnedFile>(&self.learned).map(|f| f.learned)
     }
 
     /// Changes the learned credentials under their lock; see
@@ -124,7 +129,7 @@ impl FileStore {
         &self,
         change: impl FnOnce(&mut Vec<Learned>) -> (bool, R),
     ) -> Result<R, FileError> {
-        fsutil::update_private_toml(&self.learned_path(), |f: &mut LearnedFile| {
+        fsutil::update_private_toml(&self.learned, Durability::Durable, |f: &mut LearnedFile| {
             change(&mut f.learned)
         })
     }
@@ -139,13 +144,14 @@ mod tests {
     #[test]
     fn secrets_round_trip_privately_and_a_shared_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::new(dir.path().join("cfg"));
+        let cfg = dir.path().join("cfg");
+        let store = FileStore::new(cfg.join("secrets"), cfg.join("learned.toml"));
         assert!(store.secret("acme").unwrap().is_none());
         store.set_secret("acme", &Secret::from("ATATT1")).unwrap();
         assert_eq!(store.secret("acme").unwrap().unwrap().expose(), "ATATT1");
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&store.secret_path("acme")), 0o600);
-        assert_eq!(mode(&store.secrets_dir()), 0o700);
+        assert_eq!(mode(store.secrets_dir()), 0o700);
         crate::fsutil::set_mode(&store.secret_path("acme"), 0o640).unwrap();
         let err = store.secret("acme").unwrap_err().to_string();
         assert!(err.contains("chmod 600"), "{err}");
@@ -162,8 +168,8 @@ mod tests {
     #[test]
     fn a_damaged_learned_file_is_reported_without_its_content_and_left_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::new(dir.path().to_path_buf());
-        let path = store.learned_path();
+        let store = FileStore::new(dir.path().join("secrets"), dir.path().join("learned.toml"));
+        let path = store.learned_path().to_path_buf();
         std::fs::write(
             &path,
             "[[learned]]\nprotocol = 5\npassword = \"ATATT-leak\"\n",

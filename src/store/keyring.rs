@@ -7,7 +7,7 @@
 use crate::secret::Secret;
 
 /// The service name every item is stored under.
-pub const SERVICE: &str = "git-credential-bitbucket";
+pub const SERVICE: &str = crate::NAME;
 
 /// Why the keyring could not be used; the message says what to run.
 #[derive(Debug, thiserror::Error)]

@@ -85,18 +85,42 @@ impl Store {
 
     /// The store for a new secret: the one `asked` for, else the
     /// `configured` one, where `None` (auto) means the keyring when it
-    /// answers. The string says why, for the user.
-    pub fn choose(asked: Option<Store>, configured: Option<Store>) -> (Store, String) {
+    /// answers; and why.
+    pub fn choose(asked: Option<Store>, configured: Option<Store>) -> (Store, Chosen) {
         if let Some(s) = asked {
-            return (s, "as asked".to_owned());
+            return (s, Chosen::Asked);
         }
         if let Some(s) = configured {
-            return (s, format!("settings.store is {s}"));
+            return (s, Chosen::Configured(s));
         }
         match keyring::probe() {
-            Ok(()) => (Store::Keyring, "the OS keyring answered".to_owned()),
-            Err(keyring::KeyringError::Unreachable(why)) => {
-                (Store::File, format!("the OS keyring did not answer: {why}"))
+            Ok(()) => (Store::Keyring, Chosen::KeyringAnswered),
+            Err(e) => (Store::File, Chosen::KeyringSilent(e)),
+        }
+    }
+}
+
+/// Why [`Store::choose`] chose the store it did.
+#[derive(Debug)]
+pub enum Chosen {
+    /// The command line asked for it.
+    Asked,
+    /// `settings.store` names it.
+    Configured(Store),
+    /// Auto: the OS keyring answered.
+    KeyringAnswered,
+    /// Auto: the OS keyring did not answer, so the file store.
+    KeyringSilent(keyring::KeyringError),
+}
+
+impl fmt::Display for Chosen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Chosen::Asked => f.write_str("as asked"),
+            Chosen::Configured(s) => write!(f, "settings.store is {s}"),
+            Chosen::KeyringAnswered => f.write_str("the OS keyring answered"),
+            Chosen::KeyringSilent(keyring::KeyringError::Unreachable(why)) => {
+                write!(f, "the OS keyring did not answer: {why}")
             }
         }
     }
@@ -383,7 +407,7 @@ mod tests {
     #[test]
     fn env_sources_read_the_given_environment() {
         let dir = tempfile::tempdir().unwrap();
-        let files = FileStore::new(dir.path().to_path_buf());
+        let files = FileStore::new(dir.path().join("secrets"), dir.path().join("learned.toml"));
         let env = |name: &str| (name == "TOKEN").then(|| "ATCTT-env".to_owned());
         let sources = Sources {
             files: &files,
@@ -438,7 +462,7 @@ mod tests {
             );
         }
         let dir = tempfile::tempdir().unwrap();
-        let files = FileStore::new(dir.path().to_path_buf());
+        let files = FileStore::new(dir.path().join("secrets"), dir.path().join("learned.toml"));
         let env = |_: &str| Some("ATCTT-x\nquit=1".to_owned());
         let sources = Sources {
             files: &files,

@@ -1,5 +1,6 @@
-//! The kinds of Bitbucket secret and what each one sends: which username,
-//! or Bearer, for git and for the REST API.
+//! The kinds of Bitbucket secret: their words (written here and nowhere
+//! else), their scopes, the kind a token's prefix announces, and what each
+//! kind sends — which username, or Bearer — to git and to the REST API.
 
 use std::fmt;
 
@@ -10,6 +11,175 @@ use crate::remote::Surface;
 pub const API_TOKEN_GIT_USER: &str = "x-bitbucket-api-token-auth";
 /// The fixed username for access tokens sent as Basic.
 pub const ACCESS_TOKEN_USER: &str = "x-token-auth";
+
+/// The four kinds, as `kind =` and `--kind` name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum KindName {
+    /// A Cloud app password (ATBB…), removed on 2026-07-28.
+    AppPassword,
+    /// An Atlassian API token with Bitbucket scopes (ATATT…).
+    ApiToken,
+    /// A Cloud repository, project or workspace access token (ATCTT…).
+    AccessToken,
+    /// A Data Center HTTP access token (BBDC-…).
+    HttpToken,
+}
+
+impl KindName {
+    /// Every kind, in the order they are listed to people.
+    pub const ALL: [KindName; 4] = [
+        KindName::AppPassword,
+        KindName::ApiToken,
+        KindName::AccessToken,
+        KindName::HttpToken,
+    ];
+
+    /// The word for the kind: `kind = "api-token"`.
+    pub fn word(self) -> &'static str {
+        match self {
+            KindName::AppPassword => "app-password",
+            KindName::ApiToken => "api-token",
+            KindName::AccessToken => "access-token",
+            KindName::HttpToken => "http-token",
+        }
+    }
+
+    /// The kind a word names.
+    pub fn from_word(word: &str) -> Option<KindName> {
+        KindName::ALL.into_iter().find(|k| k.word() == word)
+    }
+
+    /// Every word, as a list for people: `app-password, api-token, …`.
+    pub fn list() -> String {
+        let words: Vec<&str> = KindName::ALL.iter().map(|k| k.word()).collect();
+        words.join(", ")
+    }
+
+    /// How a token of this kind starts.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            KindName::AppPassword => "ATBB",
+            KindName::ApiToken => "ATATT",
+            KindName::AccessToken => "ATCTT",
+            KindName::HttpToken => "BBDC-",
+        }
+    }
+
+    /// The kind a token's prefix announces: `ATBB` app password, `ATATT`
+    /// API token, `ATCTT` Cloud access token, `BBDC-` Data Center HTTP
+    /// token.
+    pub fn of_token(token: &str) -> Option<KindName> {
+        KindName::ALL
+            .into_iter()
+            .find(|k| token.starts_with(k.prefix()))
+    }
+
+    /// The kind in words, with its article and prefix: "an API token
+    /// (ATATT…)".
+    pub fn described(self) -> &'static str {
+        match self {
+            KindName::AppPassword => "an app password (ATBB…)",
+            KindName::ApiToken => "an API token (ATATT…)",
+            KindName::AccessToken => "an access token (ATCTT…)",
+            KindName::HttpToken => "a Data Center HTTP token (BBDC-…)",
+        }
+    }
+
+    /// The CI variable that holds a token of this kind (none for app
+    /// passwords, which Bitbucket removed).
+    pub fn variable(self) -> Option<&'static str> {
+        match self {
+            KindName::AppPassword => None,
+            KindName::ApiToken => Some("BITBUCKET_API_TOKEN"),
+            KindName::AccessToken => Some("BITBUCKET_ACCESS_TOKEN"),
+            KindName::HttpToken => Some("BITBUCKET_HTTP_TOKEN"),
+        }
+    }
+
+    /// The CI variables that hold tokens: a program the helper starts has
+    /// no business seeing them.
+    pub fn variables() -> impl Iterator<Item = &'static str> {
+        KindName::ALL.into_iter().filter_map(KindName::variable)
+    }
+
+    /// Whether the kind is Bitbucket Cloud's (else Data Center's).
+    pub fn is_cloud(self) -> bool {
+        self != KindName::HttpToken
+    }
+
+    /// The scopes a token of this kind is made with; empty for the
+    /// account's own tokens.
+    pub fn scopes(self) -> &'static [ScopeName] {
+        match self {
+            KindName::AppPassword | KindName::ApiToken => &[],
+            KindName::AccessToken => &[
+                ScopeName::Repository,
+                ScopeName::Project,
+                ScopeName::Workspace,
+            ],
+            KindName::HttpToken => &[ScopeName::User, ScopeName::Project, ScopeName::Repository],
+        }
+    }
+
+    /// The scopes of [`KindName::scopes`] for people: "repository, project
+    /// or workspace".
+    pub fn scope_list(self) -> String {
+        let words: Vec<&str> = self.scopes().iter().map(|s| s.word()).collect();
+        match words.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => words.concat(),
+        }
+    }
+}
+
+impl fmt::Display for KindName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+/// What a token was made for, as `scope =` and `--scope` name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum ScopeName {
+    /// One repository.
+    Repository,
+    /// A project (Cloud: the repositories listed in `repos`).
+    Project,
+    /// A Cloud workspace.
+    Workspace,
+    /// A Data Center user's own token.
+    User,
+}
+
+impl ScopeName {
+    /// The word for the scope: `scope = "project"`.
+    pub fn word(self) -> &'static str {
+        match self {
+            ScopeName::Repository => "repository",
+            ScopeName::Project => "project",
+            ScopeName::Workspace => "workspace",
+            ScopeName::User => "user",
+        }
+    }
+
+    /// The scope a word names.
+    pub fn from_word(word: &str) -> Option<ScopeName> {
+        [
+            ScopeName::Repository,
+            ScopeName::Project,
+            ScopeName::Workspace,
+            ScopeName::User,
+        ]
+        .into_iter()
+        .find(|s| s.word() == word)
+    }
+}
+
+impl fmt::Display for ScopeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.word())
+    }
+}
 
 /// What a Cloud access token was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,65 +217,86 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind of `name` made for `scope`.
+    pub fn new(name: KindName, scope: Option<ScopeName>) -> Result<Kind, KindError> {
+        use ScopeName as S;
+        match (name, scope) {
+            (KindName::AppPassword | KindName::ApiToken, Some(_)) => {
+                Err(KindError::UnexpectedScope(name))
+            }
+            (KindName::AppPassword, None) => Ok(Kind::AppPassword),
+            (KindName::ApiToken, None) => Ok(Kind::ApiToken),
+            (_, None) => Err(KindError::MissingScope(name)),
+            (KindName::AccessToken, Some(S::Repository)) => {
+                Ok(Kind::AccessToken(AccessScope::Repository))
+            }
+            (KindName::AccessToken, Some(S::Project)) => {
+                Ok(Kind::AccessToken(AccessScope::Project))
+            }
+            (KindName::AccessToken, Some(S::Workspace)) => {
+                Ok(Kind::AccessToken(AccessScope::Workspace))
+            }
+            (KindName::HttpToken, Some(S::User)) => Ok(Kind::HttpToken(HttpScope::User)),
+            (KindName::HttpToken, Some(S::Project)) => Ok(Kind::HttpToken(HttpScope::Project)),
+            (KindName::HttpToken, Some(S::Repository)) => {
+                Ok(Kind::HttpToken(HttpScope::Repository))
+            }
+            (_, Some(scope)) => Err(KindError::BadScope {
+                scope: scope.word().to_owned(),
+                kind: name,
+            }),
+        }
+    }
+
     /// Builds a kind from the `kind` and `scope` fields.
     pub fn from_fields(kind: &str, scope: Option<&str>) -> Result<Kind, KindError> {
-        let needs_scope = |valid: &'static str| KindError::MissingScope {
-            kind: kind.to_owned(),
-            valid,
+        let name = KindName::from_word(kind).ok_or_else(|| KindError::Unknown(kind.to_owned()))?;
+        let scope = match scope {
+            None => None,
+            Some(_) if name.scopes().is_empty() => return Err(KindError::UnexpectedScope(name)),
+            Some(word) => Some(
+                ScopeName::from_word(word).ok_or_else(|| KindError::BadScope {
+                    scope: word.to_owned(),
+                    kind: name,
+                })?,
+            ),
         };
-        match kind {
-            "app-password" | "api-token" if scope.is_some() => {
-                Err(KindError::UnexpectedScope(kind.to_owned()))
-            }
-            "app-password" => Ok(Kind::AppPassword),
-            "api-token" => Ok(Kind::ApiToken),
-            "access-token" => match scope {
-                Some("repository") => Ok(Kind::AccessToken(AccessScope::Repository)),
-                Some("project") => Ok(Kind::AccessToken(AccessScope::Project)),
-                Some("workspace") => Ok(Kind::AccessToken(AccessScope::Workspace)),
-                Some(other) => Err(KindError::BadScope {
-                    scope: other.to_owned(),
-                    valid: "repository, project or workspace",
-                }),
-                None => Err(needs_scope("repository, project or workspace")),
-            },
-            "http-token" => match scope {
-                Some("user") => Ok(Kind::HttpToken(HttpScope::User)),
-                Some("project") => Ok(Kind::HttpToken(HttpScope::Project)),
-                Some("repository") => Ok(Kind::HttpToken(HttpScope::Repository)),
-                Some(other) => Err(KindError::BadScope {
-                    scope: other.to_owned(),
-                    valid: "user, project or repository",
-                }),
-                None => Err(needs_scope("user, project or repository")),
-            },
-            other => Err(KindError::Unknown(other.to_owned())),
+        Kind::new(name, scope)
+    }
+
+    /// The kind's name, without its scope.
+    pub fn name(self) -> KindName {
+        match self {
+            Kind::AppPassword => KindName::AppPassword,
+            Kind::ApiToken => KindName::ApiToken,
+            Kind::AccessToken(_) => KindName::AccessToken,
+            Kind::HttpToken(_) => KindName::HttpToken,
         }
     }
 
     /// The `kind` field's value.
-    pub fn name(self) -> &'static str {
+    pub fn word(self) -> &'static str {
+        self.name().word()
+    }
+
+    /// The scope, for kinds that have one.
+    pub fn scope(self) -> Option<ScopeName> {
         match self {
-            Kind::AppPassword => "app-password",
-            Kind::ApiToken => "api-token",
-            Kind::AccessToken(_) => "access-token",
-            Kind::HttpToken(_) => "http-token",
+            Kind::AccessToken(AccessScope::Repository) | Kind::HttpToken(HttpScope::Repository) => {
+                Some(ScopeName::Repository)
+            }
+            Kind::AccessToken(AccessScope::Project) | Kind::HttpToken(HttpScope::Project) => {
+                Some(ScopeName::Project)
+            }
+            Kind::AccessToken(AccessScope::Workspace) => Some(ScopeName::Workspace),
+            Kind::HttpToken(HttpScope::User) => Some(ScopeName::User),
+            Kind::AppPassword | Kind::ApiToken => None,
         }
     }
 
     /// The `scope` field's value, for kinds that have one.
     pub fn scope_name(self) -> Option<&'static str> {
-        match self {
-            Kind::AccessToken(AccessScope::Repository) | Kind::HttpToken(HttpScope::Repository) => {
-                Some("repository")
-            }
-            Kind::AccessToken(AccessScope::Project) | Kind::HttpToken(HttpScope::Project) => {
-                Some("project")
-            }
-            Kind::AccessToken(AccessScope::Workspace) => Some("workspace"),
-            Kind::HttpToken(HttpScope::User) => Some("user"),
-            Kind::AppPassword | Kind::ApiToken => None,
-        }
+        self.scope().map(ScopeName::word)
     }
 
     /// Whether the kind's git username is the user's own (`username =`
@@ -116,12 +307,16 @@ impl Kind {
             Kind::AppPassword | Kind::ApiToken | Kind::HttpToken(HttpScope::User)
         )
     }
-}
 
-impl Kind {
+    /// Whether the kind needs the user's own username: it has no fixed one
+    /// to fall back on.
+    pub fn needs_username(self) -> bool {
+        matches!(self, Kind::AppPassword | Kind::HttpToken(HttpScope::User))
+    }
+
     /// The kind with its article: "an api-token", "an http-token (user)".
     pub fn with_article(self) -> String {
-        // Every kind's name starts with a vowel sound ("http" is said
+        // Every kind's word starts with a vowel sound ("http" is said
         // "aitch").
         format!("an {self}")
     }
@@ -130,8 +325,8 @@ impl Kind {
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.scope_name() {
-            Some(scope) => write!(f, "{} ({scope})", self.name()),
-            None => f.write_str(self.name()),
+            Some(scope) => write!(f, "{} ({scope})", self.word()),
+            None => f.write_str(self.word()),
         }
     }
 }
@@ -140,43 +335,22 @@ impl fmt::Display for Kind {
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum KindError {
     /// An unknown `kind`.
-    #[error("kind {0:?} is not one of app-password, api-token, access-token, http-token")]
+    #[error("kind {0:?} is not one of {list}", list = KindName::list())]
     Unknown(String),
     /// `scope` given for a kind that has none.
-    #[error("kind {0:?} takes no scope")]
-    UnexpectedScope(String),
+    #[error("kind \"{0}\" takes no scope")]
+    UnexpectedScope(KindName),
     /// `scope` missing.
-    #[error("kind {kind:?} needs a scope: {valid}")]
-    MissingScope {
-        /// The kind.
-        kind: String,
-        /// The scopes it takes.
-        valid: &'static str,
-    },
-    /// An unknown `scope`.
-    #[error("scope {scope:?} is not one of {valid}")]
+    #[error("kind \"{0}\" needs a scope: {scopes}", scopes = .0.scope_list())]
+    MissingScope(KindName),
+    /// An unknown `scope`, or one the kind is not made with.
+    #[error("scope {scope:?} is not one of {scopes}", scopes = kind.scope_list())]
     BadScope {
         /// The scope given.
         scope: String,
-        /// The scopes the kind takes.
-        valid: &'static str,
+        /// The kind.
+        kind: KindName,
     },
-}
-
-/// The kind a token's prefix announces: `ATBB` app password, `ATATT` API
-/// token, `ATCTT` Cloud access token, `BBDC-` Data Center HTTP token.
-pub fn kind_of_prefix(token: &str) -> Option<&'static str> {
-    if token.starts_with("ATATT") {
-        Some("api-token")
-    } else if token.starts_with("ATCTT") {
-        Some("access-token")
-    } else if token.starts_with("ATBB") {
-        Some("app-password")
-    } else if token.starts_with("BBDC-") {
-        Some("http-token")
-    } else {
-        None
-    }
 }
 
 /// How a credential is presented.
@@ -358,15 +532,15 @@ mod tests {
     #[test]
     fn prefixes() {
         let cases = [
-            ("ATATT3xFfGF0abc", Some("api-token")),
-            ("ATCTT3xFfGN0abc", Some("access-token")),
-            ("ATBBa1b2c3", Some("app-password")),
-            ("BBDC-MzE0NjQ5", Some("http-token")),
+            ("ATATT3xFfGF0abc", Some(KindName::ApiToken)),
+            ("ATCTT3xFfGN0abc", Some(KindName::AccessToken)),
+            ("ATBBa1b2c3", Some(KindName::AppPassword)),
+            ("BBDC-MzE0NjQ5", Some(KindName::HttpToken)),
             ("NzE0NjQ5OTA0ODk2", None),
             ("", None),
         ];
         for (token, want) in cases {
-            assert_eq!(kind_of_prefix(token), want, "{token}");
+            assert_eq!(KindName::of_token(token), want, "{token}");
         }
     }
 
@@ -387,11 +561,31 @@ mod tests {
         ));
         assert_eq!(
             Kind::from_fields("api-token", Some("user")),
-            Err(KindError::UnexpectedScope("api-token".into()))
+            Err(KindError::UnexpectedScope(KindName::ApiToken))
         );
         assert_eq!(
             Kind::from_fields("oauth", None),
             Err(KindError::Unknown("oauth".into()))
+        );
+        // Every word reads back as its kind, and the messages list them.
+        for name in KindName::ALL {
+            assert_eq!(KindName::from_word(name.word()), Some(name));
+        }
+        assert_eq!(
+            Kind::from_fields("oauth", None).unwrap_err().to_string(),
+            "kind \"oauth\" is not one of app-password, api-token, access-token, http-token"
+        );
+        assert_eq!(
+            Kind::from_fields("access-token", None)
+                .unwrap_err()
+                .to_string(),
+            "kind \"access-token\" needs a scope: repository, project or workspace"
+        );
+        assert_eq!(
+            Kind::from_fields("http-token", Some("team"))
+                .unwrap_err()
+                .to_string(),
+            "scope \"team\" is not one of user, project or repository"
         );
     }
 

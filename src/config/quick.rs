@@ -15,145 +15,14 @@
 
 use std::borrow::Cow;
 
-use crate::config::CredentialTable;
-
-/// `[settings]` as read.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct QuickSettings {
-    /// `store`.
-    pub store: Option<String>,
-    /// `insecure_http_hosts`.
-    pub insecure_http_hosts: Option<Vec<String>>,
-    /// `expiry_warning_days`.
-    pub expiry_warning_days: Option<u32>,
-    /// `command_timeout_seconds`.
-    pub command_timeout_seconds: Option<u64>,
-}
-
-/// A whole file as read: its settings and its `[[credential]]` tables.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct QuickFile {
-    /// `[settings]`.
-    pub settings: QuickSettings,
-    /// The `[[credential]]` tables, in order.
-    pub credentials: Vec<CredentialTable>,
-}
-
-/// A `[[credential]]` table as read, its strings borrowed from the text
-/// where they hold no escape.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct TableText<'a> {
-    /// `name`.
-    pub name: Cow<'a, str>,
-    /// `kind`.
-    pub kind: Cow<'a, str>,
-    /// `url`.
-    pub url: Cow<'a, str>,
-    /// `username`.
-    pub username: Option<Cow<'a, str>>,
-    /// `email`.
-    pub email: Option<Cow<'a, str>>,
-    /// `scope`.
-    pub scope: Option<Cow<'a, str>>,
-    /// `repos`.
-    pub repos: Option<Vec<Cow<'a, str>>>,
-    /// `expires`.
-    pub expires: Option<Cow<'a, str>>,
-    /// `secret`.
-    pub secret: Option<Cow<'a, str>>,
-    /// `auth`.
-    pub auth: Option<Cow<'a, str>>,
-}
-
-impl TableText<'_> {
-    /// The fields of `table`, borrowed.
-    pub fn borrowing(table: &CredentialTable) -> TableText<'_> {
-        let CredentialTable {
-            name,
-            kind,
-            url,
-            username,
-            email,
-            scope,
-            repos,
-            expires,
-            secret,
-            auth,
-        } = table;
-        fn borrow(v: &Option<String>) -> Option<Cow<'_, str>> {
-            v.as_deref().map(Cow::Borrowed)
-        }
-        TableText {
-            name: Cow::Borrowed(name),
-            kind: Cow::Borrowed(kind),
-            url: Cow::Borrowed(url),
-            username: borrow(username),
-            email: borrow(email),
-            scope: borrow(scope),
-            repos: repos
-                .as_ref()
-                .map(|l| l.iter().map(|r| Cow::Borrowed(r.as_str())).collect()),
-            expires: borrow(expires),
-            secret: borrow(secret),
-            auth: borrow(auth),
-        }
-    }
-
-    /// `table`, its strings moved in.
-    pub fn owning(table: CredentialTable) -> TableText<'static> {
-        let CredentialTable {
-            name,
-            kind,
-            url,
-            username,
-            email,
-            scope,
-            repos,
-            expires,
-            secret,
-            auth,
-        } = table;
-        TableText {
-            name: Cow::Owned(name),
-            kind: Cow::Owned(kind),
-            url: Cow::Owned(url),
-            username: username.map(Cow::Owned),
-            email: email.map(Cow::Owned),
-            scope: scope.map(Cow::Owned),
-            repos: repos.map(|l| l.into_iter().map(Cow::Owned).collect()),
-            expires: expires.map(Cow::Owned),
-            secret: secret.map(Cow::Owned),
-            auth: auth.map(Cow::Owned),
-        }
-    }
-
-    /// The table with its strings owned.
-    pub fn to_table(&self) -> CredentialTable {
-        let own = |v: &Option<Cow<'_, str>>| v.as_deref().map(str::to_owned);
-        CredentialTable {
-            name: self.name.clone().into_owned(),
-            kind: self.kind.clone().into_owned(),
-            url: self.url.clone().into_owned(),
-            username: own(&self.username),
-            email: own(&self.email),
-            scope: own(&self.scope),
-            repos: self
-                .repos
-                .as_ref()
-                .map(|l| l.iter().map(|r| r.clone().into_owned()).collect()),
-            expires: own(&self.expires),
-            secret: own(&self.secret),
-            auth: own(&self.auth),
-        }
-    }
-}
+use super::table::{CredentialTable, Field, FileTables, SettingsTable, Value as FieldValue};
 
 /// What [`read_each`] hands over, in the order of the file.
 pub enum Item<'a> {
     /// The `[settings]` table, when it ends.
-    Settings(QuickSettings),
+    Settings(SettingsTable),
     /// A `[[credential]]` table, when it ends.
-    Credential(TableText<'a>),
+    Credential(CredentialTable<'a>),
 }
 
 enum Value<'a> {
@@ -167,7 +36,7 @@ enum Value<'a> {
 #[allow(clippy::large_enum_variant)]
 enum Section<'a> {
     Root,
-    Settings(QuickSettings),
+    Settings(SettingsTable),
     Credential(Partial<'a>),
 }
 
@@ -177,17 +46,17 @@ struct Partial<'a> {
     name: Option<Cow<'a, str>>,
     kind: Option<Cow<'a, str>>,
     url: Option<Cow<'a, str>>,
-    rest: TableText<'a>,
+    rest: CredentialTable<'a>,
 }
 
 /// Reads `text`; `None` when it is not in the plain form (see the module
 /// documentation), and then nothing about the file is known.
-pub fn read(text: &str) -> Option<QuickFile> {
-    let mut file = QuickFile::default();
+pub fn read(text: &str) -> Option<FileTables<'_>> {
+    let mut file = FileTables::default();
     read_each(text, |item| {
         match item {
             Item::Settings(s) => file.settings = s,
-            Item::Credential(t) => file.credentials.push(t.to_table()),
+            Item::Credential(t) => file.credential.push(t),
         }
         Some(())
     })?;
@@ -236,7 +105,7 @@ pub fn read_each<'a>(text: &'a str, mut each: impl FnMut(Item<'a>) -> Option<()>
                     return None;
                 }
                 seen_settings = true;
-                Section::Settings(QuickSettings::default())
+                Section::Settings(SettingsTable::default())
             } else {
                 Section::Credential(Partial::default())
             };
@@ -316,7 +185,7 @@ fn finish<'a>(section: Section<'a>, each: &mut impl FnMut(Item<'a>) -> Option<()
     match section {
         Section::Root => Some(()),
         Section::Settings(s) => each(Item::Settings(s)),
-        Section::Credential(p) => each(Item::Credential(TableText {
+        Section::Credential(p) => each(Item::Credential(CredentialTable {
             name: p.name?,
             kind: p.kind?,
             url: p.url?,
@@ -337,7 +206,7 @@ pub fn has_settings_table(text: &str) -> bool {
     })
 }
 
-fn set_setting(s: &mut QuickSettings, key: &str, value: Value<'_>) -> Option<()> {
+fn set_setting(s: &mut SettingsTable, key: &str, value: Value<'_>) -> Option<()> {
     match (key, value) {
         ("store", Value::Text(t)) => s.store = Some(t.into_owned()),
         ("insecure_http_hosts", Value::List(l)) => {
@@ -355,27 +224,15 @@ fn set_setting(s: &mut QuickSettings, key: &str, value: Value<'_>) -> Option<()>
 }
 
 fn set_field<'a>(t: &mut Partial<'a>, key: &str, value: Value<'a>) -> Option<()> {
-    let text = match value {
-        Value::Text(text) => text,
-        Value::List(l) if key == "repos" => {
-            t.rest.repos = Some(l);
-            return Some(());
-        }
-        _ => return None,
-    };
-    let field = match key {
-        "name" => &mut t.name,
-        "kind" => &mut t.kind,
-        "url" => &mut t.url,
-        "username" => &mut t.rest.username,
-        "email" => &mut t.rest.email,
-        "scope" => &mut t.rest.scope,
-        "expires" => &mut t.rest.expires,
-        "secret" => &mut t.rest.secret,
-        "auth" => &mut t.rest.auth,
-        _ => return None,
-    };
-    *field = Some(text);
+    let field = Field::from_name(key)?;
+    match (field, value) {
+        (Field::Name, Value::Text(text)) => t.name = Some(text),
+        (Field::Kind, Value::Text(text)) => t.kind = Some(text),
+        (Field::Url, Value::Text(text)) => t.url = Some(text),
+        (field, Value::Text(text)) => t.rest.set(field, text)?,
+        (field, Value::List(list)) => t.rest.set_list(field, list)?,
+        (_, Value::Number(_)) => return None,
+    }
     Some(())
 }
 
@@ -475,33 +332,90 @@ fn string(text: &str) -> Option<(Cow<'_, str>, &str)> {
 /// What the `toml` crate makes of `text`, in the same shape: the slow
 /// path that [`read`] must agree with (the config fuzz target compares
 /// them on every input).
-pub fn read_with_toml(text: &str) -> Option<QuickFile> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct File {
-        #[serde(default)]
-        settings: Settings,
-        #[serde(default)]
-        credential: Vec<CredentialTable>,
+pub fn read_with_toml(text: &str) -> Option<FileTables<'static>> {
+    toml::from_str(text).ok()
+}
+
+/// Appends `table` to `out` in the plain form, as a `[[credential]]` table
+/// that [`read_each`] reads back unchanged.
+pub fn write_credential(out: &mut String, table: &CredentialTable<'_>) {
+    out.push_str("[[credential]]\n");
+    for (field, value) in table.fields() {
+        out.push_str(field.name());
+        out.push_str(" = ");
+        match value {
+            FieldValue::Text(text) => write_string(out, text),
+            FieldValue::List(list) => {
+                out.push('[');
+                for (i, item) in list.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write_string(out, item);
+                }
+                out.push(']');
+            }
+        }
+        out.push('\n');
     }
-    #[derive(serde::Deserialize, Default)]
-    #[serde(deny_unknown_fields)]
-    struct Settings {
-        store: Option<String>,
-        insecure_http_hosts: Option<Vec<String>>,
-        expiry_warning_days: Option<u32>,
-        command_timeout_seconds: Option<u64>,
+}
+
+/// Appends `settings` to `out` in the plain form, as a `[settings]` table.
+pub fn write_settings(out: &mut String, settings: &SettingsTable) {
+    let SettingsTable {
+        store,
+        insecure_http_hosts,
+        expiry_warning_days,
+        command_timeout_seconds,
+    } = settings;
+    out.push_str("[settings]\n");
+    if let Some(store) = store {
+        out.push_str("store = ");
+        write_string(out, store);
+        out.push('\n');
     }
-    let f: File = toml::from_str(text).ok()?;
-    Some(QuickFile {
-        settings: QuickSettings {
-            store: f.settings.store,
-            insecure_http_hosts: f.settings.insecure_http_hosts,
-            expiry_warning_days: f.settings.expiry_warning_days,
-            command_timeout_seconds: f.settings.command_timeout_seconds,
-        },
-        credentials: f.credential,
-    })
+    if let Some(hosts) = insecure_http_hosts {
+        out.push_str("insecure_http_hosts = [");
+        for (i, host) in hosts.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            write_string(out, host);
+        }
+        out.push_str("]\n");
+    }
+    for (key, number) in [
+        ("expiry_warning_days", expiry_warning_days.map(u64::from)),
+        ("command_timeout_seconds", *command_timeout_seconds),
+    ] {
+        if let Some(n) = number {
+            out.push_str(key);
+            out.push_str(" = ");
+            out.push_str(&n.to_string());
+            out.push('\n');
+        }
+    }
+}
+
+/// Appends `text` as a basic string, escaping what TOML or the quick
+/// reader's character check would refuse.
+fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    let plain =
+        |c: char| !matches!(c, '"' | '\\' | '\u{7f}'..='\u{9f}' | '\u{feff}') && !c.is_control();
+    if text.chars().all(plain) {
+        out.push_str(text);
+    } else {
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if plain(c) => out.push(c),
+                c => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            }
+        }
+    }
+    out.push('"');
 }
 
 #[cfg(test)]

@@ -29,31 +29,15 @@
 //! last, when the lengths are known.
 
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
-use crate::config::{self, Config, ConfigError, CredentialTable, DefinedIn, Settings};
-use crate::config_reader::{self, Item, TableText};
-use crate::fsutil::{self, Lock};
-use crate::remote::Remote;
-use crate::resolve::hosts_serving;
+use super::quick::{self, Item};
+use super::table::CredentialTable;
+use super::{validate, Config, ConfigError, DefinedIn, Entry, Paths, Settings};
+use crate::fsutil::{self, Durability, Lock};
+use crate::remote::{hosts_serving, Remote};
 
-const FORMAT: &str = concat!("gcb-index 4 ", env!("CARGO_PKG_VERSION"));
-
-/// Where the index of the configuration at `config_path` lives.
-pub fn index_path(config_path: &Path) -> Option<PathBuf> {
-    let absolute = std::path::absolute(config_path).ok()?;
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in absolute.as_os_str().as_encoded_bytes() {
-        hash ^= u64::from(*b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    Some(
-        dirs::cache_dir()?
-            .join("git-credential-bitbucket")
-            .join(format!("{hash:016x}.index")),
-    )
-}
+const FORMAT: &str = concat!("gcb-index 5 ", env!("CARGO_PKG_VERSION"));
 
 fn fingerprint(meta: &std::fs::Metadata) -> String {
     let modified = meta
@@ -84,12 +68,6 @@ fn fingerprint(meta: &std::fs::Metadata) -> String {
     )
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    escape_into(&mut out, s);
-    out
-}
-
 /// Appends `s` to `out` with backslash, tab, LF and CR escaped.
 fn escape_into(out: &mut String, s: &str) {
     if !s
@@ -110,130 +88,43 @@ fn escape_into(out: &mut String, s: &str) {
     }
 }
 
-fn unescape(s: &str) -> Option<String> {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
+/// The record of `table`: the table in the plain form, which the quick
+/// reader reads back.
+fn record_into(out: &mut String, table: &CredentialTable<'_>) {
+    quick::write_credential(out, table);
+}
+
+/// The one `[[credential]]` table of a record.
+fn parse_record(record: &str) -> Option<CredentialTable<'_>> {
+    let mut found = None;
+    quick::read_each(record, |item| match item {
+        Item::Credential(t) if found.is_none() => {
+            found = Some(t);
+            Some(())
         }
-        out.push(match chars.next()? {
-            '\\' => '\\',
-            't' => '\t',
-            'n' => '\n',
-            'r' => '\r',
-            _ => return None,
-        });
-    }
-    Some(out)
+        _ => None,
+    })?;
+    found
 }
 
-fn unopt(field: &str) -> Option<Option<String>> {
-    match field.strip_prefix('+') {
-        Some(v) => Some(Some(unescape(v)?)),
-        None if field == "-" => Some(None),
-        None => None,
-    }
+/// The `[settings]` table of `settings`, in the plain form.
+fn settings_text(settings: &Settings) -> String {
+    let mut out = String::new();
+    quick::write_settings(&mut out, &settings.to_table());
+    out
 }
 
-/// Appends the record of `table` to `out`, a line of tab-separated
-/// fields (an optional field `-` when absent, `+value` when present).
-fn record_into(out: &mut String, table: &TableText<'_>) {
-    let TableText {
-        name,
-        kind,
-        url,
-        username,
-        email,
-        scope,
-        repos,
-        expires,
-        secret,
-        auth,
-    } = table;
-    let opt = |out: &mut String, field: Option<&str>| match field {
-        Some(v) => {
-            out.push_str("\t+");
-            escape_into(out, v);
+/// The settings the `[settings]` table `text` holds.
+fn parse_settings(text: &str) -> Option<Settings> {
+    let mut found = None;
+    quick::read_each(text, |item| match item {
+        Item::Settings(t) if found.is_none() => {
+            found = Some(t);
+            Some(())
         }
-        None => out.push_str("\t-"),
-    };
-    escape_into(out, name);
-    out.push('\t');
-    escape_into(out, kind);
-    out.push('\t');
-    escape_into(out, url);
-    opt(out, scope.as_deref());
-    opt(out, username.as_deref());
-    opt(out, email.as_deref());
-    match repos {
-        Some(list) => {
-            out.push_str("\t+");
-            for (i, r) in list.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                escape_into(out, r);
-            }
-        }
-        None => out.push_str("\t-"),
-    }
-    opt(out, expires.as_deref());
-    opt(out, secret.as_deref());
-    opt(out, auth.as_deref());
-    out.push('\n');
-}
-
-fn parse_record(line: &str) -> Option<CredentialTable> {
-    let f: Vec<&str> = line.split('\t').collect();
-    let [name, kind, url, scope, username, email, repos, expires, secret, auth] = f.as_slice()
-    else {
-        return None;
-    };
-    Some(CredentialTable {
-        name: unescape(name)?,
-        kind: unescape(kind)?,
-        url: unescape(url)?,
-        scope: unopt(scope)?,
-        username: unopt(username)?,
-        email: unopt(email)?,
-        repos: unopt(repos)?.map(|r| r.split(',').map(str::to_owned).collect()),
-        expires: unopt(expires)?,
-        secret: unopt(secret)?,
-        auth: unopt(auth)?,
-    })
-}
-
-fn settings_line(s: &Settings) -> String {
-    let store = s.store.map_or("auto", |s| s.as_str());
-    let hosts: Vec<String> = s.insecure_http_hosts.iter().map(|h| escape(h)).collect();
-    format!(
-        "{store}\t{}\t{}\t{}",
-        s.expiry_warning_days,
-        s.command_timeout.as_secs(),
-        hosts.join("\t")
-    )
-}
-
-fn parse_settings(line: &str) -> Option<Settings> {
-    let mut f = line.split('\t');
-    let store = match f.next()? {
-        "auto" => None,
-        other => Some(other.parse().ok()?),
-    };
-    let expiry_warning_days = f.next()?.parse().ok()?;
-    let command_timeout = Duration::from_secs(f.next()?.parse().ok()?);
-    let insecure_http_hosts = f
-        .filter(|h| !h.is_empty())
-        .map(unescape)
-        .collect::<Option<Vec<_>>>()?;
-    Some(Settings {
-        store,
-        insecure_http_hosts,
-        expiry_warning_days,
-        command_timeout,
-    })
+        _ => None,
+    })?;
+    validate::settings(&found?).ok()
 }
 
 /// The key of the entries of `host` whose path prefix is `prefix`.
@@ -317,7 +208,7 @@ impl<W: Write + Seek> Builder<W> {
         &mut self,
         host: &str,
         prefix: &[String],
-        table: &TableText<'_>,
+        table: &CredentialTable<'_>,
     ) -> std::io::Result<()> {
         let key_start = self.keys.len();
         key_into(&mut self.keys, host, prefix);
@@ -345,7 +236,7 @@ impl<W: Write + Seek> Builder<W> {
         };
         // Stable: a key's entries keep the order of the file.
         self.spans.sort_by(|a, b| key(a).cmp(key(b)));
-        let settings = format!("{}\n", settings_line(settings));
+        let settings = settings_text(settings);
         self.out.write_all(settings.as_bytes())?;
         let mut table_len = 0;
         for span in &self.spans {
@@ -392,12 +283,7 @@ fn write_config<W: Write + Seek>(config: &Config, out: W, fingerprint: &str) -> 
         .iter()
         .filter(|e| e.defined_in == DefinedIn::File)
     {
-        let table = e.to_table();
-        builder.push(
-            &e.remote.origin.host,
-            e.prefix(),
-            &TableText::borrowing(&table),
-        )?;
+        builder.push(&e.remote.origin.host, e.prefix(), &e.to_table())?;
     }
     builder.finish(&config.settings)
 }
@@ -432,22 +318,22 @@ fn one_pass<'t, W: Write + Seek>(
     // Names are checked by hash: two equal hashes decline the file, and
     // the whole read then judges it.
     let mut names: Vec<u64> = Vec::new();
-    let mut add = |table: TableText<'t>, settings: &Settings| -> Option<()> {
-        let entry = config::validate_text(table.clone(), settings, DefinedIn::File).ok()?;
+    let mut add = |table: CredentialTable<'t>, settings: &Settings| -> Option<()> {
+        let entry = validate(table.clone(), settings, DefinedIn::File).ok()?;
         if let Err(e) = builder.push(&entry.remote.origin.host, entry.prefix(), &table) {
             failed = Some(e);
             return None;
         }
-        names.push(name_hash(&table.name));
+        names.push(fsutil::fnv1a(table.name.as_bytes()));
         Some(())
     };
     // Entries are checked against the settings, so those before a
     // `[settings]` table wait for it.
-    let mut settings = (!config_reader::has_settings_table(text)).then(Settings::default);
+    let mut settings = (!quick::has_settings_table(text)).then(Settings::default);
     let mut waiting = Vec::new();
-    let read = config_reader::read_each(text, |item| match item {
-        Item::Settings(quick) => {
-            let read = config::quick_settings(quick).ok()?;
+    let read = quick::read_each(text, |item| match item {
+        Item::Settings(table) => {
+            let read = validate::settings(&table).ok()?;
             for table in waiting.drain(..) {
                 add(table, &read)?;
             }
@@ -474,32 +360,27 @@ fn one_pass<'t, W: Write + Seek>(
     builder.finish(&settings).map(Pass::Written)
 }
 
-/// FNV-1a of a name.
-fn name_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
 /// The entries of the index that one pass over `text` builds, each record
 /// read back and checked again, in the order of the file; `None` when
 /// that pass declines the text. For the config fuzz target, which holds
 /// them to what [`Config::parse`] makes of the same text.
-pub fn entries_of_text(text: &str) -> Option<Vec<config::Entry>> {
+pub fn entries_of_text(text: &str) -> Option<Vec<Entry>> {
     let Ok(Pass::Written(out)) = one_pass(text, std::io::Cursor::new(Vec::new()), "-") else {
         return None;
     };
     let built = String::from_utf8(out.into_inner()).ok()?;
     let (first, rest) = built.split_once('\n')?;
     let [body_len, settings_len, _] = parse_head(first, "-")?.map(|n| n as usize);
-    let settings = parse_settings(
-        rest.get(body_len..body_len + settings_len)?
-            .trim_end_matches('\n'),
-    )?;
-    rest.get(..body_len)?
-        .lines()
-        .map(|line| config::validate(parse_record(line)?, &settings, DefinedIn::File).ok())
-        .collect()
+    let settings = parse_settings(rest.get(body_len..body_len + settings_len)?)?;
+    let mut entries = Vec::new();
+    quick::read_each(rest.get(..body_len)?, |item| match item {
+        Item::Credential(t) => {
+            entries.push(validate(t, &settings, DefinedIn::File).ok()?);
+            Some(())
+        }
+        Item::Settings(_) => None,
+    })?;
+    Some(entries)
 }
 
 /// The sorted table of the index, in the file, read a little at a time
@@ -517,18 +398,7 @@ impl Table<'_> {
     /// Reads `buf.len()` bytes at `offset` of the table (fewer at its end).
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Option<usize> {
         let want = buf.len().min(self.len.saturating_sub(offset) as usize);
-        let buf = &mut buf[..want];
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::FileExt;
-            self.file.read_exact_at(buf, self.start + offset).ok()?;
-        }
-        #[cfg(not(unix))]
-        {
-            let mut f = self.file;
-            f.seek(SeekFrom::Start(self.start + offset)).ok()?;
-            f.read_exact(buf).ok()?;
-        }
+        fsutil::read_at(self.file, self.start + offset, &mut buf[..want]).ok()?;
         Some(want)
     }
 
@@ -656,13 +526,9 @@ fn wanted(host: &str, segments: Option<&[String]>) -> Wanted {
     Wanted { keys, any_of }
 }
 
-/// Reads the settings and the raw entries under `wanted` from the index,
-/// if it is current.
-fn read(
-    path: &Path,
-    fingerprint: &str,
-    wanted: &Wanted,
-) -> Option<(Settings, Vec<CredentialTable>)> {
+/// Reads the settings and the entries under `wanted` from the index, if it
+/// is current and every entry read from it still validates.
+fn read(path: &Path, fingerprint: &str, wanted: &Wanted) -> Option<Config> {
     // Anything that does not add up is a damaged index: `None`, and the
     // caller rebuilds it. Every length is checked against the file's size
     // before it is used, so a damaged one can neither panic nor allocate.
@@ -685,25 +551,8 @@ fn read(
     if settings_bytes.len() as u64 != settings_len {
         return None;
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileExt;
-        file.read_exact_at(&mut settings_bytes, settings_start)
-            .ok()?;
-    }
-    #[cfg(not(unix))]
-    {
-        file.seek(SeekFrom::Start(settings_start)).ok()?;
-        file.read_exact(&mut settings_bytes).ok()?;
-    }
-    if !settings_bytes.ends_with(b"\n") {
-        return None;
-    }
-    let settings = parse_settings(
-        std::str::from_utf8(&settings_bytes)
-            .ok()?
-            .trim_end_matches('\n'),
-    )?;
+    fsutil::read_at(&file, settings_start, &mut settings_bytes).ok()?;
+    let settings = parse_settings(std::str::from_utf8(&settings_bytes).ok()?)?;
     let table = Table {
         file: &file,
         start: table_start,
@@ -739,7 +588,9 @@ fn read(
     }
     // The entries of the host's first key.
     for h in &wanted.any_of {
-        let host_key = format!("{}\t", escape(h));
+        let mut host_key = String::new();
+        escape_into(&mut host_key, h);
+        host_key.push('\t');
         if let Some((_, line)) = table.lower_bound(host_key.as_bytes())? {
             let line = std::str::from_utf8(&line).ok()?;
             if let Some(rest) = line.strip_prefix(&host_key) {
@@ -751,22 +602,30 @@ fn read(
         }
     }
     let mut entries = Vec::with_capacity(records.len());
+    let mut record = Vec::new();
     for (start, len) in records {
-        let mut record = vec![0u8; len];
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::FileExt;
-            file.read_exact_at(&mut record, body_start + start).ok()?;
+        record.resize(len, 0);
+        fsutil::read_at(&file, body_start + start, &mut record).ok()?;
+        let table = parse_record(std::str::from_utf8(&record).ok()?)?;
+        let name = table.name.clone().into_owned();
+        match validate(table, &settings, DefinedIn::File) {
+            Ok(e) => entries.push(e),
+            Err(m) => {
+                log::debug!("the index holds an entry '{name}' that no longer validates ({m}); reading the file");
+                return None;
+            }
         }
-        #[cfg(not(unix))]
-        {
-            file.seek(SeekFrom::Start(body_start + start)).ok()?;
-            file.read_exact(&mut record).ok()?;
-        }
-        let line = std::str::from_utf8(&record).ok()?.strip_suffix('\n')?;
-        entries.push(parse_record(line)?);
     }
-    Some((settings, entries))
+    log::trace!(
+        "read {} entr(ies) from the index {}",
+        entries.len(),
+        path.display()
+    );
+    Some(Config {
+        settings,
+        entries,
+        ci_problems: Vec::new(),
+    })
 }
 
 /// What an index is written from.
@@ -797,14 +656,12 @@ fn write(
     fingerprint: &str,
     current: &dyn Fn() -> bool,
 ) -> std::io::Result<Written> {
-    if let Some(dir) = path.parent() {
-        fsutil::ensure_private_dir(dir)?;
-    }
+    fsutil::ensure_private_dir(fsutil::parent_or_dot(path))?;
     let lock = Lock::for_file(path)?;
     let mut outcome = Written::Yes;
     // Whole or not at all, but not forced to disk: after a crash a lost or
     // cut index is one whose lengths do not add up, and is rebuilt.
-    let written = fsutil::replace_file_with(path, 0o600, &lock, false, &mut |out| {
+    let written = fsutil::replace(path, 0o600, &lock, Durability::Light, &mut |out| {
         match source {
             Source::Text(text) => {
                 if let Pass::Declined = one_pass(text, &mut *out, fingerprint)? {
@@ -836,17 +693,18 @@ fn write(
 /// CI entries — from the index when it is current, else from the TOML
 /// file, rebuilding the index on the way.
 pub fn load_for(
-    config_path: &Path,
+    paths: &Paths,
     remote: &Remote,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
-    config::check_trusted(config_path)?;
+    let config_path = paths.config();
+    super::check_trusted(config_path)?;
     let meta = match std::fs::metadata(config_path) {
         Ok(m) => m,
         Err(_) => return Config::load(config_path, env),
     };
     let fp = fingerprint(&meta);
-    let Some(index) = index_path(config_path) else {
+    let Some(index) = paths.index() else {
         return Config::load(config_path, env);
     };
     let wanted = wanted(&remote.origin.host, remote.segments.as_deref());
@@ -856,8 +714,8 @@ pub fn load_for(
 /// Writes the index of `config`, just read or written from `config_path`
 /// (by a command that holds the configuration's lock), so that the next
 /// `get` finds it current.
-pub fn write_for(config_path: &Path, config: &Config) {
-    let (Ok(meta), Some(index)) = (std::fs::metadata(config_path), index_path(config_path)) else {
+pub fn write_for(paths: &Paths, config: &Config) {
+    let (Ok(meta), Some(index)) = (std::fs::metadata(paths.config()), paths.index()) else {
         return;
     };
     if !index_trusted(&index) {
@@ -901,40 +759,13 @@ fn load_with_index(
         );
         return Config::load(config_path, env);
     }
-    match from_index(index, fp, wanted) {
+    match read(index, fp, wanted) {
         Some(mut config) => {
             config.add_ci_entries(env)?;
             Ok(config)
         }
         None => rebuild(config_path, index, fp, wanted, env),
     }
-}
-
-/// The settings and the entries under `wanted`, from the index if it is
-/// current and every entry read from it still validates.
-fn from_index(index: &Path, fp: &str, wanted: &Wanted) -> Option<Config> {
-    let (settings, raws) = read(index, fp, wanted)?;
-    log::trace!(
-        "read {} entr(ies) from the index {}",
-        raws.len(),
-        index.display()
-    );
-    let mut entries = Vec::with_capacity(raws.len());
-    for raw in raws {
-        let name = raw.name.clone();
-        match config::validate(raw, &settings, DefinedIn::File) {
-            Ok(e) => entries.push(e),
-            Err(m) => {
-                log::debug!("the index holds an entry '{name}' that no longer validates ({m}); reading the file");
-                return None;
-            }
-        }
-    }
-    Some(Config {
-        settings,
-        entries,
-        ci_problems: Vec::new(),
-    })
 }
 
 /// Reads the configuration file, writes its index, and answers what
@@ -957,7 +788,7 @@ fn rebuild(
     let declined = match write(index, Source::Text(&text), fp, &current) {
         Ok(Written::Yes) => {
             log::debug!("rebuilt the index {}", index.display());
-            if let Some(mut config) = from_index(index, fp, wanted) {
+            if let Some(mut config) = read(index, fp, wanted) {
                 config.add_ci_entries(env)?;
                 return Ok(config);
             }
@@ -1023,14 +854,26 @@ secret = "env:DC"
         let full = Config::parse(CONFIG, &path).unwrap();
         for e in &full.entries {
             let raw = e.to_table();
-            let mut line = String::new();
-            record_into(&mut line, &TableText::borrowing(&raw));
-            let line = line.trim_end_matches('\n');
-            assert_eq!(parse_record(line).as_ref(), Some(&raw));
-            let again =
-                config::validate(parse_record(line).unwrap(), &full.settings, DefinedIn::File)
-                    .unwrap();
+            let mut record = String::new();
+            record_into(&mut record, &raw);
+            assert_eq!(parse_record(&record).as_ref(), Some(&raw));
+            let again = validate(
+                parse_record(&record).unwrap(),
+                &full.settings,
+                DefinedIn::File,
+            )
+            .unwrap();
             assert_eq!(&again, e);
+        }
+        // Strings that need escapes come back as they were.
+        for text in ["tab\there", "quote \" and \\", "\u{85}\u{feff}\u{1}", "é ü"] {
+            let table = CredentialTable {
+                name: text.into(),
+                ..CredentialTable::default()
+            };
+            let mut record = String::new();
+            record_into(&mut record, &table);
+            assert_eq!(parse_record(&record), Some(table), "{record}");
         }
         let index = dir.path().join("x.index");
         let text = render(&full, "fp");
@@ -1042,9 +885,13 @@ secret = "env:DC"
                 "fp",
                 &wanted(&remote.origin.host, remote.segments.as_deref()),
             );
-            found.map(|(settings, entries)| {
-                assert_eq!(settings, full.settings);
-                entries.into_iter().map(|e| e.name).collect::<Vec<_>>()
+            found.map(|config| {
+                assert_eq!(config.settings, full.settings);
+                config
+                    .entries
+                    .into_iter()
+                    .map(|e| e.name)
+                    .collect::<Vec<_>>()
             })
         };
         assert_eq!(
@@ -1091,13 +938,13 @@ secret = "env:DC"
         for i in [0, 1, 999, 1998, 1999] {
             let path = format!("ws{}/repo{i}.git", i % 7);
             let remote = Remote::classify("https", "bitbucket.org", Some(&path)).unwrap();
-            let (_, found) = read(
+            let found = read(
                 &index,
                 "fp",
                 &wanted(&remote.origin.host, remote.segments.as_deref()),
             )
             .unwrap();
-            let mut names: Vec<String> = found.into_iter().map(|e| e.name).collect();
+            let mut names: Vec<String> = found.entries.into_iter().map(|e| e.name).collect();
             names.sort();
             names.dedup();
             assert_eq!(names, ["host".to_owned(), format!("r{i}")], "{path}");
@@ -1229,7 +1076,9 @@ secret = "env:DC"
         };
         let dc = ("git.example.com:8443", "bitbucket/scm/proj/r.git");
         assert_eq!(load("bitbucket.org", "acme/w.git"), ["acme", "proj"]);
-        assert!(std::fs::read_to_string(&index).unwrap().contains("\ndc\t"));
+        assert!(std::fs::read_to_string(&index)
+            .unwrap()
+            .contains("\nname = \"dc\"\n"));
         assert_eq!(
             load("api.bitbucket.org", "2.0/repositories/acme/w"),
             ["acme", "proj"]
@@ -1246,7 +1095,7 @@ secret = "env:DC"
             "a changed file is read again"
         );
         let rebuilt = std::fs::read_to_string(&index).unwrap();
-        assert!(rebuilt.contains("dc-renamed") && !rebuilt.contains("\ndc\t"));
+        assert!(rebuilt.contains("dc-renamed") && !rebuilt.contains("\nname = \"dc\"\n"));
         // A file beyond the quick reader is read whole, and indexed too.
         std::fs::write(&path, CONFIG.replace("name = \"dc\"", "name = '''dc-3'''")).unwrap();
         assert_eq!(load(dc.0, dc.1), ["acme", "proj", "dc-3"]);

@@ -1,0 +1,86 @@
+//! Every file the helper keeps, named from one place: the configuration
+//! file's path decides the directory of the file store, the learned
+//! credentials and the state, and (through the cache directory) the index.
+
+use std::path::{Path, PathBuf};
+
+use super::ConfigError;
+use crate::store::file::FileStore;
+
+/// The variable that overrides the configuration file's path.
+pub const CONFIG_ENV: &str = "GIT_CREDENTIAL_BITBUCKET_CONFIG";
+
+/// The files that belong to one configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    config: PathBuf,
+    dir: PathBuf,
+}
+
+impl Paths {
+    /// The paths of the configuration at `$GIT_CREDENTIAL_BITBUCKET_CONFIG`,
+    /// else `<config dir>/git-credential-bitbucket/config.toml`.
+    pub fn from_env() -> Result<Paths, ConfigError> {
+        match std::env::var_os(CONFIG_ENV) {
+            Some(p) if !p.is_empty() => {
+                let path = PathBuf::from(p);
+                if path.is_relative() {
+                    return Err(ConfigError::Relative(path.display().to_string()));
+                }
+                Ok(Paths::of(path))
+            }
+            _ => dirs::config_dir()
+                .map(|d| Paths::of(d.join(crate::NAME).join("config.toml")))
+                .ok_or(ConfigError::NoConfigDir),
+        }
+    }
+
+    /// The paths of the configuration file at `config`.
+    pub fn of(config: PathBuf) -> Paths {
+        let dir = crate::fsutil::parent_or_dot(&config).to_path_buf();
+        Paths { config, dir }
+    }
+
+    /// The configuration file.
+    pub fn config(&self) -> &Path {
+        &self.config
+    }
+
+    /// The configuration's directory, which holds the helper's other files.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The file store's directory of secrets, one file per entry.
+    pub fn secrets_dir(&self) -> PathBuf {
+        self.dir.join("secrets")
+    }
+
+    /// The credentials learned from git.
+    pub fn learned(&self) -> PathBuf {
+        self.dir.join("learned.toml")
+    }
+
+    /// What the helper remembers between runs (rejections, notes said).
+    pub fn state(&self) -> PathBuf {
+        self.dir.join("state.toml")
+    }
+
+    /// The index of the configuration, in the cache directory, named after
+    /// the configuration's absolute path; `None` without a cache
+    /// directory.
+    pub fn index(&self) -> Option<PathBuf> {
+        let absolute = std::path::absolute(&self.config).ok()?;
+        let hash = crate::fsutil::fnv1a(absolute.as_os_str().as_encoded_bytes());
+        Some(
+            dirs::cache_dir()?
+                .join(crate::NAME)
+                .join(format!("{hash:016x}.index")),
+        )
+    }
+
+    /// The file store of this configuration.
+    pub fn file_store(&self) -> FileStore {
+        FileStore::new(self.secrets_dir(), self.learned())
+    }
+}

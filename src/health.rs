@@ -1,0 +1,268 @@
+//! What is wrong with an entry, in one voice: each fact is a [`Finding`]
+//! with one sentence, one stable code and one severity, and every place
+//! that speaks of it — the notes of `get`, `doctor`, `status`, `list` —
+//! prints that finding. Which facts are looked at depends on who asks
+//! ([`Facts`]): `get` never asks git, `list` never asks a store.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::calendar::{self, Date, Expiry};
+use crate::config::{DefinedIn, Entry};
+use crate::kind::Kind;
+use crate::resolve::TieError;
+use crate::state::{Rejection, State, REJECTION_COOL_DOWN};
+use crate::store::{SecretError, SecretSource, Sources, StoreError};
+use crate::url::printable;
+
+/// What `(program asking)` cannot send Bearer, in one phrase.
+const NO_AUTHTYPE: &str =
+    "it offered no `capability[]=authtype`: git before 2.46, libgit2, gix, git-lfs before 3.6";
+
+/// One fact about an entry (or about git for the entries of a server)
+/// that the user should hear.
+#[derive(Debug)]
+pub enum Finding {
+    /// The token's expiry date has passed.
+    Expired {
+        /// The entry.
+        entry: String,
+        /// Its expiry date.
+        on: Date,
+    },
+    /// The token expires within `expiry_warning_days`.
+    ExpiresSoon {
+        /// The entry.
+        entry: String,
+        /// Its expiry date.
+        on: Date,
+        /// How far off it is.
+        expiry: Expiry,
+    },
+    /// Bitbucket rejected the entry's secret; it is offered again.
+    Rejected {
+        /// The entry.
+        entry: String,
+        /// The rejection.
+        rejection: Rejection,
+    },
+    /// Bitbucket rejected the entry's secret for this scope moments ago:
+    /// it is not offered again until it changes, `verify` succeeds, or the
+    /// cool-down passes.
+    Withheld {
+        /// The entry.
+        entry: String,
+        /// The rejection.
+        rejection: Rejection,
+    },
+    /// The entry is an app password, which Bitbucket removed.
+    AppPassword {
+        /// The entry.
+        entry: String,
+    },
+    /// The entry's secret is not where the entry says it lives.
+    SecretMissing(SecretError),
+    /// git does not run the helper for the entries' server.
+    GitNotSetUp {
+        /// `scheme://host[:port]`.
+        origin: String,
+        /// The helpers git runs there instead.
+        others: Vec<String>,
+    },
+    /// git sends the helper no repository path for the server; `narrow`
+    /// says whether entries there need one.
+    NoPaths {
+        /// `scheme://host[:port]`.
+        origin: String,
+        /// Whether an entry there is for less than the whole server.
+        narrow: bool,
+    },
+    /// Entries with the same scope: neither is used.
+    Tie(TieError),
+    /// The entry goes as Bearer, and the program asking cannot send it: it
+    /// went as Basic `x-token-auth`.
+    BasicFallback {
+        /// The entry.
+        entry: String,
+    },
+    /// The entry must go as Bearer (`auth = "bearer"`), and the program
+    /// asking cannot send it: nothing was sent.
+    NoBearer {
+        /// The entry.
+        entry: String,
+    },
+    /// Bitbucket did not accept the entry when asked (`status --verify`).
+    NotAccepted {
+        /// The entry.
+        entry: String,
+    },
+}
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Worth knowing; nothing fails because of it yet.
+    Warning,
+    /// Something does not work.
+    Failure,
+}
+
+impl Finding {
+    /// A stable name for the finding, for programs (`status --json`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Finding::Expired { .. } => "expired",
+            Finding::ExpiresSoon { .. } => "expires-soon",
+            Finding::Rejected { .. } => "rejected",
+            Finding::Withheld { .. } => "withheld",
+            Finding::AppPassword { .. } => "app-password",
+            Finding::SecretMissing(_) => "secret-missing",
+            Finding::GitNotSetUp { .. } => "git-not-set-up",
+            Finding::NoPaths { .. } => "no-paths",
+            Finding::Tie(_) => "tie",
+            Finding::BasicFallback { .. } => "basic-fallback",
+            Finding::NoBearer { .. } => "no-bearer",
+            Finding::NotAccepted { .. } => "not-accepted",
+        }
+    }
+
+    /// How much it matters.
+    pub fn severity(&self) -> Severity {
+        match self {
+            Finding::ExpiresSoon { .. } | Finding::BasicFallback { .. } => Severity::Warning,
+            Finding::NoPaths { narrow, .. } if !narrow => Severity::Warning,
+            _ => Severity::Failure,
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let fixes = |f: &mut fmt::Formatter<'_>, entry: &str| {
+            write!(f, "check it with `git credential-bitbucket verify {entry}`, or store a new token with `git credential-bitbucket rotate {entry}`")
+        };
+        match self {
+            Finding::Expired { entry, on } => write!(f, "entry '{entry}' expired on {on}; create a new token in Bitbucket and store it with `git credential-bitbucket rotate {entry}`"),
+            Finding::ExpiresSoon { entry, on, expiry } => write!(f, "entry '{entry}' expires on {on} ({}); create a new token in Bitbucket before then", expiry.in_days()),
+            Finding::Rejected { entry, rejection } => {
+                write!(f, "Bitbucket rejected entry '{entry}' for {} at {}; ", printable(&rejection.url), calendar::format_utc(rejection.at))?;
+                fixes(f, entry)
+            }
+            Finding::Withheld { entry, rejection } => {
+                write!(f, "Bitbucket rejected entry '{entry}' for {} at {}, so it is not offered there again for {REJECTION_COOL_DOWN} seconds unless it changes; ", printable(&rejection.url), calendar::format_utc(rejection.at))?;
+                fixes(f, entry)
+            }
+            Finding::AppPassword { entry } => write!(f, "entry '{entry}' is an app password, which Bitbucket removed on 2026-07-28; replace it with an API token: run `git credential-bitbucket migrate {entry}`"),
+            Finding::SecretMissing(e) => write!(f, "{e}"),
+            Finding::GitNotSetUp { origin, others } => {
+                write!(f, "git does not run the helper for {origin}")?;
+                if !others.is_empty() {
+                    let quoted: Vec<String> = others.iter().map(|h| format!("`{h}`")).collect();
+                    write!(f, " (it runs {})", quoted.join(", "))?;
+                }
+                write!(f, "; run `git credential-bitbucket setup {origin}`")
+            }
+            Finding::NoPaths { origin, narrow: true } => write!(f, "git does not send the repository path for {}, so entries for single repositories, projects or workspaces there cannot be used; run `git config --global credential.{}.useHttpPath true`", printable(origin), printable(origin)),
+            Finding::NoPaths { origin, narrow: false } => write!(f, "git does not send the repository path for {origin}; run `git config --global credential.{origin}.useHttpPath true` before adding narrower entries"),
+            Finding::Tie(tie) => write!(f, "{tie}"),
+            Finding::BasicFallback { entry } => write!(f, "entry '{entry}' is meant to go as Bearer, and the program asking cannot send it ({NO_AUTHTYPE}); sending it as Basic x-token-auth, which Data Center also accepts"),
+            Finding::NoBearer { entry } => write!(f, "entry '{entry}' is set to `auth = \"bearer\"`, and the program asking cannot send Bearer ({NO_AUTHTYPE}); nothing was sent"),
+            Finding::NotAccepted { entry } => write!(f, "Bitbucket does not accept entry '{entry}' as configured; `git credential-bitbucket verify {entry}` says why"),
+        }
+    }
+}
+
+/// What git does for one server, as `doctor` and `status` ask it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GitSetUp {
+    /// Whether git runs this helper for it.
+    pub runs_helper: bool,
+    /// Whether git sends the repository path.
+    pub sends_paths: bool,
+}
+
+/// What the findings of an entry are judged from. What is left out is not
+/// looked at.
+pub struct Facts<'a> {
+    /// Now, in unix seconds.
+    pub now: i64,
+    /// `expiry_warning_days`.
+    pub warning_days: u32,
+    /// The recorded rejections.
+    pub state: &'a State,
+    /// What git does per server (`scheme://host[:port]`).
+    pub git: Option<&'a HashMap<String, GitSetUp>>,
+    /// Where secrets are looked for, to tell whether each is there.
+    pub secrets: Option<&'a Sources<'a>>,
+}
+
+/// The finding about `entry`'s expiry date, if it has one to report.
+pub fn expiry(entry: &Entry, now: i64, warning_days: u32) -> Option<Finding> {
+    let on = entry.expires?;
+    let name = entry.name.clone();
+    match Expiry::of(on, now, warning_days) {
+        Expiry::Expired => Some(Finding::Expired { entry: name, on }),
+        expiry @ Expiry::Soon(_) => Some(Finding::ExpiresSoon {
+            entry: name,
+            on,
+            expiry,
+        }),
+        Expiry::Later(_) => None,
+    }
+}
+
+/// Whether `entry`'s secret is where the entry says it lives, without
+/// running a program for it (a `command:` source may prompt).
+fn secret_present(entry: &Entry, sources: &Sources<'_>) -> Result<(), SecretError> {
+    let name = &entry.name;
+    match &entry.secret {
+        SecretSource::Stored(store) => match store.get(sources.files, name) {
+            Ok(Some(_)) => Ok(()),
+            // A file others can read is a finding of the permission check.
+            Err(StoreError::File(crate::fsutil::FileError::Shared { .. })) => Ok(()),
+            Ok(None) | Err(_) => sources.load(name, &entry.secret).map(|_| ()),
+        },
+        SecretSource::Env(_) if entry.defined_in == DefinedIn::Environment => Ok(()),
+        SecretSource::Env(_) => sources.load(name, &entry.secret).map(|_| ()),
+        SecretSource::Command(_) => Ok(()),
+    }
+}
+
+/// Every finding about `entry`, most important first, from what `facts`
+/// holds. A tie is not among them: it is a finding about several entries
+/// ([`crate::resolve::ties`]).
+pub fn of(entry: &Entry, facts: &Facts<'_>) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let name = || entry.name.clone();
+    if let Some(sources) = facts.secrets {
+        if let Err(e) = secret_present(entry, sources) {
+            found.push(Finding::SecretMissing(e));
+        }
+    }
+    if entry.kind == Kind::AppPassword {
+        found.push(Finding::AppPassword { entry: name() });
+    }
+    found.extend(expiry(entry, facts.now, facts.warning_days));
+    if let Some(rejection) = facts.state.rejected.get(&entry.name) {
+        found.push(Finding::Rejected {
+            entry: name(),
+            rejection: rejection.clone(),
+        });
+    }
+    if let Some(git) = facts.git {
+        let origin = entry.remote.origin.display();
+        if let Some(set_up) = git.get(&origin) {
+            let narrow = !entry.prefix().is_empty() || !entry.repos.is_empty();
+            if !set_up.runs_helper {
+                found.push(Finding::GitNotSetUp {
+                    origin,
+                    others: Vec::new(),
+                });
+            } else if !set_up.sends_paths && narrow {
+                found.push(Finding::NoPaths { origin, narrow });
+            }
+        }
+    }
+    found.sort_by_key(|f| std::cmp::Reverse(f.severity()));
+    found
+}
