@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs the tests that start no server, as an ordinary user: the unit
-# tables, the protocol suite, the hostile-request table and the robustness
-# suite (all but its one test that clones through the stand-in). Run as
-# root, it drops to the user named by $1 (default: nobody), which shows that
-# none of them needs root; run as anyone else, it runs them as that user.
+# tables, and the modules of the integration binary that need no server —
+# protocol, hostile and robustness. Run as root, it drops to the user named
+# by $1 (default: nobody), which shows that none of them needs root; run as
+# anyone else, it runs them as that user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 user=${1:-nobody}
-needs_server=trace_logging_never_shows_a_secret_and_only_the_store_holds_it
+serverless=(protocol:: hostile:: robustness::)
 
 as_user=()
 if [ "$(id -u)" = 0 ]; then
@@ -23,18 +23,20 @@ if [ "$(id -u)" = 0 ]; then
     fi
 fi
 
-mapfile -t executables < <(
-    cargo test --locked --no-run --lib --test helper_protocol --test hostile --test robustness \
-        --message-format=json 2>/dev/null |
+executable() {
+    cargo test --locked --no-run "$@" --message-format=json 2>/dev/null |
         grep '"reason":"compiler-artifact"' | grep '"profile":{[^}]*"test":true' |
         sed -n 's/.*"executable":"\([^"]*\)".*/\1/p'
-)
-if [ ${#executables[@]} -ne 4 ]; then
-    echo "expected 4 test executables, found ${#executables[@]}" >&2
+}
+unit=$(executable --lib)
+it=$(executable --test it)
+if [ -z "$unit" ] || [ -z "$it" ]; then
+    echo "could not build the test executables" >&2
     exit 1
 fi
+who=$(if [ ${#as_user[@]} -gt 0 ]; then echo "$user"; else id -un; fi)
 cd /tmp
-for exe in "${executables[@]}"; do
-    echo "== $(basename "$exe") as $(if [ ${#as_user[@]} -gt 0 ]; then echo "$user"; else id -un; fi)"
-    "${as_user[@]}" "$exe" -q --skip "$needs_server"
-done
+echo "== unit tests as $who"
+"${as_user[@]}" "$unit" -q
+echo "== ${serverless[*]} as $who"
+"${as_user[@]}" "$it" -q "${serverless[@]}"

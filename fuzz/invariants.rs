@@ -1,6 +1,6 @@
-//! The properties the fuzz targets check, shared with the regression test
-//! in the normal suite (tests/fuzz_regressions.rs), which runs them over
-//! the seeds and over inputs fuzzing once found.
+//! The properties the fuzz targets check, shared with the normal suite
+//! (the `fuzz_inputs` module of `tests/it`), which runs them over the
+//! seeds and over inputs fuzzing once found.
 
 #![allow(dead_code)]
 

@@ -2,10 +2,9 @@
 //! the seeds, and over the inputs fuzzing found (fuzz/regressions), so a
 //! fixed bug stays fixed without the fuzzer.
 
-#[path = "../fuzz/invariants.rs"]
-mod invariants;
-
 use std::path::Path;
+#[path = "../../fuzz/invariants.rs"]
+mod invariants;
 
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();

@@ -10,8 +10,6 @@
 //! reaches it under the real host names through `http.curloptResolve`.
 //! Binding port 443 needs root: only tests that start a [`Bitbucket`] do.
 
-#![allow(dead_code, unused_imports)]
-
 mod keyring;
 mod model;
 mod output;

@@ -3,12 +3,10 @@
 //! debug log explains a remote that no entry serves, as the troubleshooting
 //! section promises.
 
-mod support;
-
+use git_credential_bitbucket::config::Config;
 use std::path::Path;
 
-use git_credential_bitbucket::config::Config;
-use support::*;
+use crate::support::*;
 
 /// The fenced ```toml blocks of a Markdown file.
 fn markdown_toml(text: &str) -> Vec<String> {
@@ -88,7 +86,13 @@ fn the_configuration_in_the_man_page_is_accepted_as_pasted() {
 fn a_refused_block_is_reported() {
     // The check itself can fail: a block with a field its kind does not
     // take is refused.
-    let bad = "[[credential]]\nname = \"a\"\nkind = \"api-token\"\nscope = \"workspace\"\nurl = \"https://bitbucket.org/\"\nsecret = \"file\"\n";
+    let bad = r#"[[credential]]
+name = "a"
+kind = "api-token"
+scope = "workspace"
+url = "https://bitbucket.org/"
+secret = "file"
+"#;
     assert!(Config::parse(bad, Path::new("config.toml")).is_err());
     let doc = format!("text\n\n```toml\n{bad}```\n");
     assert_eq!(markdown_toml(&doc), vec![bad.to_owned()]);
@@ -103,7 +107,12 @@ fn a_refused_block_is_reported() {
 fn debug_log_says_why_no_entry_serves_a_remote() {
     let mut user = User::new();
     user.write_config(
-        "[[credential]]\nname = \"acme\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/acme/\"\nsecret = \"file\"\n",
+        r#"[[credential]]
+name = "acme"
+kind = "api-token"
+url = "https://bitbucket.org/acme/"
+secret = "file"
+"#,
     );
     user.env("RUST_LOG", "debug");
     let out = user.helper(

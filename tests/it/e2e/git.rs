@@ -1,15 +1,91 @@
-//! End to end: real git clones and pushes through the helper against the
-//! local Bitbucket stand-in, configured the way a user would configure it.
+//! git cloning and pushing through the helper against the local Bitbucket
+//! stand-in, for every kind of credential, with git 2.47 (and 2.39 where
+//! Bearer matters): what each kind sends, where it is never sent, what get
+//! says, CI mode, rejections, and what git asks the helper to keep.
 
-mod support;
+use std::os::unix::fs::PermissionsExt;
 
-use support::*;
+use crate::support::*;
 
 const API_TOKEN: &str = "ATATT3xFfGF0-test-api-token";
+
 const EMAIL: &str = "jdoe@example.com";
 
 fn cloud_user(bb: &Bitbucket) -> User {
     User::with_helper_for(bb, "https://bitbucket.org")
+}
+
+fn entry(name: &str, body: &str) -> String {
+    format!(
+        r#"[[credential]]
+name = "{name}"
+{body}
+secret = "file"
+
+"#
+    )
+}
+
+fn requests_carrying(bb: &Bitbucket, secret: &str) -> Vec<Seen> {
+    bb.requests()
+        .into_iter()
+        .filter(|s| s.auth.carries(secret))
+        .collect()
+}
+
+const REPO_TOKEN: &str = "ATCTT3xFfGN0-repository-token";
+
+const DC_USER_TOKEN: &str = "BBDC-MzE0NjQ5OTA0ODk2-user-token";
+
+const DC_PROJECT_TOKEN: &str = "BBDC-NTE0MjkyOTg2Njc3-project/token+x";
+
+const DC_URL: &str = "https://bitbucket.example.com:7990/bitbucket/scm/PROJ/repo.git";
+
+fn dc_user(bb: &Bitbucket) -> User {
+    User::with_helper_for(bb, "https://bitbucket.example.com:7990")
+}
+
+fn dc_project_setup(bb: &Bitbucket) -> User {
+    bb.dc_repo("PROJ/repo");
+    bb.dc_repo("OTHER/repo");
+    bb.add(Token::DcProject {
+        project: "PROJ".into(),
+        secret: DC_PROJECT_TOKEN.into(),
+    });
+    dc_project_user(bb)
+}
+
+/// A user with the project token for `PROJ`, on a stand-in that has it.
+fn dc_project_user(bb: &Bitbucket) -> User {
+    let user = dc_user(bb);
+    user.write_config(&entry(
+        "proj",
+        r#"kind = "http-token"
+scope = "project"
+url = "https://bitbucket.example.com:7990/bitbucket/scm/proj/""#,
+    ));
+    user.write_secrets(&[("proj", DC_PROJECT_TOKEN)]);
+    user
+}
+
+const APP_PASSWORD: &str = "ATBBa1b2c3d4e5f6-app-password";
+
+const TOKEN: &str = "ATATT3xFfGF0-commands-api-token";
+
+fn run(user: &User, args: &[&str], input: &str) -> std::process::Output {
+    user.helper(args, input)
+}
+
+fn repo_token_entry(name: &str, secret: &str) -> String {
+    format!(
+        r#"[[credential]]
+name = "{name}"
+kind = "access-token"
+scope = "repository"
+url = "https://bitbucket.org/acme/widget"
+secret = "{secret}"
+"#
+    )
 }
 
 #[test]
@@ -23,7 +99,14 @@ fn api_token_with_username_clones_and_pushes() {
     });
     let user = cloud_user(&bb);
     user.write_config(&format!(
-        "[[credential]]\nname = \"acme\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/acme/\"\nusername = \"jdoe\"\nemail = \"{EMAIL}\"\nsecret = \"file\"\n"
+        r#"[[credential]]
+name = "acme"
+kind = "api-token"
+url = "https://bitbucket.org/acme/"
+username = "jdoe"
+email = "{EMAIL}"
+secret = "file"
+"#
     ));
     user.write_secrets(&[("acme", API_TOKEN)]);
     let out = user.git(&[
@@ -65,17 +148,6 @@ fn api_token_with_username_clones_and_pushes() {
     }
 }
 
-fn entry(name: &str, body: &str) -> String {
-    format!("[[credential]]\nname = \"{name}\"\n{body}\nsecret = \"file\"\n\n")
-}
-
-fn requests_carrying(bb: &Bitbucket, secret: &str) -> Vec<Seen> {
-    bb.requests()
-        .into_iter()
-        .filter(|s| s.auth.carries(secret))
-        .collect()
-}
-
 #[test]
 fn api_token_without_username_uses_the_fixed_api_token_username() {
     let bb = Bitbucket::start();
@@ -89,7 +161,9 @@ fn api_token_without_username_uses_the_fixed_api_token_username() {
     user.write_config(&entry(
         "acme",
         &format!(
-            "kind = \"api-token\"\nurl = \"https://bitbucket.org/acme/\"\nemail = \"{EMAIL}\""
+            r#"kind = "api-token"
+url = "https://bitbucket.org/acme/"
+email = "{EMAIL}""#
         ),
     ));
     user.write_secrets(&[("acme", API_TOKEN)]);
@@ -128,7 +202,15 @@ fn git_never_gets_the_email_with_an_api_token() {
         .any(|s| s.auth == Presented::Basic(EMAIL.into(), API_TOKEN.into()) && s.status == 401));
     bb.clear_requests();
     // A remote URL that carries the email still gets the git username from the helper.
-    user.write_config(&entry("acme", &format!("kind = \"api-token\"\nurl = \"https://bitbucket.org/acme/\"\nusername = \"jdoe\"\nemail = \"{EMAIL}\"")));
+    user.write_config(&entry(
+        "acme",
+        &format!(
+            r#"kind = "api-token"
+url = "https://bitbucket.org/acme/"
+username = "jdoe"
+email = "{EMAIL}""#
+        ),
+    ));
     user.write_secrets(&[("acme", API_TOKEN)]);
     assert_ok(&user.git(&[
         "clone",
@@ -145,8 +227,6 @@ fn git_never_gets_the_email_with_an_api_token() {
     );
 }
 
-const REPO_TOKEN: &str = "ATCTT3xFfGN0-repository-token";
-
 #[test]
 fn cloud_wiki_is_cloned_with_its_repository_token() {
     let bb = Bitbucket::start();
@@ -157,7 +237,12 @@ fn cloud_wiki_is_cloned_with_its_repository_token() {
         reach: Reach::Repository("acme/widget".into()),
     });
     let user = cloud_user(&bb);
-    user.write_config(&entry("widget", "kind = \"access-token\"\nscope = \"repository\"\nurl = \"https://bitbucket.org/acme/widget\""));
+    user.write_config(&entry(
+        "widget",
+        r#"kind = "access-token"
+scope = "repository"
+url = "https://bitbucket.org/acme/widget""#,
+    ));
     user.write_secrets(&[("widget", REPO_TOKEN)]);
     assert_ok(&user.git(&[
         "clone",
@@ -183,7 +268,12 @@ fn repository_token_works_on_its_repository_and_is_never_sent_to_a_sibling() {
         reach: Reach::Repository("acme/widget".into()),
     });
     let user = cloud_user(&bb);
-    user.write_config(&entry("widget", "kind = \"access-token\"\nscope = \"repository\"\nurl = \"https://bitbucket.org/acme/widget.git\""));
+    user.write_config(&entry(
+        "widget",
+        r#"kind = "access-token"
+scope = "repository"
+url = "https://bitbucket.org/acme/widget.git""#,
+    ));
     user.write_secrets(&[("widget", REPO_TOKEN)]);
     assert_ok(&user.git(&[
         "clone",
@@ -230,7 +320,9 @@ fn workspace_token_serves_every_repository_of_its_workspace_only() {
     let user = cloud_user(&bb);
     user.write_config(&entry(
         "acme",
-        "kind = \"access-token\"\nscope = \"workspace\"\nurl = \"https://bitbucket.org/acme/\"",
+        r#"kind = "access-token"
+scope = "workspace"
+url = "https://bitbucket.org/acme/""#,
     ));
     user.write_secrets(&[("acme", WS_TOKEN)]);
     assert_ok(&user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "a"]));
@@ -244,12 +336,85 @@ fn workspace_token_serves_every_repository_of_its_workspace_only() {
         .all(|s| s.path.starts_with("/acme/")));
 }
 
-const DC_USER_TOKEN: &str = "BBDC-MzE0NjQ5OTA0ODk2-user-token";
-const DC_PROJECT_TOKEN: &str = "BBDC-NTE0MjkyOTg2Njc3-project/token+x";
-const DC_URL: &str = "https://bitbucket.example.com:7990/bitbucket/scm/PROJ/repo.git";
+#[test]
+fn project_token_serves_the_repositories_it_lists_and_no_other() {
+    let bb = Bitbucket::start();
+    const PROJECT_TOKEN: &str = "ATCTT3xFfGN0-project-token";
+    for r in ["acme/api", "acme/web", "acme/secret"] {
+        bb.cloud_repo(r);
+    }
+    bb.add(Token::AccessToken {
+        secret: PROJECT_TOKEN.into(),
+        reach: Reach::Project(vec!["acme/api".into(), "acme/web".into()]),
+    });
+    let user = cloud_user(&bb);
+    user.write_config(&entry(
+        "acme-project",
+        r#"kind = "access-token"
+scope = "project"
+url = "https://bitbucket.org/acme/"
+repos = ["acme/api", "acme/web"]"#,
+    ));
+    user.write_secrets(&[("acme-project", PROJECT_TOKEN)]);
+    assert_ok(&user.git(&["clone", "-q", "https://bitbucket.org/acme/api.git", "a"]));
+    std::fs::write(user.path("a/f"), "x").unwrap();
+    assert_ok(&user.git(&["-C", "a", "add", "f"]));
+    assert_ok(&user.git(&["-C", "a", "commit", "-q", "-m", "project push"]));
+    assert_ok(&user.git(&["-C", "a", "push", "-q", "origin", "main"]));
+    assert!(bb.log("cloud/acme/api.git").contains("project push"));
+    assert_ok(&user.git(&["clone", "-q", "https://bitbucket.org/acme/web", "w"]));
+    // A repository of the same workspace that the project does not hold
+    // never sees the token.
+    let other = user.git(&["clone", "-q", "https://bitbucket.org/acme/secret.git", "s"]);
+    assert!(!other.status.success());
+    let used = requests_carrying(&bb, PROJECT_TOKEN);
+    assert!(
+        used.iter().all(|s| {
+            let repo = s.path.split('/').nth(2).unwrap_or_default();
+            s.host == "bitbucket.org"
+                && s.path.starts_with("/acme/")
+                && ["api", "web"].contains(&repo.trim_end_matches(".git"))
+                && s.auth == Presented::Basic("x-token-auth".into(), PROJECT_TOKEN.into())
+        }),
+        "{used:?}"
+    );
+}
 
-fn dc_user(bb: &Bitbucket) -> User {
-    User::with_helper_for(bb, "https://bitbucket.example.com:7990")
+#[test]
+fn data_center_repository_token_serves_its_repository_only() {
+    let bb = Bitbucket::start();
+    const DC_REPO_TOKEN: &str = "BBDC-OTk4NzY1NDMyMTAw-repository-token";
+    bb.dc_repo("PROJ/repo");
+    bb.dc_repo("PROJ/sibling");
+    bb.add(Token::DcRepository {
+        project: "PROJ".into(),
+        repo: "repo".into(),
+        secret: DC_REPO_TOKEN.into(),
+    });
+    let user = dc_user(&bb);
+    user.write_config(&entry(
+        "repo",
+        r#"kind = "http-token"
+scope = "repository"
+url = "https://bitbucket.example.com:7990/bitbucket/scm/PROJ/repo.git""#,
+    ));
+    user.write_secrets(&[("repo", DC_REPO_TOKEN)]);
+    assert_ok(&user.git_with(GIT_NEW, &["clone", "-q", DC_URL, "repo"]));
+    let sibling = "https://bitbucket.example.com:7990/bitbucket/scm/PROJ/sibling.git";
+    assert!(!user
+        .git_with(GIT_NEW, &["clone", "-q", sibling, "sibling"])
+        .status
+        .success());
+    let used = requests_carrying(&bb, DC_REPO_TOKEN);
+    assert!(
+        !used.is_empty()
+            && used
+                .iter()
+                .all(|s| s.host.starts_with("bitbucket.example.com")
+                    && s.path.starts_with("/bitbucket/scm/PROJ/repo.git/")
+                    && s.auth == Presented::Bearer(DC_REPO_TOKEN.into())),
+        "{used:?}"
+    );
 }
 
 #[test]
@@ -261,7 +426,13 @@ fn data_center_user_token_is_sent_as_basic_with_the_username() {
         secret: DC_USER_TOKEN.into(),
     });
     let user = dc_user(&bb);
-    user.write_config(&entry("dc", "kind = \"http-token\"\nscope = \"user\"\nusername = \"jdoe\"\nurl = \"https://bitbucket.example.com:7990/bitbucket/\""));
+    user.write_config(&entry(
+        "dc",
+        r#"kind = "http-token"
+scope = "user"
+username = "jdoe"
+url = "https://bitbucket.example.com:7990/bitbucket/""#,
+    ));
     user.write_secrets(&[("dc", DC_USER_TOKEN)]);
     let clone = user.git(&["clone", "-q", DC_URL, "repo"]);
     assert_ok(&clone);
@@ -277,24 +448,6 @@ fn data_center_user_token_is_sent_as_basic_with_the_username() {
                 .iter()
                 .all(|s| s.auth == Presented::Basic("jdoe".into(), DC_USER_TOKEN.into()))
     );
-}
-
-fn dc_project_setup(bb: &Bitbucket) -> User {
-    bb.dc_repo("PROJ/repo");
-    bb.dc_repo("OTHER/repo");
-    bb.add(Token::DcProject {
-        project: "PROJ".into(),
-        secret: DC_PROJECT_TOKEN.into(),
-    });
-    dc_project_user(bb)
-}
-
-/// A user with the project token for `PROJ`, on a stand-in that has it.
-fn dc_project_user(bb: &Bitbucket) -> User {
-    let user = dc_user(bb);
-    user.write_config(&entry("proj", "kind = \"http-token\"\nscope = \"project\"\nurl = \"https://bitbucket.example.com:7990/bitbucket/scm/proj/\""));
-    user.write_secrets(&[("proj", DC_PROJECT_TOKEN)]);
-    user
 }
 
 #[test]
@@ -359,8 +512,6 @@ fn data_center_project_token_falls_back_to_basic_with_git_2_39() {
     assert_eq!(stderr(&fill(&user)), "");
 }
 
-const APP_PASSWORD: &str = "ATBBa1b2c3d4e5f6-app-password";
-
 #[test]
 fn app_password_is_served_with_a_warning_and_fails_once_removed() {
     let bb = Bitbucket::start();
@@ -372,7 +523,9 @@ fn app_password_is_served_with_a_warning_and_fails_once_removed() {
     let user = cloud_user(&bb);
     user.write_config(&entry(
         "old",
-        "kind = \"app-password\"\nusername = \"jdoe\"\nurl = \"https://bitbucket.org/\"",
+        r#"kind = "app-password"
+username = "jdoe"
+url = "https://bitbucket.org/""#,
     ));
     user.write_secrets(&[("old", APP_PASSWORD)]);
     let out = user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"]);
@@ -452,7 +605,9 @@ fn a_rejected_token_is_recorded_and_reported_but_not_deleted() {
     let user = cloud_user(&bb);
     let config = entry(
         "acme",
-        "kind = \"api-token\"\nusername = \"jdoe\"\nurl = \"https://bitbucket.org/acme/\"",
+        r#"kind = "api-token"
+username = "jdoe"
+url = "https://bitbucket.org/acme/""#,
     );
     user.write_config(&config);
     user.write_secrets(&[("acme", REVOKED)]);
@@ -506,7 +661,9 @@ fn plain_http_is_refused_for_a_host_the_helper_holds_a_credential_for() {
     user.use_helper_for("http://bitbucket.org");
     user.write_config(&entry(
         "acme",
-        "kind = \"api-token\"\nusername = \"jdoe\"\nurl = \"https://bitbucket.org/acme/\"",
+        r#"kind = "api-token"
+username = "jdoe"
+url = "https://bitbucket.org/acme/""#,
     ));
     user.write_secrets(&[("acme", API_TOKEN)]);
     let out = user.git_input(
@@ -516,4 +673,229 @@ fn plain_http_is_refused_for_a_host_the_helper_holds_a_credential_for() {
     assert!(!out.status.success(), "git finds no credential");
     assert!(!stdout(&out).contains(API_TOKEN));
     assert!(stderr(&out).contains("git-credential-bitbucket: refusing to send a credential for bitbucket.org over plain http"), "{}", stderr(&out));
+}
+
+#[test]
+fn coming_expiry_is_announced_on_get_once_a_day() {
+    let bb = Bitbucket::start();
+    let user = User::reaching(&bb);
+    let soon = {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let out = std::process::Command::new("date")
+            .args(["-u", "-d", &format!("@{}", now + 5 * 86_400), "+%Y-%m-%d"])
+            .output()
+            .unwrap();
+        stdout(&out).trim().to_owned()
+    };
+    user.write_config(&format!(
+        r#"[[credential]]
+name = "acme"
+kind = "api-token"
+url = "https://bitbucket.org/"
+expires = "{soon}"
+secret = "file"
+"#
+    ));
+    user.write_secrets(&[("acme", TOKEN)]);
+    let get = || {
+        run(
+            &user,
+            &["get"],
+            "protocol=https\nhost=bitbucket.org\npath=acme/w.git\n\n",
+        )
+    };
+    let first = get();
+    assert_ok(&first);
+    assert!(
+        stderr(&first).contains(&format!("entry 'acme' expires on {soon} (in ")),
+        "{}",
+        stderr(&first)
+    );
+    let second = get();
+    assert_ok(&second);
+    assert_eq!(stderr(&second), "");
+    assert_eq!(stdout(&first), stdout(&second));
+}
+
+#[test]
+fn bearer_only_entries_never_go_as_basic() {
+    let bb = Bitbucket::start();
+    bb.dc_repo("PROJ/repo");
+    bb.add(Token::DcUser {
+        username: "jdoe".into(),
+        secret: "BBDC-personal".into(),
+    });
+    let user = User::reaching(&bb);
+    user.use_helper_for(&format!("https://{DC_HOST}:{DC_PORT}"));
+    user.write_config(&format!(
+        r#"[[credential]]
+name = "me"
+kind = "http-token"
+scope = "user"
+username = "jdoe"
+auth = "bearer"
+url = "https://{DC_HOST}:{DC_PORT}/bitbucket/"
+secret = "file"
+"#
+    ));
+    user.write_secrets(&[("me", "BBDC-personal")]);
+    let url = format!("https://{DC_HOST}:{DC_PORT}/bitbucket/scm/PROJ/repo.git");
+    assert_ok(&user.git_with(GIT_NEW, &["clone", "-q", &url, "r"]));
+    let carried: Vec<Seen> = bb
+        .requests()
+        .into_iter()
+        .filter(|s| s.auth.carries("BBDC-personal"))
+        .collect();
+    assert!(
+        !carried.is_empty()
+            && carried
+                .iter()
+                .all(|s| s.auth == Presented::Bearer("BBDC-personal".into())),
+        "{carried:?}"
+    );
+    // git 2.39 cannot send Bearer: nothing is sent, and the note says why.
+    bb.clear_requests();
+    let out = user.git_with(GIT_OLD, &["clone", "-q", &url, "r2"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(
+            "entry 'me' is set to `auth = \"bearer\"`, and the program asking cannot send Bearer"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(bb
+        .requests()
+        .iter()
+        .all(|s| !s.auth.carries("BBDC-personal")));
+}
+
+#[test]
+fn credentials_learned_without_a_path_answer_requests_without_one() {
+    let user = User::new();
+    // git runs the helper for bitbucket.org, but sends no path.
+    user.write_gitconfig("[credential \"https://bitbucket.org\"]\n\thelper = bitbucket\n");
+    // The only entry is narrower than the host.
+    user.write_config(&repo_token_entry("widget", "env:WIDGET"));
+    let fill = "protocol=https\nhost=bitbucket.org\npath=acme/other.git\n\n";
+    let first = user.git_input(&["credential", "fill"], fill);
+    assert!(!first.status.success(), "nothing to answer yet");
+    assert!(
+        stderr(&first).contains("credential.https://bitbucket.org.useHttpPath true"),
+        "{}",
+        stderr(&first)
+    );
+    // The user types a credential once; git stores it without a path.
+    assert_ok(&user.git_input(
+        &["credential", "approve"],
+        "protocol=https\nhost=bitbucket.org\nusername=jdoe\npassword=typed-once\n\n",
+    ));
+    let learned = std::fs::read_to_string(user.learned_path()).unwrap();
+    assert!(!learned.contains("path"), "{learned}");
+    let again = user.git_input(&["credential", "fill"], fill);
+    assert_ok(&again);
+    assert_eq!(
+        stdout(&again),
+        "protocol=https\nhost=bitbucket.org\nusername=jdoe\npassword=typed-once\n"
+    );
+    assert_eq!(stderr(&again), "", "no hint once a credential answers");
+    // A credential learned for one path still answers only that path.
+    user.write_gitconfig(
+        "[credential \"https://git.example.com\"]\n\thelper = bitbucket\n\tuseHttpPath = true\n",
+    );
+    assert_ok(&user.git_input(
+        &["credential", "approve"],
+        "protocol=https\nhost=git.example.com\npath=team/repo.git\nusername=u\npassword=p\n\n",
+    ));
+    let other = user.git_input(
+        &["credential", "fill"],
+        "protocol=https\nhost=git.example.com\npath=team/other.git\n\n",
+    );
+    assert!(!other.status.success());
+}
+
+/// git's own test of helpers that keep `authtype` (t/lib-credential.sh,
+/// `helper_test_authtype`, as t0301 runs it for git-credential-cache), run
+/// through git 2.47 with this helper.
+#[test]
+fn learned_credentials_keep_authtype_as_gits_cache_helper_does() {
+    let user = User::new();
+    let askpass = user.path("askpass");
+    std::fs::write(
+        &askpass,
+        "#!/bin/sh\necho >&2 askpass: $*\nwhat=$(echo $1 | cut -d\" \" -f1 | tr A-Z a-z | tr -cd a-z)\necho \"askpass-$what\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let check = |op: &str, input: &str, want_out: &str, want_err: &str| {
+        let mut cmd = user.command(GIT_NEW);
+        cmd.args(["-c", "credential.helper=bitbucket", "credential", op])
+            .env("GIT_ASKPASS", &askpass)
+            .env_remove("GIT_TERMINAL_PROMPT");
+        let out = user.run_input(&mut cmd, input);
+        assert_ok(&out);
+        assert_eq!(stdout(&out), want_out, "{op}:\n{input}");
+        assert_eq!(stderr(&out), want_err, "{op}:\n{input}");
+    };
+    let host = "protocol=https\nhost=git.example.com\n";
+    check(
+        "approve",
+        &format!("capability[]=authtype\nauthtype=Bearer\ncredential=random-token\n{host}"),
+        "",
+        "",
+    );
+    check(
+        "fill",
+        &format!("capability[]=authtype\n{host}"),
+        &format!("capability[]=authtype\nauthtype=Bearer\ncredential=random-token\n{host}"),
+        "",
+    );
+    check(
+        "fill",
+        host,
+        &format!("{host}username=askpass-username\npassword=askpass-password\n"),
+        "askpass: Username for 'https://git.example.com':\naskpass: Password for 'https://askpass-username@git.example.com':\n",
+    );
+    check(
+        "approve",
+        &format!("capability[]=authtype\nauthtype=Bearer\ncredential=other-token\n{host}username=foobar\n"),
+        "",
+        "",
+    );
+    check(
+        "fill",
+        &format!("capability[]=authtype\n{host}username=foobar\n"),
+        &format!("capability[]=authtype\nauthtype=Bearer\ncredential=other-token\n{host}username=foobar\n"),
+        "",
+    );
+    check(
+        "fill",
+        &format!("capability[]=authtype\n{host}username=barbaz\n"),
+        &format!("{host}username=barbaz\npassword=askpass-password\n"),
+        "askpass: Password for 'https://barbaz@git.example.com':\n",
+    );
+    let host2 = "protocol=https\nhost=git2.example.com\n";
+    check(
+        "approve",
+        &format!(
+            "capability[]=authtype\nauthtype=Bearer\ncredential=git2-token\n{host2}ephemeral=1\n"
+        ),
+        "",
+        "",
+    );
+    check(
+        "approve",
+        &format!("capability[]=authtype\n{host2}user=barbaz\npassword=secret\nephemeral=1\n"),
+        "",
+        "",
+    );
+    check(
+        "fill",
+        &format!("capability[]=authtype\n{host2}"),
+        &format!("{host2}username=askpass-username\npassword=askpass-password\n"),
+        "askpass: Username for 'https://git2.example.com':\naskpass: Password for 'https://askpass-username@git2.example.com':\n",
+    );
 }

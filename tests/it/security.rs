@@ -1,247 +1,38 @@
-//! What other people and programs can throw at the helper: a client that
-//! retries a rejected token without end (git-lfs), secrets that would
-//! inject lines, URLs that git and the helper could read differently,
-//! crafted paths and requests, files someone else planted, and secret
-//! programs that misbehave. One test per kind of attack, each through the
-//! real binary and, where a client is named, through that client.
-
-mod support;
+//! What an attacker, a careless file mode or a hostile secret source can
+//! do, and what the helper refuses: injected lines, dot segments, escape
+//! sequences, files and indexes others could write, links, oversized and
+//! irregular secret files, runaway secret programs, and secrets in trace
+//! logs.
 
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use support::*;
+use crate::support::*;
 
-const REVOKED: &str = "ATCTT3xFfGN0-hardening-revoked";
-const GOOD: &str = "ATCTT3xFfGN0-hardening-good";
+const GOOD: &str = "ATCTT3xFfGN0-rotated-good";
 
 fn repo_token_entry(name: &str, secret: &str) -> String {
     format!(
-        "[[credential]]\nname = \"{name}\"\nkind = \"access-token\"\nscope = \"repository\"\nurl = \"https://bitbucket.org/acme/widget\"\nsecret = \"{secret}\"\n"
+        r#"[[credential]]
+name = "{name}"
+kind = "access-token"
+scope = "repository"
+url = "https://bitbucket.org/acme/widget"
+secret = "{secret}"
+"#
     )
 }
 
-/// The requests that carried `secret` and were answered with `status`.
-fn answered(bb: &Bitbucket, secret: &str, status: u16) -> Vec<Seen> {
-    bb.requests()
-        .into_iter()
-        .filter(|s| s.auth.carries(secret) && s.status == status)
-        .collect()
+/// The index lives in the cache directory, which can be shared (a CI
+/// runner's cache, `XDG_CACHE_HOME` on a shared disk).
+fn index_files(user: &User) -> Vec<std::path::PathBuf> {
+    let dir = user.path(".cache/git-credential-bitbucket");
+    std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
 }
 
-#[test]
-fn git_lfs_stops_after_a_rejection_and_uploads_once_the_token_is_rotated() {
-    let bb = Bitbucket::start();
-    bb.cloud_repo("acme/widget");
-    bb.add(Token::AccessToken {
-        secret: GOOD.into(),
-        reach: Reach::Repository("acme/widget".into()),
-    });
-    let user = User::with_helper_for(&bb, "https://bitbucket.org");
-    // git-lfs reads the CA from git's configuration.
-    user.write_gitconfig(&format!("[http]\n\tsslCAInfo = {}\n", ca_file().display()));
-    user.write_config(&repo_token_entry("widget", "file"));
-    user.write_secrets(&[("widget", REVOKED)]);
-    let repo = user.path("work");
-    let repo_dir = repo.to_str().unwrap();
-    for args in [
-        vec!["init", "-q", repo_dir],
-        vec![
-            "-C",
-            repo_dir,
-            "remote",
-            "add",
-            "origin",
-            "https://bitbucket.org/acme/widget.git",
-        ],
-        vec!["-C", repo_dir, "lfs", "install", "--local"],
-        vec!["-C", repo_dir, "lfs", "track", "*.bin"],
-    ] {
-        assert_ok(&user.git(&args));
-    }
-    let content = b"large file content for git-lfs\n".repeat(100);
-    std::fs::write(repo.join("data.bin"), &content).unwrap();
-    assert_ok(&user.git(&["-C", repo_dir, "add", ".gitattributes", "data.bin"]));
-    assert_ok(&user.git(&["-C", repo_dir, "commit", "-q", "-m", "lfs"]));
-
-    // git itself: one 401 for the rejected token, a clean failure, and the
-    // next call moments later does not offer it again.
-    let fetch = user.git(&["-C", repo_dir, "ls-remote", "origin"]);
-    assert!(!fetch.status.success());
-    assert_eq!(answered(&bb, REVOKED, 401).len(), 1, "{:?}", bb.requests());
-    let again = user.git(&["-C", repo_dir, "ls-remote", "origin"]);
-    assert!(!again.status.success());
-    assert_eq!(answered(&bb, REVOKED, 401).len(), 1);
-    assert!(
-        stderr(&again)
-            .contains("so it is not offered there again for 60 seconds unless it changes")
-            && stderr(&again).contains("`git credential-bitbucket rotate widget`"),
-        "{}",
-        stderr(&again)
-    );
-
-    // git-lfs, which retries a 401 for as long as a helper answers: it
-    // must end, quickly, with a failure.
-    bb.clear_requests();
-    std::fs::remove_file(user.config_path().with_file_name("state.toml")).unwrap();
-    let started = Instant::now();
-    let mut push = user.resolving(&bb, "git");
-    push.args(["-C", repo_dir, "lfs", "push", "origin", "main"]);
-    let out = run_with_deadline(&mut push, Duration::from_secs(60))
-        .expect("git lfs push with a rejected token ran for a minute: it keeps retrying");
-    assert!(!out.status.success(), "{}", stderr(&out));
-    let rejected = answered(&bb, REVOKED, 401);
-    assert!(
-        !rejected.is_empty() && rejected.len() <= 2,
-        "git-lfs got {} 401s for the rejected token: {rejected:?}",
-        rejected.len()
-    );
-    eprintln!(
-        "git lfs push with a rejected token ended in {:?} after {} 401(s)",
-        started.elapsed(),
-        rejected.len()
-    );
-    assert!(bb.lfs_objects().is_empty());
-
-    // The user rotates the token; git-lfs uploads.
-    let rotated = user.helper(&["rotate", "widget"], &format!("{GOOD}\n"));
-    assert_ok(&rotated);
-    let mut push = user.resolving(&bb, "git");
-    push.args(["-C", repo_dir, "lfs", "push", "origin", "main"]);
-    let out = run_with_deadline(&mut push, Duration::from_secs(60)).expect("git lfs push hung");
-    assert_ok(&out);
-    assert_eq!(bb.lfs_objects(), vec![content]);
-    assert!(answered(&bb, GOOD, 200)
-        .iter()
-        .any(|s| s.path.contains("/info/lfs/objects/batch")));
-}
-
-#[test]
-fn credentials_learned_without_a_path_answer_requests_without_one() {
-    let user = User::new();
-    // git runs the helper for bitbucket.org, but sends no path.
-    user.write_gitconfig("[credential \"https://bitbucket.org\"]\n\thelper = bitbucket\n");
-    // The only entry is narrower than the host.
-    user.write_config(&repo_token_entry("widget", "env:WIDGET"));
-    let fill = "protocol=https\nhost=bitbucket.org\npath=acme/other.git\n\n";
-    let first = user.git_input(&["credential", "fill"], fill);
-    assert!(!first.status.success(), "nothing to answer yet");
-    assert!(
-        stderr(&first).contains("credential.https://bitbucket.org.useHttpPath true"),
-        "{}",
-        stderr(&first)
-    );
-    // The user types a credential once; git stores it without a path.
-    assert_ok(&user.git_input(
-        &["credential", "approve"],
-        "protocol=https\nhost=bitbucket.org\nusername=jdoe\npassword=typed-once\n\n",
-    ));
-    let learned = std::fs::read_to_string(user.learned_path()).unwrap();
-    assert!(!learned.contains("path"), "{learned}");
-    let again = user.git_input(&["credential", "fill"], fill);
-    assert_ok(&again);
-    assert_eq!(
-        stdout(&again),
-        "protocol=https\nhost=bitbucket.org\nusername=jdoe\npassword=typed-once\n"
-    );
-    assert_eq!(stderr(&again), "", "no hint once a credential answers");
-    // A credential learned for one path still answers only that path.
-    user.write_gitconfig(
-        "[credential \"https://git.example.com\"]\n\thelper = bitbucket\n\tuseHttpPath = true\n",
-    );
-    assert_ok(&user.git_input(
-        &["credential", "approve"],
-        "protocol=https\nhost=git.example.com\npath=team/repo.git\nusername=u\npassword=p\n\n",
-    ));
-    let other = user.git_input(
-        &["credential", "fill"],
-        "protocol=https\nhost=git.example.com\npath=team/other.git\n\n",
-    );
-    assert!(!other.status.success());
-}
-
-/// git's own test of helpers that keep `authtype` (t/lib-credential.sh,
-/// `helper_test_authtype`, as t0301 runs it for git-credential-cache), run
-/// through git 2.47 with this helper.
-#[test]
-fn learned_credentials_keep_authtype_as_gits_cache_helper_does() {
-    let user = User::new();
-    let askpass = user.path("askpass");
-    std::fs::write(
-        &askpass,
-        "#!/bin/sh\necho >&2 askpass: $*\nwhat=$(echo $1 | cut -d\" \" -f1 | tr A-Z a-z | tr -cd a-z)\necho \"askpass-$what\"\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let check = |op: &str, input: &str, want_out: &str, want_err: &str| {
-        let mut cmd = user.command(GIT_NEW);
-        cmd.args(["-c", "credential.helper=bitbucket", "credential", op])
-            .env("GIT_ASKPASS", &askpass)
-            .env_remove("GIT_TERMINAL_PROMPT");
-        let out = user.run_input(&mut cmd, input);
-        assert_ok(&out);
-        assert_eq!(stdout(&out), want_out, "{op}:\n{input}");
-        assert_eq!(stderr(&out), want_err, "{op}:\n{input}");
-    };
-    let host = "protocol=https\nhost=git.example.com\n";
-    check(
-        "approve",
-        &format!("capability[]=authtype\nauthtype=Bearer\ncredential=random-token\n{host}"),
-        "",
-        "",
-    );
-    check(
-        "fill",
-        &format!("capability[]=authtype\n{host}"),
-        &format!("capability[]=authtype\nauthtype=Bearer\ncredential=random-token\n{host}"),
-        "",
-    );
-    check(
-        "fill",
-        host,
-        &format!("{host}username=askpass-username\npassword=askpass-password\n"),
-        "askpass: Username for 'https://git.example.com':\naskpass: Password for 'https://askpass-username@git.example.com':\n",
-    );
-    check(
-        "approve",
-        &format!("capability[]=authtype\nauthtype=Bearer\ncredential=other-token\n{host}username=foobar\n"),
-        "",
-        "",
-    );
-    check(
-        "fill",
-        &format!("capability[]=authtype\n{host}username=foobar\n"),
-        &format!("capability[]=authtype\nauthtype=Bearer\ncredential=other-token\n{host}username=foobar\n"),
-        "",
-    );
-    check(
-        "fill",
-        &format!("capability[]=authtype\n{host}username=barbaz\n"),
-        &format!("{host}username=barbaz\npassword=askpass-password\n"),
-        "askpass: Password for 'https://barbaz@git.example.com':\n",
-    );
-    let host2 = "protocol=https\nhost=git2.example.com\n";
-    check(
-        "approve",
-        &format!(
-            "capability[]=authtype\nauthtype=Bearer\ncredential=git2-token\n{host2}ephemeral=1\n"
-        ),
-        "",
-        "",
-    );
-    check(
-        "approve",
-        &format!("capability[]=authtype\n{host2}user=barbaz\npassword=secret\nephemeral=1\n"),
-        "",
-        "",
-    );
-    check(
-        "fill",
-        &format!("capability[]=authtype\n{host2}"),
-        &format!("{host2}username=askpass-username\npassword=askpass-password\n"),
-        "askpass: Username for 'https://git2.example.com':\naskpass: Password for 'https://askpass-username@git2.example.com':\n",
-    );
-}
+const TOKEN: &str = "ATATT3xFfGF0-robustness-token";
 
 #[test]
 fn no_secret_source_can_inject_a_line_into_what_git_reads() {
@@ -250,9 +41,25 @@ fn no_secret_source_can_inject_a_line_into_what_git_reads() {
     std::fs::write(&program, "#!/bin/sh\nprintf 'tok\\000quit=1\\n'\n").unwrap();
     std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
     user.write_config(&format!(
-        "[[credential]]\nname = \"env\"\nkind = \"access-token\"\nscope = \"workspace\"\nurl = \"https://bitbucket.org/env\"\nsecret = \"env:INJECT\"\n\
-[[credential]]\nname = \"file\"\nkind = \"access-token\"\nscope = \"workspace\"\nurl = \"https://bitbucket.org/file\"\nsecret = \"file\"\n\
-[[credential]]\nname = \"cmd\"\nkind = \"access-token\"\nscope = \"workspace\"\nurl = \"https://bitbucket.org/cmd\"\nsecret = \"command:{}\"\n",
+        r#"[[credential]]
+name = "env"
+kind = "access-token"
+scope = "workspace"
+url = "https://bitbucket.org/env"
+secret = "env:INJECT"
+[[credential]]
+name = "file"
+kind = "access-token"
+scope = "workspace"
+url = "https://bitbucket.org/file"
+secret = "file"
+[[credential]]
+name = "cmd"
+kind = "access-token"
+scope = "workspace"
+url = "https://bitbucket.org/cmd"
+secret = "command:{}"
+"#,
         program.display()
     ));
     user.write_secrets(&[("file", "tok\n\nusername=attacker\n")]);
@@ -353,59 +160,23 @@ fn a_ci_token_with_a_trailing_newline_works_and_nothing_is_written() {
 }
 
 #[test]
-fn header_reads_the_host_as_curl_does() {
-    let user = User::new();
-    user.write_config(
-        "[[credential]]\nname = \"api\"\nkind = \"access-token\"\nscope = \"workspace\"\nurl = \"https://bitbucket.org/acme\"\nsecret = \"env:API\"\n",
-    );
-    let mut user = user;
-    user.env("API", "ATCTT-header");
-    // curl sends this to evil.example: the helper must not hand out
-    // bitbucket.org's token for it.
-    for url in [
-        "https://evil.example?@api.bitbucket.org/2.0/repositories/acme/x",
-        "https://evil.example#@api.bitbucket.org/2.0/repositories/acme/x",
-    ] {
-        let out = user.helper(&["header", url], "");
-        assert_eq!(out.status.code(), Some(1), "{url}");
-        assert_eq!(stdout(&out), "", "{url}");
-        assert!(
-            stderr(&out).contains("no entry covers"),
-            "{url}: {}",
-            stderr(&out)
-        );
-    }
-    let out = user.helper(
-        &[
-            "header",
-            "https://jdoe@api.bitbucket.org/2.0/repositories/acme/x",
-        ],
-        "",
-    );
-    assert_eq!((out.status.code(), stdout(&out)), (Some(1), String::new()));
-    assert!(
-        stderr(&out).contains("holds a user name"),
-        "{}",
-        stderr(&out)
-    );
-    // A query and a fragment are dropped before the path is read.
-    let out = user.helper(
-        &[
-            "header",
-            "https://api.bitbucket.org/2.0/repositories/acme/x?pagelen=100#top",
-        ],
-        "",
-    );
-    assert_ok(&out);
-    assert_eq!(stdout(&out), "Authorization: Bearer ATCTT-header\n");
-}
-
-#[test]
 fn paths_with_dot_segments_get_nothing() {
     let mut user = User::new();
     user.write_config(
-        "[[credential]]\nname = \"team-a\"\nkind = \"http-token\"\nscope = \"user\"\nusername = \"a\"\nurl = \"https://git.example.com/teamA/\"\nsecret = \"env:A\"\n\
-[[credential]]\nname = \"widget\"\nkind = \"access-token\"\nscope = \"repository\"\nurl = \"https://bitbucket.org/acme/widget\"\nsecret = \"env:W\"\n",
+        r#"[[credential]]
+name = "team-a"
+kind = "http-token"
+scope = "user"
+username = "a"
+url = "https://git.example.com/teamA/"
+secret = "env:A"
+[[credential]]
+name = "widget"
+kind = "access-token"
+scope = "repository"
+url = "https://bitbucket.org/acme/widget"
+secret = "env:W"
+"#,
     );
     user.env("A", "BBDC-team-a");
     user.env("W", "ATCTT-widget");
@@ -484,15 +255,6 @@ fn state_names_only_an_entry_that_covers_the_request() {
     assert_ok(&out);
     let state = std::fs::read_to_string(user.config_path().with_file_name("state.toml")).unwrap();
     assert!(state.contains("[rejected.widget]"), "{state}");
-}
-
-/// The index lives in the cache directory, which can be shared (a CI
-/// runner's cache, `XDG_CACHE_HOME` on a shared disk).
-fn index_files(user: &User) -> Vec<std::path::PathBuf> {
-    let dir = user.path(".cache/git-credential-bitbucket");
-    std::fs::read_dir(dir)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default()
 }
 
 #[test]
@@ -759,9 +521,21 @@ fn a_secret_program_is_stopped_with_its_children_and_sees_no_ci_token() {
     .unwrap();
     std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
     user.write_config(&format!(
-        "[settings]\ncommand_timeout_seconds = 2\n\
-[[credential]]\nname = \"prog\"\nkind = \"access-token\"\nscope = \"workspace\"\nurl = \"https://bitbucket.org/acme\"\nsecret = \"command:{} quick\"\n\
-[[credential]]\nname = \"linger\"\nkind = \"access-token\"\nscope = \"workspace\"\nurl = \"https://bitbucket.org/slow\"\nsecret = \"command:{} linger\"\n",
+        r#"[settings]
+command_timeout_seconds = 2
+[[credential]]
+name = "prog"
+kind = "access-token"
+scope = "workspace"
+url = "https://bitbucket.org/acme"
+secret = "command:{} quick"
+[[credential]]
+name = "linger"
+kind = "access-token"
+scope = "workspace"
+url = "https://bitbucket.org/slow"
+secret = "command:{} linger"
+"#,
         program.display(),
         program.display()
     ));
@@ -794,4 +568,85 @@ fn a_secret_program_is_stopped_with_its_children_and_sees_no_ci_token() {
         took < Duration::from_secs(6),
         "took {took:?} against a 2 s limit"
     );
+}
+
+#[test]
+fn trace_logging_never_shows_a_secret_and_only_the_store_holds_it() {
+    let bb = Bitbucket::start();
+    bb.cloud_repo("acme/widget");
+    bb.add(Token::ApiToken {
+        username: "jdoe".into(),
+        email: "jdoe@example.com".into(),
+        secret: TOKEN.into(),
+    });
+    let mut user = User::reaching(&bb);
+    user.use_helper_for("https://bitbucket.org");
+    user.env("RUST_LOG", "trace");
+    user.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    let api = format!("https://{}", bb.ip);
+    let get = "protocol=https\nhost=bitbucket.org\npath=acme/widget.git\n\n";
+    let with_token = format!("protocol=https\nhost=bitbucket.org\npath=acme/widget.git\nusername=jdoe\npassword={TOKEN}\n\n");
+    // (arguments, input, whether stdout may carry the token)
+    let steps: Vec<(Vec<&str>, String, bool)> = vec![
+        (vec!["add", "https://bitbucket.org/acme/", "--name", "acme", "--username", "jdoe", "--email", "jdoe@example.com", "--verify", "--api-base", &api], format!("{TOKEN}\n"), false),
+        (vec!["list"], String::new(), false),
+        (vec!["get"], get.to_owned(), true),
+        (vec!["store"], with_token.clone(), false),
+        (vec!["erase"], with_token.clone(), false),
+        (vec!["get"], get.to_owned(), true),
+        (vec!["verify", "--api-base", &api], String::new(), false),
+        (vec!["doctor"], String::new(), false),
+        (vec!["header", "https://api.bitbucket.org/2.0/user"], String::new(), true),
+        (vec!["get"], "protocol=https\nhost=api.bitbucket.org\npath=2.0/user\n\n".to_owned(), true),
+        (vec!["get"], "protocol=http\nhost=bitbucket.org\npath=acme/widget.git\n\n".to_owned(), false),
+        (vec!["get"], format!("protocol=https\nhost=bitbucket.org\npath=acme/widget.git\nusername=a\rb{TOKEN}\n\n"), false),
+    ];
+    // The token in every form a log could show it: as it is, in base64
+    // (alone and as the user:token of a Basic header), and in hex.
+    let users = ["jdoe", "jdoe@example.com", "x-bitbucket-api-token-auth"];
+    let mut outputs = 0;
+    for (args, input, stdout_may) in &steps {
+        let out = user.helper(args, input);
+        if let Some(form) = token_leak(&stderr(&out), TOKEN, &users) {
+            panic!(
+                "{args:?}: the token on stderr, as {form:?}:\n{}",
+                stderr(&out)
+            );
+        }
+        if !stdout_may {
+            assert!(
+                !stdout(&out).contains(TOKEN),
+                "{args:?}: the token on stdout"
+            );
+        }
+        outputs += 1;
+    }
+    // git itself, with the helper tracing.
+    let clone = user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"]);
+    assert_ok(&clone);
+    assert!(
+        stderr(&clone).contains("TRACE") || stderr(&clone).contains("DEBUG"),
+        "the helper traced under git"
+    );
+    assert_eq!(token_leak(&stderr(&clone), TOKEN, &users), None);
+    // A wrong token, rejected by Bitbucket, traced through git's erase.
+    std::fs::write(user.secret_file("acme"), "ATATT-wrong-token").unwrap();
+    let failed = user.git(&["-C", "w", "fetch"]);
+    assert!(!failed.status.success());
+    assert!(!stderr(&failed).contains("ATATT-wrong-token"));
+    std::fs::write(user.secret_file("acme"), TOKEN).unwrap();
+    assert_eq!(
+        user.files_holding(TOKEN),
+        vec![".config/git-credential-bitbucket/secrets/acme".to_owned()],
+        "only the secret store holds the token"
+    );
+    let out = user.helper(&["remove", "acme"], "");
+    assert_ok(&out);
+    assert!(!stderr(&out).contains(TOKEN) && !stdout(&out).contains(TOKEN));
+    assert_eq!(
+        user.files_holding(TOKEN),
+        Vec::<String>::new(),
+        "after remove, no file holds the token"
+    );
+    assert!(outputs >= 12);
 }

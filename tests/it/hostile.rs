@@ -2,9 +2,7 @@
 //! with which message, or answered with what. None may make the helper
 //! hand a credential to a remote outside its scope.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 const CONFIG: &str = r#"
 [[credential]]
@@ -23,6 +21,7 @@ secret = "env:DC_TOKEN"
 "#;
 
 const REPO_ANSWER: &str = "username=x-token-auth\npassword=ATCTT-hostile-repo\n";
+
 const DC_ANSWER: &str =
     "capability[]=authtype\nauthtype=Bearer\ncredential=BBDC-hostile-dc\nephemeral=1\n";
 

@@ -2,11 +2,57 @@
 //! man page, configures git system-wide, and then a CI job clones from the
 //! Bitbucket stand-in with nothing but environment variables.
 
-mod support;
-
 use std::process::Command;
 
-use support::*;
+use crate::support::*;
+
+/// The release directory `contrib/release.sh` made (archive, .deb,
+/// SHA256SUMS), named by `GCB_TEST_RELEASE_DIR`; `.ci/run` builds it
+/// first. Without it the release tests have nothing to install, and say
+/// so, unless `GCB_TEST_RELEASE_REQUIRED` is set.
+fn release_dir() -> Option<std::path::PathBuf> {
+    match std::env::var_os("GCB_TEST_RELEASE_DIR") {
+        Some(d) => Some(d.into()),
+        None => {
+            assert!(
+                std::env::var_os("GCB_TEST_RELEASE_REQUIRED").is_none(),
+                "GCB_TEST_RELEASE_DIR is not set"
+            );
+            eprintln!(
+                "skipped: no release built (contrib/release.sh, then GCB_TEST_RELEASE_DIR=dist)"
+            );
+            None
+        }
+    }
+}
+
+/// The file in `dir` whose name starts with `start` and ends with `end`.
+fn file_in(dir: &std::path::Path, start: &str, end: &str) -> std::path::PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with(start) && n.ends_with(end)
+        })
+        .unwrap_or_else(|| panic!("no {start}…{end} in {}", dir.display()))
+}
+
+fn install_sh(root: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new("sh")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/contrib/ci/install.sh"
+        ))
+        .args(args)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", root.join("home"))
+        .env("GIT_CONFIG_SYSTEM", root.join("etc/gitconfig"))
+        .output()
+        .unwrap()
+}
 
 #[test]
 fn install_script_sets_up_a_ci_image_that_clones_with_environment_variables_only() {
@@ -115,54 +161,6 @@ fn install_script_sets_up_a_ci_image_that_clones_with_environment_variables_only
             && page.contains("gitcredentials(7)"),
         "{page}"
     );
-}
-
-/// The release directory `contrib/release.sh` made (archive, .deb,
-/// SHA256SUMS), named by `GCB_TEST_RELEASE_DIR`; `.ci/run` builds it
-/// first. Without it the release tests have nothing to install, and say
-/// so, unless `GCB_TEST_RELEASE_REQUIRED` is set.
-fn release_dir() -> Option<std::path::PathBuf> {
-    match std::env::var_os("GCB_TEST_RELEASE_DIR") {
-        Some(d) => Some(d.into()),
-        None => {
-            assert!(
-                std::env::var_os("GCB_TEST_RELEASE_REQUIRED").is_none(),
-                "GCB_TEST_RELEASE_DIR is not set"
-            );
-            eprintln!(
-                "skipped: no release built (contrib/release.sh, then GCB_TEST_RELEASE_DIR=dist)"
-            );
-            None
-        }
-    }
-}
-
-/// The file in `dir` whose name starts with `start` and ends with `end`.
-fn file_in(dir: &std::path::Path, start: &str, end: &str) -> std::path::PathBuf {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            let n = p.file_name().unwrap().to_string_lossy();
-            n.starts_with(start) && n.ends_with(end)
-        })
-        .unwrap_or_else(|| panic!("no {start}…{end} in {}", dir.display()))
-}
-
-fn install_sh(root: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new("sh")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/contrib/ci/install.sh"
-        ))
-        .args(args)
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", root.join("home"))
-        .env("GIT_CONFIG_SYSTEM", root.join("etc/gitconfig"))
-        .output()
-        .unwrap()
 }
 
 #[test]

@@ -1,12 +1,10 @@
 //! The helper as git runs it: requests on stdin, answers on stdout, notes on
-//! stderr, exit status — including every refusal of the protocol rules, the
-//! storage semantics of learned credentials, and the secret sources.
-
-mod support;
+//! stderr, exit status — every refusal of the protocol rules, the storage
+//! semantics of learned credentials, and the secret sources. No server.
 
 use std::os::unix::fs::PermissionsExt;
 
-use support::*;
+use crate::support::*;
 
 const TOKEN: &str = "ATATT3xFfGF0-protocol-test-token";
 
@@ -20,7 +18,41 @@ fn user_with(config: &str, secrets: &[(&str, &str)]) -> User {
 }
 
 fn api_entry() -> String {
-    "[[credential]]\nname = \"acme\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/acme/\"\nusername = \"jdoe\"\nemail = \"jdoe@example.com\"\nexpires = \"2099-01-01\"\nsecret = \"file\"\n".to_owned()
+    r#"[[credential]]
+name = "acme"
+kind = "api-token"
+url = "https://bitbucket.org/acme/"
+username = "jdoe"
+email = "jdoe@example.com"
+expires = "2099-01-01"
+secret = "file"
+"#
+    .to_owned()
+}
+
+/// Two Cloud project tokens on one workspace whose `repos` overlap but
+/// differ.
+const OVERLAPPING_PROJECTS: &str = r#"[[credential]]
+name = "p1"
+kind = "access-token"
+scope = "project"
+url = "https://bitbucket.org/acme/"
+repos = ["acme/api", "acme/web"]
+secret = "env:P1"
+[[credential]]
+name = "p2"
+kind = "access-token"
+scope = "project"
+url = "https://bitbucket.org/acme/"
+repos = ["acme/api", "acme/mobile"]
+secret = "env:P2"
+"#;
+
+fn learned(user: &User, op: &str, input: &str) -> String {
+    let out = user.helper(&[op], &format!("{input}\n"));
+    assert_ok(&out);
+    assert_eq!(stderr(&out), "");
+    stdout(&out)
 }
 
 #[test]
@@ -107,7 +139,13 @@ fn no_match_prints_nothing_at_all() {
 
 #[test]
 fn bearer_only_when_git_offers_authtype_and_capabilities_come_first() {
-    let config = "[[credential]]\nname = \"proj\"\nkind = \"http-token\"\nscope = \"project\"\nurl = \"https://git.example.com/scm/PROJ\"\nsecret = \"env:PROJ_TOKEN\"\n";
+    let config = r#"[[credential]]
+name = "proj"
+kind = "http-token"
+scope = "project"
+url = "https://git.example.com/scm/PROJ"
+secret = "env:PROJ_TOKEN"
+"#;
     let mut user = user_with(config, &[]);
     user.env("PROJ_TOKEN", "BBDC-proj");
     let out = user.helper(&["get"], "capability[]=authtype\ncapability[]=state\nprotocol=https\nhost=git.example.com\npath=scm/proj/repo.git\n\n");
@@ -128,7 +166,14 @@ fn bearer_only_when_git_offers_authtype_and_capabilities_come_first() {
 #[test]
 fn rest_endpoints_get_the_rest_form_of_each_kind() {
     let config = format!(
-        "{}\n[[credential]]\nname = \"widget\"\nkind = \"access-token\"\nscope = \"repository\"\nurl = \"https://bitbucket.org/acme/widget\"\nsecret = \"env:WIDGET\"\n",
+        r#"{}
+[[credential]]
+name = "widget"
+kind = "access-token"
+scope = "repository"
+url = "https://bitbucket.org/acme/widget"
+secret = "env:WIDGET"
+"#,
         api_entry()
     );
     let mut user = user_with(&config, &[("acme", TOKEN)]);
@@ -162,7 +207,12 @@ fn rest_endpoints_get_the_rest_form_of_each_kind() {
 
 #[test]
 fn api_token_without_email_cannot_answer_the_rest_api() {
-    let config = "[[credential]]\nname = \"acme\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/\"\nsecret = \"file\"\n";
+    let config = r#"[[credential]]
+name = "acme"
+kind = "api-token"
+url = "https://bitbucket.org/"
+secret = "file"
+"#;
     let user = user_with(config, &[("acme", TOKEN)]);
     let out = user.helper(
         &["get"],
@@ -189,7 +239,17 @@ fn without_a_path_only_host_wide_entries_answer_and_a_hint_names_the_setting() {
 
 #[test]
 fn tied_entries_are_refused_and_named() {
-    let two = "[[credential]]\nname = \"a\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/acme\"\nsecret = \"file\"\n[[credential]]\nname = \"b\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/acme/\"\nsecret = \"file\"\n";
+    let two = r#"[[credential]]
+name = "a"
+kind = "api-token"
+url = "https://bitbucket.org/acme"
+secret = "file"
+[[credential]]
+name = "b"
+kind = "api-token"
+url = "https://bitbucket.org/acme/"
+secret = "file"
+"#;
     let user = user_with(two, &[("a", TOKEN), ("b", TOKEN)]);
     let out = user.helper(
         &["get"],
@@ -199,11 +259,6 @@ fn tied_entries_are_refused_and_named() {
     assert_eq!(stdout(&out), "");
     assert!(stderr(&out).contains("entries 'a' and 'b' have the same scope for https://bitbucket.org/acme/w.git, so neither is used"), "{}", stderr(&out));
 }
-
-/// Two Cloud project tokens on one workspace whose `repos` overlap but
-/// differ.
-const OVERLAPPING_PROJECTS: &str = "[[credential]]\nname = \"p1\"\nkind = \"access-token\"\nscope = \"project\"\nurl = \"https://bitbucket.org/acme/\"\nrepos = [\"acme/api\", \"acme/web\"]\nsecret = \"env:P1\"\n\
-[[credential]]\nname = \"p2\"\nkind = \"access-token\"\nscope = \"project\"\nurl = \"https://bitbucket.org/acme/\"\nrepos = [\"acme/api\", \"acme/mobile\"]\nsecret = \"env:P2\"\n";
 
 #[test]
 fn project_tokens_whose_repos_overlap_tie_for_the_shared_repository() {
@@ -236,10 +291,27 @@ fn project_tokens_whose_repos_overlap_tie_for_the_shared_repository() {
 
 #[test]
 fn secret_sources_env_command_keyring_and_a_shared_file() {
-    let config = "[[credential]]\nname = \"e\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/env\"\nsecret = \"env:MY_TOKEN\"\n\
-[[credential]]\nname = \"c\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/cmd\"\nsecret = \"command:printf 'from-command\\nsecond line\\n'\"\n\
-[[credential]]\nname = \"k\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/keyring\"\nsecret = \"keyring\"\n\
-[[credential]]\nname = \"f\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/file\"\nsecret = \"file\"\n";
+    let config = r#"[[credential]]
+name = "e"
+kind = "api-token"
+url = "https://bitbucket.org/env"
+secret = "env:MY_TOKEN"
+[[credential]]
+name = "c"
+kind = "api-token"
+url = "https://bitbucket.org/cmd"
+secret = "command:printf 'from-command\nsecond line\n'"
+[[credential]]
+name = "k"
+kind = "api-token"
+url = "https://bitbucket.org/keyring"
+secret = "keyring"
+[[credential]]
+name = "f"
+kind = "api-token"
+url = "https://bitbucket.org/file"
+secret = "file"
+"#;
     let mut user = user_with(config, &[("f", TOKEN)]);
     let get = |user: &User, ws: &str| {
         user.helper(
@@ -279,7 +351,16 @@ fn secret_sources_env_command_keyring_and_a_shared_file() {
 
 #[test]
 fn a_broken_config_is_one_sentence_naming_file_entry_and_field() {
-    let user = user_with("[[credential]]\nname = \"x\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/\"\nsecret = \"file\"\nusername = \"a@b.c\"\n", &[]);
+    let user = user_with(
+        r#"[[credential]]
+name = "x"
+kind = "api-token"
+url = "https://bitbucket.org/"
+secret = "file"
+username = "a@b.c"
+"#,
+        &[],
+    );
     let out = user.helper(&["get"], "protocol=https\nhost=bitbucket.org\n\n");
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
@@ -291,13 +372,6 @@ fn a_broken_config_is_one_sentence_naming_file_entry_and_field() {
         )),
         "{err}"
     );
-}
-
-fn learned(user: &User, op: &str, input: &str) -> String {
-    let out = user.helper(&[op], &format!("{input}\n"));
-    assert_ok(&out);
-    assert_eq!(stderr(&out), "");
-    stdout(&out)
 }
 
 #[test]

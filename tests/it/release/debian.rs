@@ -7,12 +7,10 @@
 //! test says so and does nothing, unless `GCB_TEST_RELEASE_REQUIRED` is set.
 //! Needs root (chroot, mounts, port 443).
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::*;
+use crate::support::*;
 
 /// Runs `args` inside `root` (chroot), with /dev and /proc mounted in a
 /// private mount namespace that ends with the command.

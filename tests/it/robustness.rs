@@ -2,8 +2,6 @@
 //! programs: the helper as many processes at once, killed at random, under
 //! a careless umask, with trace logging on.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -11,12 +9,20 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::*;
+use crate::support::*;
 
 const TOKEN: &str = "ATATT3xFfGF0-robustness-token";
 
 fn config() -> String {
-    "[[credential]]\nname = \"acme\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/acme/\"\nusername = \"jdoe\"\nemail = \"jdoe@example.com\"\nsecret = \"file\"\n".to_owned()
+    r#"[[credential]]
+name = "acme"
+kind = "api-token"
+url = "https://bitbucket.org/acme/"
+username = "jdoe"
+email = "jdoe@example.com"
+secret = "file"
+"#
+    .to_owned()
 }
 
 fn spawn_helper(user: &User, op: &str, input: &str) -> Child {
@@ -344,8 +350,19 @@ fn files_are_private_whatever_the_umask() {
 fn a_secret_program_that_hangs_is_stopped_and_one_that_prints_nothing_is_an_error() {
     let user = User::new();
     user.write_config(
-        "[settings]\ncommand_timeout_seconds = 1\n[[credential]]\nname = \"slow\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/slow\"\nsecret = \"command:sleep 30\"\n\
-[[credential]]\nname = \"mute\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/mute\"\nsecret = \"command:true\"\n",
+        r#"[settings]
+command_timeout_seconds = 1
+[[credential]]
+name = "slow"
+kind = "api-token"
+url = "https://bitbucket.org/slow"
+secret = "command:sleep 30"
+[[credential]]
+name = "mute"
+kind = "api-token"
+url = "https://bitbucket.org/mute"
+secret = "command:true"
+"#,
     );
     let started = Instant::now();
     let out = user.helper(
@@ -373,85 +390,4 @@ fn a_secret_program_that_hangs_is_stopped_and_one_that_prints_nothing_is_an_erro
         "{}",
         stderr(&out)
     );
-}
-
-#[test]
-fn trace_logging_never_shows_a_secret_and_only_the_store_holds_it() {
-    let bb = Bitbucket::start();
-    bb.cloud_repo("acme/widget");
-    bb.add(Token::ApiToken {
-        username: "jdoe".into(),
-        email: "jdoe@example.com".into(),
-        secret: TOKEN.into(),
-    });
-    let mut user = User::reaching(&bb);
-    user.use_helper_for("https://bitbucket.org");
-    user.env("RUST_LOG", "trace");
-    user.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
-    let api = format!("https://{}", bb.ip);
-    let get = "protocol=https\nhost=bitbucket.org\npath=acme/widget.git\n\n";
-    let with_token = format!("protocol=https\nhost=bitbucket.org\npath=acme/widget.git\nusername=jdoe\npassword={TOKEN}\n\n");
-    // (arguments, input, whether stdout may carry the token)
-    let steps: Vec<(Vec<&str>, String, bool)> = vec![
-        (vec!["add", "https://bitbucket.org/acme/", "--name", "acme", "--username", "jdoe", "--email", "jdoe@example.com", "--verify", "--api-base", &api], format!("{TOKEN}\n"), false),
-        (vec!["list"], String::new(), false),
-        (vec!["get"], get.to_owned(), true),
-        (vec!["store"], with_token.clone(), false),
-        (vec!["erase"], with_token.clone(), false),
-        (vec!["get"], get.to_owned(), true),
-        (vec!["verify", "--api-base", &api], String::new(), false),
-        (vec!["doctor"], String::new(), false),
-        (vec!["header", "https://api.bitbucket.org/2.0/user"], String::new(), true),
-        (vec!["get"], "protocol=https\nhost=api.bitbucket.org\npath=2.0/user\n\n".to_owned(), true),
-        (vec!["get"], "protocol=http\nhost=bitbucket.org\npath=acme/widget.git\n\n".to_owned(), false),
-        (vec!["get"], format!("protocol=https\nhost=bitbucket.org\npath=acme/widget.git\nusername=a\rb{TOKEN}\n\n"), false),
-    ];
-    // The token in every form a log could show it: as it is, in base64
-    // (alone and as the user:token of a Basic header), and in hex.
-    let users = ["jdoe", "jdoe@example.com", "x-bitbucket-api-token-auth"];
-    let mut outputs = 0;
-    for (args, input, stdout_may) in &steps {
-        let out = user.helper(args, input);
-        if let Some(form) = token_leak(&stderr(&out), TOKEN, &users) {
-            panic!(
-                "{args:?}: the token on stderr, as {form:?}:\n{}",
-                stderr(&out)
-            );
-        }
-        if !stdout_may {
-            assert!(
-                !stdout(&out).contains(TOKEN),
-                "{args:?}: the token on stdout"
-            );
-        }
-        outputs += 1;
-    }
-    // git itself, with the helper tracing.
-    let clone = user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"]);
-    assert_ok(&clone);
-    assert!(
-        stderr(&clone).contains("TRACE") || stderr(&clone).contains("DEBUG"),
-        "the helper traced under git"
-    );
-    assert_eq!(token_leak(&stderr(&clone), TOKEN, &users), None);
-    // A wrong token, rejected by Bitbucket, traced through git's erase.
-    std::fs::write(user.secret_file("acme"), "ATATT-wrong-token").unwrap();
-    let failed = user.git(&["-C", "w", "fetch"]);
-    assert!(!failed.status.success());
-    assert!(!stderr(&failed).contains("ATATT-wrong-token"));
-    std::fs::write(user.secret_file("acme"), TOKEN).unwrap();
-    assert_eq!(
-        user.files_holding(TOKEN),
-        vec![".config/git-credential-bitbucket/secrets/acme".to_owned()],
-        "only the secret store holds the token"
-    );
-    let out = user.helper(&["remove", "acme"], "");
-    assert_ok(&out);
-    assert!(!stderr(&out).contains(TOKEN) && !stdout(&out).contains(TOKEN));
-    assert_eq!(
-        user.files_holding(TOKEN),
-        Vec::<String>::new(),
-        "after remove, no file holds the token"
-    );
-    assert!(outputs >= 12);
 }

@@ -111,11 +111,6 @@ impl Bitbucket {
         self.inner.lock().unwrap().seen.clone()
     }
 
-    /// The Git LFS object `oid`, if it was uploaded.
-    pub fn lfs_object(&self, oid: &str) -> Option<Vec<u8>> {
-        self.inner.lock().unwrap().lfs_objects.get(oid).cloned()
-    }
-
     /// Every Git LFS object uploaded.
     pub fn lfs_objects(&self) -> Vec<Vec<u8>> {
         self.inner

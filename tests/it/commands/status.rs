@@ -1,0 +1,192 @@
+//! `status` and `list`, as text and as JSON a parser reads.
+
+use std::process::Output;
+
+use crate::support::*;
+
+const TOKEN: &str = "ATATT3xFfGF0-login-api-token";
+
+const EMAIL: &str = "jdoe@example.com";
+
+/// Runs the helper with `args` where bitbucket.org leads to `bb`.
+fn helper(user: &User, bb: &Bitbucket, args: &[&str], input: &str) -> Output {
+    let mut cmd = user.resolving(bb, helper_exe());
+    cmd.args(args);
+    let out = user.run_input(&mut cmd, input);
+    for secret in [TOKEN, "ATCTT-repo", "BBDC-user", "BBDC-proj", "ATBB-old"] {
+        assert!(
+            !stdout(&out).contains(secret) && !stderr(&out).contains(secret),
+            "a secret was printed"
+        );
+    }
+    out
+}
+
+fn entries(user: &User) {
+    user.write_config(&format!(
+        r#"[[credential]]
+name = "api"
+kind = "api-token"
+url = "https://bitbucket.org/acme/"
+email = "{EMAIL}"
+secret = "file"
+[[credential]]
+name = "repo"
+kind = "access-token"
+scope = "repository"
+url = "https://bitbucket.org/acme/widget"
+secret = "file"
+[[credential]]
+name = "elsewhere"
+kind = "access-token"
+scope = "repository"
+url = "https://bitbucket.org/acme/other"
+secret = "file"
+[[credential]]
+name = "old"
+kind = "app-password"
+url = "https://bitbucket.org/"
+username = "jdoe"
+secret = "file"
+[[credential]]
+name = "dcproj"
+kind = "http-token"
+scope = "project"
+url = "https://{DC_HOST}:{DC_PORT}/bitbucket/scm/PROJ/"
+secret = "file"
+[[credential]]
+name = "dcuser"
+kind = "http-token"
+scope = "user"
+username = "jdoe"
+url = "https://{DC_HOST}:{DC_PORT}/bitbucket/"
+secret = "file"
+"#
+    ));
+    user.write_secrets(&[
+        ("api", TOKEN),
+        ("repo", "ATCTT-repo"),
+        ("elsewhere", "ATCTT-repo"),
+        ("old", "ATBB-old"),
+        ("dcproj", "BBDC-proj"),
+        ("dcuser", "BBDC-user"),
+    ]);
+}
+
+fn stand_in() -> Bitbucket {
+    let bb = Bitbucket::start();
+    bb.cloud_repo("acme/widget");
+    bb.cloud_repo("acme/other");
+    bb.dc_repo("PROJ/repo");
+    bb
+}
+
+fn admit_all(bb: &Bitbucket) {
+    bb.add(Token::ApiToken {
+        username: "jdoe".into(),
+        email: EMAIL.into(),
+        secret: TOKEN.into(),
+    });
+    bb.add(Token::AccessToken {
+        secret: "ATCTT-repo".into(),
+        reach: Reach::Repository("acme/widget".into()),
+    });
+    bb.add(Token::AppPassword {
+        username: "jdoe".into(),
+        secret: "ATBB-old".into(),
+    });
+    bb.add(Token::DcProject {
+        project: "PROJ".into(),
+        secret: "BBDC-proj".into(),
+    });
+    bb.add(Token::DcUser {
+        username: "jdoe".into(),
+        secret: "BBDC-user".into(),
+    });
+}
+
+#[test]
+fn status_and_list_speak_json_a_parser_reads() {
+    let bb = stand_in();
+    let user = User::with_helper_for(&bb, "https://bitbucket.org");
+    entries(&user);
+    admit_all(&bb);
+    let out = helper(&user, &bb, &["status", "--json"], "");
+    // Problems (an app password, servers git is not set up for): status 1.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout(&out)).expect("status --json is JSON");
+    assert_eq!(doc["ok"], false);
+    let entries = doc["entries"].as_array().unwrap();
+    let names: Vec<&str> = entries
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["api", "repo", "elsewhere", "old", "dcproj", "dcuser"]
+    );
+    let by = |name: &str| entries.iter().find(|e| e["name"] == name).unwrap().clone();
+    let repo = by("repo");
+    assert_eq!(repo["kind"], "access-token");
+    assert_eq!(repo["scope"], "repository");
+    assert_eq!(repo["secret"], "file");
+    assert_eq!(repo["git_set_up"], true);
+    assert_eq!(repo["problems"].as_array().unwrap().len(), 0, "{repo}");
+    assert!(repo["last_rejected"].is_null() && repo["expires"].is_null());
+    assert_eq!(by("old")["problems"][0]["code"], "app-password");
+    assert!(by("old")["problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("migrate"));
+    let dc = by("dcuser");
+    assert_eq!(dc["git_set_up"], false);
+    assert_eq!(dc["problems"][0]["code"], "git-not-set-up");
+    assert!(
+        dc["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("git credential-bitbucket setup https://bitbucket.example.com:7990"),
+        "{dc}"
+    );
+    // The text form says the same, one line per entry.
+    let out = helper(&user, &bb, &["status"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("ok: repo — access-token (repository), https://bitbucket.org/acme/widget, secret in file, no expiry date, never rejected, git set up"), "{text}");
+    assert!(
+        text.contains("PROBLEM: dcuser — http-token (user)"),
+        "{text}"
+    );
+    // --verify asks Bitbucket for each entry.
+    let out = helper(&user, &bb, &["status", "--verify", "--json"], "");
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let named = |name: &str| -> serde_json::Value {
+        let entries = doc["entries"].as_array().unwrap();
+        entries.iter().find(|e| e["name"] == name).unwrap().clone()
+    };
+    let said = |value: &serde_json::Value, what: &str, start: &str| {
+        value[what].as_array().unwrap().iter().any(|l| {
+            l.as_str()
+                .or(l["message"].as_str())
+                .unwrap()
+                .contains(start)
+        })
+    };
+    let repo = named("repo");
+    assert!(said(&repo, "verified", "repo: clone OK"), "{repo}");
+    let elsewhere = named("elsewhere");
+    assert!(
+        said(&elsewhere, "problems", "does not accept entry 'elsewhere'"),
+        "{elsewhere}"
+    );
+    // list --json: the same facts, without asking git or Bitbucket.
+    let out = helper(&user, &bb, &["list", "--json"], "");
+    assert_ok(&out);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let list = doc["entries"].as_array().unwrap();
+    assert_eq!(list.len(), 6);
+    assert_eq!(list[0]["email"], EMAIL);
+    assert_eq!(list[5]["username"], "jdoe");
+    assert!(list[0].get("git_set_up").is_none());
+}
