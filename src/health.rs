@@ -115,7 +115,7 @@ impl Finding {
             Finding::ExpiresSoon { .. } => "expires-soon",
             Finding::Rejected { .. } => "rejected",
             Finding::Withheld { .. } => "withheld",
-            Finding::AppPassword { .. } => "app-password",
+            Finding::AppPassword { .. } => "app-password-removed",
             Finding::SecretMissing(_) => "secret-missing",
             Finding::GitNotSetUp { .. } => "git-not-set-up",
             Finding::NoPaths { .. } => "no-paths",

@@ -9,7 +9,7 @@ use clap::Parser;
 use git_credential_bitbucket::calendar;
 use git_credential_bitbucket::cli::args::{Cli, Command};
 use git_credential_bitbucket::cli::{self};
-use git_credential_bitbucket::config::{self, index, ConfigError, Paths};
+use git_credential_bitbucket::config::{self, index, ConfigError, Paths, PathsError};
 use git_credential_bitbucket::git::Level;
 use git_credential_bitbucket::helper::{Call, Helper, HelperError};
 use git_credential_bitbucket::protocol::{ProtocolError, Request};
@@ -137,6 +137,9 @@ enum Failure {
     /// The configuration.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// Where the configuration is.
+    #[error(transparent)]
+    Paths(#[from] PathsError),
     /// The operation.
     #[error(transparent)]
     Helper(#[from] HelperError),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine;
 
 use crate::config::Entry;
-use crate::kind::{self, AccessScope, Form, FormError, HttpScope, Kind};
+use crate::kind::{self, AccessScope, Form, FormError, HttpScope, Kind, API_TOKEN_GIT_USER};
 use crate::remote::{RemoteKind, Surface, CLOUD_API_HOST};
 use crate::secret::Secret;
 
@@ -443,7 +443,7 @@ fn explain(kind: Kind, name: &str, status: u16, what: Probe) -> Option<String> {
     Some(match (status, kind, what) {
         (200..=299, _, _) => return None,
         (401, Kind::ApiToken, Rest) => format!("401: Bitbucket refused the token with the entry's email — `email` is not the Atlassian account's, or the token is wrong, expired or revoked; {rotate}"),
-        (401, Kind::ApiToken, _) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked, or `username` is not the account's Bitbucket username (leave it out to send x-bitbucket-api-token-auth); {rotate}"),
+        (401, Kind::ApiToken, _) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked, or `username` is not the account's Bitbucket username (leave it out to send {API_TOKEN_GIT_USER}); {rotate}"),
         (401, Kind::AccessToken(_), _) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked; {rotate}"),
         (401, Kind::HttpToken(_), _) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked, or `username` is not its owner's; {rotate}"),
         (401, Kind::AppPassword, _) => "401: Bitbucket refused the app password (app passwords were removed on 2026-07-28); run `git credential-bitbucket migrate`".into(),

@@ -19,7 +19,7 @@ use crate::resolve::{self, TieError};
 use crate::secret::Secret;
 use crate::store::{Store, StoreError};
 
-use super::Context;
+use super::context::Context;
 
 /// What the user asked for, before it is an entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -33,6 +33,12 @@ pub enum HeaderError {
     NoEntry(String),
 }
 
+impl From<HeaderError> for CliError {
+    fn from(e: HeaderError) -> CliError {
+        CliError::Refused(Box::new(e))
+    }
+}
+
 /// Runs `header`.
 pub fn run(url: &str) -> Result<bool, CliError> {
     let ctx = Context::load()?;

@@ -6,6 +6,7 @@ use crate::calendar::{self, Expiry};
 use crate::cli::{CliError, Context};
 use crate::config::{DefinedIn, Entry};
 use crate::health::{self, Facts, Finding};
+use crate::state::State;
 use crate::url::printable;
 
 /// The entry's expiry date and the days left, in words.
@@ -19,59 +20,42 @@ fn expiry_words(entry: &Entry, now: i64, warning_days: u32) -> String {
     }
 }
 
-/// Runs `list`.
-pub fn run() -> Result<bool, CliError> {
-    let ctx = Context::load()?;
-    let state = ctx.state.read().unwrap_or_default();
-    let now = calendar::now();
-    let mut rows = vec![[
-        "NAME".to_owned(),
-        "KIND".to_owned(),
-        "URL".to_owned(),
-        "USERNAME".to_owned(),
-        "SECRET".to_owned(),
-        "EXPIRES".to_owned(),
-        "LAST REJECTED".to_owned(),
-    ]];
-    for e in &ctx.config.entries {
-        let user = match (&e.username, &e.email) {
-            (Some(u), Some(m)) => format!("{u} <{m}>"),
-            (Some(u), None) => u.clone(),
-            (None, Some(m)) => format!("<{m}>"),
-            (None, None) => "-".to_owned(),
-        };
-        let mut url = printable(&e.url);
-        if !e.repos.is_empty() {
-            url.push_str(&format!(" [{}]", e.repos.join(", ")));
-        }
-        let secret = match e.defined_in {
-            DefinedIn::File => e.secret.describe(),
-            DefinedIn::Environment => format!("{} (CI)", e.secret.describe()),
-        };
-        let rejected = state.rejected.get(&e.name).map_or("-".to_owned(), |r| {
-            format!("{} ({})", calendar::format_utc(r.at), printable(&r.url))
-        });
-        rows.push([
-            e.name.clone(),
-            e.kind.to_string(),
-            url,
-            user,
-            secret,
-            expiry_words(e, now, ctx.config.settings.expiry_warning_days),
-            rejected,
-        ]);
+/// The table's row for `e`.
+fn row(e: &Entry, state: &State, now: i64, warning_days: u32) -> [String; 7] {
+    let user = match (&e.username, &e.email) {
+        (Some(u), Some(m)) => format!("{u} <{m}>"),
+        (Some(u), None) => u.clone(),
+        (None, Some(m)) => format!("<{m}>"),
+        (None, None) => "-".to_owned(),
+    };
+    let mut url = printable(&e.url);
+    if !e.repos.is_empty() {
+        url.push_str(&format!(" [{}]", e.repos.join(", ")));
     }
+    let secret = match e.defined_in {
+        DefinedIn::File => e.secret.describe(),
+        DefinedIn::Environment => format!("{} (CI)", e.secret.describe()),
+    };
+    let rejected = state.rejected.get(&e.name).map_or("-".to_owned(), |r| {
+        format!("{} ({})", calendar::format_utc(r.at), printable(&r.url))
+    });
+    [
+        e.name.clone(),
+        e.kind.to_string(),
+        url,
+        user,
+        secret,
+        expiry_words(e, now, warning_days),
+        rejected,
+    ]
+}
+
+/// Prints `rows` as columns.
+fn print_table(rows: &[[String; 7]]) {
     let widths: Vec<usize> = (0..7)
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();
-    if rows.len() == 1 {
-        println!(
-            "No credentials are configured in {}; add one with `git credential-bitbucket add URL`.",
-            ctx.paths.config().display()
-        );
-        rows.clear();
-    }
-    for row in &rows {
+    for row in rows {
         let line: Vec<String> = row
             .iter()
             .zip(&widths)
@@ -79,24 +63,43 @@ pub fn run() -> Result<bool, CliError> {
             .collect();
         println!("{}", line.join("  ").trim_end());
     }
+}
+
+/// Runs `list`.
+pub fn run() -> Result<bool, CliError> {
+    let ctx = Context::load()?;
+    let state = ctx.state.read().unwrap_or_default();
+    let now = calendar::now();
+    let warning_days = ctx.config.settings.expiry_warning_days;
+    let entries = &ctx.config.entries;
+    if entries.is_empty() {
+        println!(
+            "No credentials are configured in {}; add one with `git credential-bitbucket add URL`.",
+            ctx.paths.config().display()
+        );
+    } else {
+        let mut rows = vec![[
+            "NAME",
+            "KIND",
+            "URL",
+            "USERNAME",
+            "SECRET",
+            "EXPIRES",
+            "LAST REJECTED",
+        ]
+        .map(str::to_owned)];
+        rows.extend(entries.iter().map(|e| row(e, &state, now, warning_days)));
+        print_table(&rows);
+    }
     let facts = Facts {
         now,
-        warning_days: ctx.config.settings.expiry_warning_days,
+        warning_days,
         state: &state,
         git: None,
         secrets: None,
     };
-    let mut findings: Vec<Finding> = ctx
-        .config
-        .entries
-        .iter()
-        .flat_map(|e| health::of(e, &facts))
-        .collect();
-    findings.extend(
-        crate::resolve::ties(&ctx.config.entries)
-            .into_iter()
-            .map(Finding::Tie),
-    );
+    let mut findings: Vec<Finding> = entries.iter().flat_map(|e| health::of(e, &facts)).collect();
+    findings.extend(crate::resolve::ties(entries).into_iter().map(Finding::Tie));
     if !findings.is_empty() {
         println!();
         for finding in &findings {

@@ -62,6 +62,12 @@ pub enum LoginError {
     NoRepositories,
 }
 
+impl From<LoginError> for CliError {
+    fn from(e: LoginError) -> CliError {
+        CliError::Refused(Box::new(e))
+    }
+}
+
 /// The options of `login`.
 #[derive(Debug, clap::Args)]
 pub struct LoginArgs {

@@ -1,4 +1,4 @@
-//! `migrate [NAME]`: replace app-password entries by API tokens for the same
+//! `migrate [NAME]`: replace the entries of app passwords by API tokens for the same
 //! scope; the new token is checked with Bitbucket before the old secret goes.
 
 use crate::cli::entry::{self, Draft};
@@ -23,10 +23,16 @@ pub enum MigrateError {
     },
 }
 
+impl From<MigrateError> for CliError {
+    fn from(e: MigrateError) -> CliError {
+        CliError::Refused(Box::new(e))
+    }
+}
+
 /// The options of `migrate`.
 #[derive(Debug, clap::Args)]
 pub struct MigrateArgs {
-    /// Only this entry (default: every app-password entry).
+    /// Only this entry (default: every entry of an app password).
     pub name: Option<String>,
     /// The Atlassian account email the new token belongs to (asked for on a terminal when left out).
     #[arg(long)]
@@ -101,7 +107,7 @@ pub fn run(args: MigrateArgs) -> Result<bool, CliError> {
             .collect(),
     };
     if targets.is_empty() {
-        println!("No app-password entries; nothing to migrate.");
+        println!("No entry is an app password; nothing to migrate.");
         return Ok(true);
     }
     let mut ok = true;

@@ -7,6 +7,7 @@
 
 pub mod add;
 pub mod args;
+pub mod context;
 pub mod doctor;
 pub mod entry;
 pub mod header;
@@ -22,15 +23,15 @@ pub mod verify;
 use std::fmt;
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::config::{Config, ConfigError, Entry, Paths};
+use crate::config::{ConfigError, Entry, PathsError};
+
 use crate::fsutil::FileError;
 use crate::git::GitError;
 use crate::resolve::TieError;
 use crate::rest::{RestError, Verification};
 use crate::secret::Secret;
-use crate::state::StateFile;
-use crate::store::file::FileStore;
-use crate::store::{SecretError, Sources, StoreError};
+use crate::store::{SecretError, StoreError};
+pub use context::{process_env, Context, ContextError, NoEntry};
 
 /// Why a command could not do its work; `main` prints it as one sentence.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +39,12 @@ pub enum CliError {
     /// The configuration.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// Where the configuration is.
+    #[error(transparent)]
+    Paths(#[from] PathsError),
+    /// Loading the configuration.
+    #[error(transparent)]
+    Context(#[from] ContextError),
     /// An entry's secret.
     #[error(transparent)]
     Secret(#[from] SecretError),
@@ -62,27 +69,16 @@ pub enum CliError {
     /// The entry could not be saved.
     #[error(transparent)]
     Save(#[from] entry::SaveError),
-    /// What `login` could not find out.
+    /// What one command refuses, in its own words (its own error type,
+    /// which the command's file defines).
     #[error(transparent)]
-    Login(#[from] login::LoginError),
-    /// What `migrate` refuses.
-    #[error(transparent)]
-    Migrate(#[from] migrate::MigrateError),
-    /// What `setup` refuses.
-    #[error(transparent)]
-    Setup(#[from] setup::SetupError),
-    /// What `remove` refuses.
-    #[error(transparent)]
-    Remove(#[from] remove::RemoveError),
-    /// What `header` refuses.
-    #[error(transparent)]
-    Header(#[from] header::HeaderError),
+    Refused(Box<dyn std::error::Error + Send + Sync>),
     /// A token read from the terminal or standard input.
     #[error(transparent)]
     Input(#[from] InputError),
     /// No entry of that name.
-    #[error("there is no entry named '{0}'; `git credential-bitbucket list` shows the names")]
-    NoEntry(String),
+    #[error(transparent)]
+    NoEntry(#[from] NoEntry),
     /// The entry comes from a CI variable, which the helper does not
     /// change.
     #[error("'{name}' comes from the CI variable {name}; {fix}")]
@@ -159,66 +155,6 @@ pub enum InputError {
     /// A control character inside what was pasted.
     #[error("the secret holds control characters; paste only the token")]
     Control,
-}
-
-/// The process environment, for `env:` secret sources.
-pub fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
-
-/// The configuration and the stores beside it, as every command needs
-/// them: read once per command.
-pub struct Context {
-    /// Every file the helper keeps.
-    pub paths: Paths,
-    /// The loaded configuration (with the CI entries).
-    pub config: Config,
-    /// The file store.
-    pub files: FileStore,
-    /// The state file.
-    pub state: StateFile,
-}
-
-impl Context {
-    /// Loads the configuration from its default place.
-    pub fn load() -> Result<Context, CliError> {
-        let paths = Paths::from_env()?;
-        let config = Config::load(paths.config(), &process_env)?;
-        Ok(Context {
-            files: paths.file_store(),
-            state: StateFile::new(paths.state()),
-            paths,
-            config,
-        })
-    }
-
-    /// Where secrets are read from.
-    pub fn sources(&self) -> Sources<'_> {
-        Sources {
-            files: &self.files,
-            env: &process_env,
-            command_timeout: self.config.settings.command_timeout,
-        }
-    }
-
-    /// The secret of `entry`, from wherever it lives.
-    pub fn secret_of(&self, entry: &Entry) -> Result<Secret, SecretError> {
-        self.sources().load(&entry.name, &entry.secret)
-    }
-
-    /// The entry called `name`.
-    pub fn entry(&self, name: &str) -> Result<&Entry, CliError> {
-        self.config
-            .entries
-            .iter()
-            .find(|e| e.name == name)
-            .ok_or_else(|| CliError::NoEntry(name.to_owned()))
-    }
-
-    /// Whether an entry of that name exists.
-    pub fn has(&self, name: &str) -> bool {
-        self.config.entries.iter().any(|e| e.name == name)
-    }
 }
 
 /// Asks Bitbucket whether `secret` works as `entry`'s credential before

@@ -25,6 +25,12 @@ pub enum RemoveError {
     NotAUrl(String),
 }
 
+impl From<RemoveError> for CliError {
+    fn from(e: RemoveError) -> CliError {
+        CliError::Refused(Box::new(e))
+    }
+}
+
 /// The options of `remove`.
 #[derive(Debug, clap::Args)]
 #[command(group = ArgGroup::new("what").required(true))]

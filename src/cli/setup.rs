@@ -33,6 +33,12 @@ pub enum SetupError {
     PlainHttp(String),
 }
 
+impl From<SetupError> for CliError {
+    fn from(e: SetupError) -> CliError {
+        CliError::Refused(Box::new(e))
+    }
+}
+
 /// `url` as the key of a `credential.<url>` section: lower-case scheme and
 /// host, no default port, no trailing slash, the path as written.
 pub fn normalise_url(url: &str) -> Result<String, SetupError> {

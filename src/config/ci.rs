@@ -6,9 +6,10 @@
 
 use std::fmt;
 
+use super::model::{DefinedIn, Entry, Settings};
 use super::table::Field;
+use super::validate::Problem;
 use super::validate::{check_email, check_username, entry_remote};
-use super::{ConfigError, DefinedIn, Entry, Settings};
 use crate::kind::{AccessScope, HttpScope, Kind, KindName};
 use crate::remote::CLOUD_HOST;
 use crate::store::SecretSource;
@@ -20,6 +21,17 @@ pub const SERVER_URL: &str = "BITBUCKET_SERVER_URL";
 pub const USERNAME: &str = "BITBUCKET_USERNAME";
 /// An API token's Atlassian account email.
 pub const EMAIL: &str = "BITBUCKET_EMAIL";
+
+/// A CI variable whose value the rules refuse: the configuration cannot
+/// be used until it is mended.
+#[derive(Debug, thiserror::Error)]
+#[error("the environment: {variable}: {problem}")]
+pub struct CiError {
+    /// The variable.
+    pub variable: &'static str,
+    /// What is wrong with it.
+    pub problem: Problem,
+}
 
 /// A CI variable that is set but cannot make an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +86,7 @@ impl fmt::Display for CiProblem {
 pub fn entries(
     env: &dyn Fn(&str) -> Option<String>,
     settings: &Settings,
-) -> Result<(Vec<Entry>, Vec<CiProblem>), ConfigError> {
+) -> Result<(Vec<Entry>, Vec<CiProblem>), CiError> {
     let get = |name: &str| env(name).filter(|v| !v.is_empty());
     let mut problems = Vec::new();
     // The variable of each kind, if it holds a token usable as that kind.
@@ -103,14 +115,14 @@ pub fn entries(
                    url: &str,
                    username: Option<String>,
                    email: Option<String>| {
-        let remote = entry_remote(url, settings).map_err(|problem| ConfigError::Environment {
+        let remote = entry_remote(url, settings).map_err(|problem| CiError {
             variable: if url == cloud { var } else { SERVER_URL },
             problem,
         })?;
         // The variables' values pass the same checks as the file's.
         check_username(kind, username.as_deref())
             .and_then(|()| check_email(kind, email.as_deref()))
-            .map_err(|e| ConfigError::Environment {
+            .map_err(|e| CiError {
                 variable: match e.field {
                     Field::Email => EMAIL,
                     _ => USERNAME,
@@ -130,7 +142,7 @@ pub fn entries(
             bearer_only: false,
             defined_in: DefinedIn::Environment,
         });
-        Ok::<(), ConfigError>(())
+        Ok::<(), CiError>(())
     };
     if let Some(var) = api {
         // An email in BITBUCKET_USERNAME would be refused by git; it is the

@@ -12,8 +12,9 @@ use std::path::Path;
 
 use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
 
+use super::load::{Config, ConfigError};
+use super::paths::Paths;
 use super::table::{CredentialTable, Value};
-use super::{Config, ConfigError, Paths};
 use crate::fsutil::{self, Durability, Lock};
 
 /// Why the configuration could not be changed; `R` is why the companion
@@ -231,7 +232,7 @@ impl CredentialTable<'_> {
     fn from_toml(t: &Table) -> Option<CredentialTable<'static>> {
         let mut out = CredentialTable::default();
         for (key, item) in t.iter() {
-            let field = super::Field::from_name(key)?;
+            let field = super::table::Field::from_name(key)?;
             match item.as_array() {
                 Some(list) => {
                     let items: Option<Vec<_>> = list

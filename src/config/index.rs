@@ -31,9 +31,12 @@
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
+use super::load::{check_trusted, Config, ConfigError};
+use super::model::{DefinedIn, Entry, Settings};
+use super::paths::Paths;
 use super::quick::{self, Item};
 use super::table::CredentialTable;
-use super::{validate, Config, ConfigError, DefinedIn, Entry, Paths, Settings};
+use super::validate::{self, validate};
 use crate::fsutil::{self, Durability, Lock};
 use crate::remote::{hosts_serving, Remote};
 
@@ -698,7 +701,7 @@ pub fn load_for(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
     let config_path = paths.config();
-    super::check_trusted(config_path)?;
+    check_trusted(config_path)?;
     let meta = match std::fs::metadata(config_path) {
         Ok(m) => m,
         Err(_) => return Config::load(config_path, env),

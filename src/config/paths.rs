@@ -4,7 +4,16 @@
 
 use std::path::{Path, PathBuf};
 
-use super::ConfigError;
+/// Why there is no configuration path.
+#[derive(Debug, thiserror::Error)]
+pub enum PathsError {
+    /// No configuration directory could be found.
+    #[error("no configuration directory was found; set {CONFIG_ENV} or HOME")]
+    NoConfigDir,
+    /// `GIT_CREDENTIAL_BITBUCKET_CONFIG` names a relative path.
+    #[error("{CONFIG_ENV} is the relative path {0:?}; git runs helpers in each repository's directory, so give an absolute path")]
+    Relative(String),
+}
 use crate::store::file::FileStore;
 
 /// The variable that overrides the configuration file's path.
@@ -20,18 +29,18 @@ pub struct Paths {
 impl Paths {
     /// The paths of the configuration at `$GIT_CREDENTIAL_BITBUCKET_CONFIG`,
     /// else `<config dir>/git-credential-bitbucket/config.toml`.
-    pub fn from_env() -> Result<Paths, ConfigError> {
+    pub fn from_env() -> Result<Paths, PathsError> {
         match std::env::var_os(CONFIG_ENV) {
             Some(p) if !p.is_empty() => {
                 let path = PathBuf::from(p);
                 if path.is_relative() {
-                    return Err(ConfigError::Relative(path.display().to_string()));
+                    return Err(PathsError::Relative(path.display().to_string()));
                 }
                 Ok(Paths::of(path))
             }
             _ => dirs::config_dir()
                 .map(|d| Paths::of(d.join(crate::NAME).join("config.toml")))
-                .ok_or(ConfigError::NoConfigDir),
+                .ok_or(PathsError::NoConfigDir),
         }
     }
 

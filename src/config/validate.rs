@@ -5,8 +5,8 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use super::model::{DefinedIn, Entry, Settings};
 use super::table::{CredentialTable, Field, SettingsTable};
-use super::{DefinedIn, Entry, Settings};
 use crate::calendar::Date;
 use crate::kind::{AccessScope, HttpScope, Kind, KindError};
 use crate::remote::{Remote, UrlError, CLOUD_API_HOST, CLOUD_HOST};
@@ -186,69 +186,16 @@ pub fn validate(
         secret,
         auth,
     } = table;
-    if name.is_empty() {
-        return Err(Problem::EmptyName.at(Field::Name));
-    }
-    if !name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-@+".contains(c))
-    {
-        return Err(Problem::BadName.at(Field::Name));
-    }
-    let kind = Kind::from_fields(&kind, scope.as_deref()).map_err(|e| {
-        let field = if scope.is_some() && !matches!(e, KindError::Unknown(_)) {
-            Field::Scope
-        } else {
-            Field::Kind
-        };
-        Problem::Kind(e).at(field)
-    })?;
+    check_name(&name)?;
+    let kind = kind_of(&kind, scope.as_deref())?;
     let remote = entry_remote(&url, settings).map_err(|p| p.at(Field::Url))?;
-    let cloud = remote.origin.host == CLOUD_HOST || remote.origin.host == CLOUD_API_HOST;
-    let depth = remote.segments.as_deref().map_or(0, <[String]>::len);
-    let scm = remote.data_center_scm();
-    match kind {
-        Kind::AccessToken(AccessScope::Repository) if cloud && depth < 2 => {
-            return Err(Problem::CloudRepositoryUrl.at(Field::Url));
-        }
-        Kind::AccessToken(AccessScope::Workspace) if cloud && depth < 1 => {
-            return Err(Problem::CloudWorkspaceUrl.at(Field::Url));
-        }
-        Kind::AccessToken(AccessScope::Project) if repos.as_ref().is_none_or(Vec::is_empty) => {
-            return Err(Problem::ProjectRepos.at(Field::Repos));
-        }
-        Kind::HttpToken(HttpScope::Project) if scm.is_none_or(|p| p.owner.is_none()) => {
-            return Err(Problem::DataCenterProjectUrl.at(Field::Url));
-        }
-        Kind::HttpToken(HttpScope::Repository) if scm.is_none_or(|p| p.repo.is_none()) => {
-            return Err(Problem::DataCenterRepositoryUrl.at(Field::Url));
-        }
-        _ => {}
-    }
+    check_scope_url(kind, &remote, repos.as_ref().is_some_and(|r| !r.is_empty()))?;
     check_username(kind, username.as_deref())?;
     check_email(kind, email.as_deref())?;
-    let mut repo_list = Vec::new();
-    if let Some(list) = repos {
-        if kind != Kind::AccessToken(AccessScope::Project) {
-            return Err(Problem::ReposNotUsed.at(Field::Repos));
-        }
-        let prefix = remote.segments.clone().unwrap_or_default();
-        for r in list {
-            let segs: Vec<String> = r.split('/').map(str::to_lowercase).collect();
-            if segs.len() != 2 || segs.iter().any(|s| s.is_empty() || s == "." || s == "..") {
-                return Err(Problem::BadRepo(r.into_owned()).at(Field::Repos));
-            }
-            if !segs.starts_with(&prefix) && !prefix.starts_with(&segs) {
-                return Err(Problem::RepoOutside {
-                    repo: r.into_owned(),
-                    url: url.into_owned(),
-                }
-                .at(Field::Repos));
-            }
-            repo_list.push(segs.join("/"));
-        }
-    }
+    let repo_list = match repos {
+        Some(list) => repo_list(list, kind, &remote, &url)?,
+        None => Vec::new(),
+    };
     let expires = match expires {
         None => None,
         Some(text) => Some(
@@ -256,25 +203,7 @@ pub fn validate(
                 .ok_or_else(|| Problem::BadDate(text.into_owned()).at(Field::Expires))?,
         ),
     };
-    let bearer_only =
-        match (auth.as_deref(), kind) {
-            (None, _) => false,
-            (Some("bearer"), Kind::HttpToken(_)) => true,
-            (Some("basic"), Kind::HttpToken(HttpScope::User)) => false,
-            (Some("basic"), Kind::HttpToken(_)) => return Err(Problem::Auth(
-                "Data Center project and repository tokens go as Bearer; only \"bearer\" fits them",
-            )
-            .at(Field::Auth)),
-            (Some("bearer" | "basic"), _) => {
-                return Err(Problem::Auth(
-                    "only Data Center HTTP tokens take `auth`; remove this field",
-                )
-                .at(Field::Auth))
-            }
-            (Some(_), _) => {
-                return Err(Problem::Auth("is not one of \"bearer\", \"basic\"").at(Field::Auth))
-            }
-        };
+    let bearer_only = bearer_only(auth.as_deref(), kind)?;
     let secret = match secret {
         None => return Err(Problem::NoSecret.at(Field::Secret)),
         Some(text) => {
@@ -294,6 +223,110 @@ pub fn validate(
         bearer_only,
         defined_in,
     })
+}
+
+/// A name must be a key in every store: letters, digits and `._-@+`,
+/// starting with a letter or digit.
+fn check_name(name: &str) -> Result<(), EntryError> {
+    if name.is_empty() {
+        return Err(Problem::EmptyName.at(Field::Name));
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-@+".contains(c))
+    {
+        return Err(Problem::BadName.at(Field::Name));
+    }
+    Ok(())
+}
+
+/// The kind `kind` and `scope` name; a scope that does not fit is the
+/// `scope` field's fault.
+fn kind_of(kind: &str, scope: Option<&str>) -> Result<Kind, EntryError> {
+    Kind::from_fields(kind, scope).map_err(|e| {
+        let field = if scope.is_some() && !matches!(e, KindError::Unknown(_)) {
+            Field::Scope
+        } else {
+            Field::Kind
+        };
+        Problem::Kind(e).at(field)
+    })
+}
+
+/// A token made for a repository, project or workspace needs a url (or
+/// a list of repositories) that names one.
+fn check_scope_url(kind: Kind, remote: &Remote, has_repos: bool) -> Result<(), EntryError> {
+    let cloud = remote.origin.host == CLOUD_HOST || remote.origin.host == CLOUD_API_HOST;
+    let depth = remote.segments.as_deref().map_or(0, <[String]>::len);
+    let scm = remote.data_center_scm();
+    let problem = match kind {
+        Kind::AccessToken(AccessScope::Repository) if cloud && depth < 2 => {
+            Problem::CloudRepositoryUrl
+        }
+        Kind::AccessToken(AccessScope::Workspace) if cloud && depth < 1 => {
+            Problem::CloudWorkspaceUrl
+        }
+        Kind::AccessToken(AccessScope::Project) if !has_repos => {
+            return Err(Problem::ProjectRepos.at(Field::Repos))
+        }
+        Kind::HttpToken(HttpScope::Project) if scm.is_none_or(|p| p.owner.is_none()) => {
+            Problem::DataCenterProjectUrl
+        }
+        Kind::HttpToken(HttpScope::Repository) if scm.is_none_or(|p| p.repo.is_none()) => {
+            Problem::DataCenterRepositoryUrl
+        }
+        _ => return Ok(()),
+    };
+    Err(problem.at(Field::Url))
+}
+
+/// `repos`, lower case: only a Cloud project token's, each
+/// `WORKSPACE/REPO` inside the entry's url.
+fn repo_list(
+    list: Vec<Cow<'_, str>>,
+    kind: Kind,
+    remote: &Remote,
+    url: &str,
+) -> Result<Vec<String>, EntryError> {
+    if kind != Kind::AccessToken(AccessScope::Project) {
+        return Err(Problem::ReposNotUsed.at(Field::Repos));
+    }
+    let prefix = remote.segments.clone().unwrap_or_default();
+    let mut out = Vec::with_capacity(list.len());
+    for r in list {
+        let segs: Vec<String> = r.split('/').map(str::to_lowercase).collect();
+        if segs.len() != 2 || segs.iter().any(|s| s.is_empty() || s == "." || s == "..") {
+            return Err(Problem::BadRepo(r.into_owned()).at(Field::Repos));
+        }
+        if !segs.starts_with(&prefix) && !prefix.starts_with(&segs) {
+            return Err(Problem::RepoOutside {
+                repo: r.into_owned(),
+                url: url.to_owned(),
+            }
+            .at(Field::Repos));
+        }
+        out.push(segs.join("/"));
+    }
+    Ok(out)
+}
+
+/// `auth`: `"bearer"` for a Data Center token whose server refuses Basic
+/// (`"basic"` is what a personal token does anyway).
+fn bearer_only(auth: Option<&str>, kind: Kind) -> Result<bool, EntryError> {
+    let problem = match (auth, kind) {
+        (None, _) => return Ok(false),
+        (Some("bearer"), Kind::HttpToken(_)) => return Ok(true),
+        (Some("basic"), Kind::HttpToken(HttpScope::User)) => return Ok(false),
+        (Some("basic"), Kind::HttpToken(_)) => Problem::Auth(
+            "Data Center project and repository tokens go as Bearer; only \"bearer\" fits them",
+        ),
+        (Some("bearer" | "basic"), _) => {
+            Problem::Auth("only Data Center HTTP tokens take `auth`; remove this field")
+        }
+        (Some(_), _) => Problem::Auth("is not one of \"bearer\", \"basic\""),
+    };
+    Err(problem.at(Field::Auth))
 }
 
 /// The rules for `username`, for entries of the file and of CI variables.

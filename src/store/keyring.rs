@@ -26,7 +26,8 @@ pub enum KeyringError {
     windows
 ))]
 mod platform {
-    use super::{KeyringError, Secret, SERVICE};
+    use crate::secret::Secret;
+    use crate::store::keyring::{KeyringError, SERVICE};
 
     fn entry(name: &str) -> Result<keyring::Entry, KeyringError> {
         keyring::Entry::new(SERVICE, name).map_err(unreachable)
@@ -69,7 +70,8 @@ mod platform {
     windows
 )))]
 mod platform {
-    use super::{KeyringError, Secret};
+    use crate::secret::Secret;
+    use crate::store::keyring::KeyringError;
 
     fn none() -> KeyringError {
         KeyringError::Unreachable("this platform has no supported keyring".to_owned())

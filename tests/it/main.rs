@@ -7,7 +7,8 @@
 //! credentials, secret sources), `hostile` (requests built to mislead),
 //! `robustness` (concurrency, SIGKILL, umask, runaway programs),
 //! `fuzz_inputs` (what fuzzing found), `docs` (every configuration block of
-//! the README and the man page), `completions` (bash, zsh and fish).
+//! the README and the man page), `completions` (bash, zsh and fish),
+//! `layout` (the house rules of `src/`).
 //!
 //! With the stand-in on port 443 (root): `e2e` (git, libgit2 and git-lfs
 //! cloning and pushing), `commands` (one module per command), `security`
@@ -22,6 +23,7 @@ mod docs;
 mod e2e;
 mod fuzz_inputs;
 mod hostile;
+mod layout;
 mod protocol;
 mod release;
 mod robustness;

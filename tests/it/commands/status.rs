@@ -134,7 +134,7 @@ fn status_and_list_speak_json_a_parser_reads() {
     assert_eq!(repo["git_set_up"], true);
     assert_eq!(repo["problems"].as_array().unwrap().len(), 0, "{repo}");
     assert!(repo["last_rejected"].is_null() && repo["expires"].is_null());
-    assert_eq!(by("old")["problems"][0]["code"], "app-password");
+    assert_eq!(by("old")["problems"][0]["code"], "app-password-removed");
     assert!(by("old")["problems"][0]["message"]
         .as_str()
         .unwrap()
