@@ -364,15 +364,17 @@ fn main() {
         let store = home.join(".git-credentials");
         write_file(&store, &case.store_lines, 0o600);
         let mut theirs = command(&case.theirs, home, &config, &store);
+        // Each helper keeps its index in a cache of its own: two versions
+        // compared in one run may write indexes of different formats, and
+        // would rebuild each other's at every call.
         let mut ours: Vec<(String, Command, String)> = case
             .ours
             .iter()
-            .map(|(label, s)| {
-                (
-                    label.clone(),
-                    command(s, home, &config, &store),
-                    s.input.clone(),
-                )
+            .enumerate()
+            .map(|(i, (label, s))| {
+                let mut cmd = command(s, home, &config, &store);
+                cmd.env("XDG_CACHE_HOME", home.join(format!(".cache-{i}")));
+                (label.clone(), cmd, s.input.clone())
             })
             .collect();
         let mut edits = 0u64;
@@ -424,7 +426,12 @@ fn main() {
                     floor_ratios.push(f / t);
                 }
             }
-            for (i, (_, cmd, input)) in ours.iter_mut().enumerate() {
+            // Each round starts with another of our helpers: a run can pay
+            // for what the one before it left (a file just replaced, say),
+            // so no helper always comes second.
+            let n = ours.len();
+            for i in (0..n).map(|k| (k + round) % n) {
+                let (_, cmd, input) = &mut ours[i];
                 if case.edit_each_run {
                     edit();
                 }

@@ -82,16 +82,14 @@ pub fn run(args: AddArgs) -> Result<bool, CliError> {
         bearer: false,
         force: args.force,
     };
-    let (url, remote) = entry::scope_of(&draft.url)?;
+    let (url, _) = entry::scope_of(&draft.url)?;
     if let Some(text) = &draft.expires {
         entry::future_date(text, crate::calendar::now())?;
     }
     let secret = read_secret(&format!("Token for {url}: "))?;
     let kind = entry::kind_of(draft.kind, &secret)?;
-    if kind == KindName::AppPassword && !draft.force {
-        return Err(entry::DraftError::AppPassword.into());
-    }
-    entry::fits_host(kind, &remote)?;
+    // Checked before any question is asked.
+    entry::infer(&draft, kind, &|n| ctx.has(n))?;
     let user_scope = draft.scope == Some(ScopeName::User);
     if draft.username.is_none() && (kind == KindName::AppPassword || user_scope) {
         draft.username = ask("Bitbucket username");
@@ -99,15 +97,10 @@ pub fn run(args: AddArgs) -> Result<bool, CliError> {
     if kind == KindName::ApiToken && draft.email.is_none() {
         draft.email = ask("Atlassian account email, for the REST API (empty to skip)");
     }
-    if draft.scope.is_none() {
-        let (repos, user) = (!draft.repos.is_empty(), draft.username.is_some());
-        draft.scope = entry::guess_scope(kind, &remote, repos, user);
-    }
+    let inferred = entry::infer(&draft, kind, &|n| ctx.has(n))?;
+    draft.scope = inferred.scope;
     let (store, why) = Store::choose(args.store, ctx.config.settings.store);
-    let name = match &draft.name {
-        Some(n) => n.clone(),
-        None => entry::default_name(&remote, &|n| ctx.has(n)),
-    };
+    let name = inferred.name;
     let mut new = draft.entry(&url, kind, &name, store, &ctx.config)?;
     let in_file = |n: &str| {
         ctx.config

@@ -265,6 +265,51 @@ pub fn default_name(remote: &Remote, taken: &dyn Fn(&str) -> bool) -> String {
         .unwrap_or(clean)
 }
 
+/// What [`infer`] filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inferred {
+    /// The scope URL (a browser's URL made the scope it names).
+    pub url: String,
+    /// The kind.
+    pub kind: KindName,
+    /// The scope, given or guessed (none for account tokens, or when the
+    /// URL says nothing).
+    pub scope: Option<ScopeName>,
+    /// The name, given or made from the URL.
+    pub name: String,
+}
+
+/// Fills in what the draft leaves open, from the token's kind (`kind`,
+/// see [`kind_of`]) and the URL: the scope URL, the scope, a name that
+/// `taken` does not hold; and refuses a kind that can never work on the
+/// URL's host, or an app password without `--force`. Pure: it asks
+/// nothing and reads nothing.
+pub fn infer(
+    draft: &Draft,
+    kind: KindName,
+    taken: &dyn Fn(&str) -> bool,
+) -> Result<Inferred, DraftError> {
+    let (url, remote) = scope_of(&draft.url)?;
+    if kind == KindName::AppPassword && !draft.force {
+        return Err(DraftError::AppPassword);
+    }
+    fits_host(kind, &remote)?;
+    let scope = draft.scope.or_else(|| {
+        let (repos, user) = (!draft.repos.is_empty(), draft.username.is_some());
+        guess_scope(kind, &remote, repos, user)
+    });
+    let name = match &draft.name {
+        Some(n) => n.clone(),
+        None => default_name(&remote, taken),
+    };
+    Ok(Inferred {
+        url,
+        kind,
+        scope,
+        name,
+    })
+}
+
 impl Draft {
     /// The `[[credential]]` table of the draft, named `name`, its secret in
     /// `store`. `url` is the scope URL (see [`scope_of`]).
@@ -634,6 +679,111 @@ mod tests {
             default_name(&remote("https://bitbucket.org/acme/"), &taken),
             "acme-3"
         );
+    }
+
+    #[test]
+    fn infer_fills_in_what_the_draft_leaves_open() {
+        use KindName::*;
+        let taken = |n: &str| n == "acme";
+        let draft = |url: &str| Draft {
+            url: url.to_owned(),
+            ..Draft::default()
+        };
+        let with = |url: &str, f: &dyn Fn(&mut Draft)| {
+            let mut d = draft(url);
+            f(&mut d);
+            d
+        };
+        // The URL, scope and name inferred, or a part of the refusal.
+        type Want<'a> = Result<(&'a str, Option<ScopeName>, &'a str), &'a str>;
+        let cases: Vec<(Draft, KindName, Want)> = vec![
+            (
+                draft("https://bitbucket.org/acme/widget/src/main/"),
+                AccessToken,
+                Ok((
+                    "https://bitbucket.org/acme/widget",
+                    Some(ScopeName::Repository),
+                    "acme-widget",
+                )),
+            ),
+            (
+                draft("https://bitbucket.org/acme"),
+                AccessToken,
+                Ok((
+                    "https://bitbucket.org/acme/",
+                    Some(ScopeName::Workspace),
+                    "acme-2",
+                )),
+            ),
+            (
+                with("https://bitbucket.org/acme/", &|d| {
+                    d.repos = vec!["acme/api".into()]
+                }),
+                AccessToken,
+                Ok((
+                    "https://bitbucket.org/acme/",
+                    Some(ScopeName::Project),
+                    "acme-2",
+                )),
+            ),
+            (
+                with("https://bitbucket.org/", &|d| d.name = Some("mine".into())),
+                ApiToken,
+                Ok(("https://bitbucket.org/", None, "mine")),
+            ),
+            (
+                draft("https://git.example.com/bitbucket/projects/PROJ/repos/r/browse"),
+                HttpToken,
+                Ok((
+                    "https://git.example.com/bitbucket/scm/PROJ/r",
+                    Some(ScopeName::Repository),
+                    "git-proj-r",
+                )),
+            ),
+            (
+                with("https://git.example.com/", &|d| {
+                    d.username = Some("jdoe".into())
+                }),
+                HttpToken,
+                Ok(("https://git.example.com/", Some(ScopeName::User), "git")),
+            ),
+            (
+                draft("https://git.example.com/"),
+                ApiToken,
+                Err("git.example.com is not bitbucket.org"),
+            ),
+            (
+                draft("https://bitbucket.org/acme/"),
+                HttpToken,
+                Err("Data Center credential"),
+            ),
+            (
+                draft("https://bitbucket.org/acme/"),
+                AppPassword,
+                Err("pass --force"),
+            ),
+            (
+                with("https://bitbucket.org/", &|d| d.force = true),
+                AppPassword,
+                Ok(("https://bitbucket.org/", None, "bitbucket")),
+            ),
+            (draft("acme/widget"), AccessToken, Err("is not a URL")),
+        ];
+        for (draft, kind, want) in cases {
+            let got = infer(&draft, kind, &taken);
+            match (got, want) {
+                (Ok(i), Ok((url, scope, name))) => {
+                    assert_eq!(
+                        (i.url.as_str(), i.scope, i.name.as_str()),
+                        (url, scope, name),
+                        "{}",
+                        draft.url
+                    )
+                }
+                (Err(e), Err(w)) => assert!(e.to_string().contains(w), "{}: {e}", draft.url),
+                (got, want) => panic!("{}: {got:?}, want {want:?}", draft.url),
+            }
+        }
     }
 
     #[test]

@@ -101,7 +101,7 @@ fn record_into(out: &mut String, table: &CredentialTable<'_>) {
 fn parse_record(record: &str) -> Option<CredentialTable<'_>> {
     let mut found = None;
     quick::read_each(record, |item| match item {
-        Item::Credential(t) if found.is_none() => {
+        Item::Credential(t, _) if found.is_none() => {
             found = Some(t);
             Some(())
         }
@@ -207,25 +207,25 @@ impl<W: Write + Seek> Builder<W> {
         })
     }
 
-    fn push(
-        &mut self,
-        host: &str,
-        prefix: &[String],
-        table: &CredentialTable<'_>,
-    ) -> std::io::Result<()> {
+    /// Writes the record `record`, a `[[credential]]` table in the plain
+    /// form, of an entry of `host` whose path prefix is `prefix`.
+    fn push(&mut self, host: &str, prefix: &[String], record: &str) -> std::io::Result<()> {
         let key_start = self.keys.len();
         key_into(&mut self.keys, host, prefix);
-        self.line.clear();
-        record_into(&mut self.line, table);
-        self.out.write_all(self.line.as_bytes())?;
+        self.out.write_all(record.as_bytes())?;
+        let mut len = record.len();
+        if !record.ends_with('\n') {
+            self.out.write_all(b"\n")?;
+            len += 1;
+        }
         let narrow = |n: usize| u32::try_from(n).map_err(|_| too_large());
         self.spans.push(Span {
             key_start: narrow(key_start)?,
             key_len: narrow(self.keys.len() - key_start)?,
             record_start: narrow(self.body_len)?,
-            record_len: narrow(self.line.len())?,
+            record_len: narrow(len)?,
         });
-        self.body_len += self.line.len();
+        self.body_len += len;
         Ok(())
     }
 
@@ -286,7 +286,9 @@ fn write_config<W: Write + Seek>(config: &Config, out: W, fingerprint: &str) -> 
         .iter()
         .filter(|e| e.defined_in == DefinedIn::File)
     {
-        builder.push(&e.remote.origin.host, e.prefix(), &e.to_table())?;
+        let mut record = String::new();
+        record_into(&mut record, &e.to_table());
+        builder.push(&e.remote.origin.host, e.prefix(), &record)?;
     }
     builder.finish(&config.settings)
 }
@@ -309,8 +311,9 @@ enum Pass<W> {
 }
 
 /// Writes the index of the configuration `text` to `out` in one pass: each
-/// table is checked as soon as it is read, its record written out, and
-/// only its key and name kept.
+/// table is checked as soon as it is read, its text (in the plain form, as
+/// the quick reader read it) written out as its record, and only its key
+/// and name kept.
 fn one_pass<'t, W: Write + Seek>(
     text: &'t str,
     out: W,
@@ -321,13 +324,13 @@ fn one_pass<'t, W: Write + Seek>(
     // Names are checked by hash: two equal hashes decline the file, and
     // the whole read then judges it.
     let mut names: Vec<u64> = Vec::new();
-    let mut add = |table: CredentialTable<'t>, settings: &Settings| -> Option<()> {
-        let entry = validate(table.clone(), settings, DefinedIn::File).ok()?;
-        if let Err(e) = builder.push(&entry.remote.origin.host, entry.prefix(), &table) {
+    let mut add = |(table, record): (CredentialTable<'t>, &str), settings: &Settings| {
+        names.push(fsutil::fnv1a(table.name.as_bytes()));
+        let entry = validate(table, settings, DefinedIn::File).ok()?;
+        if let Err(e) = builder.push(&entry.remote.origin.host, entry.prefix(), record) {
             failed = Some(e);
             return None;
         }
-        names.push(fsutil::fnv1a(table.name.as_bytes()));
         Some(())
     };
     // Entries are checked against the settings, so those before a
@@ -343,10 +346,10 @@ fn one_pass<'t, W: Write + Seek>(
             settings = Some(read);
             Some(())
         }
-        Item::Credential(table) => match &settings {
-            Some(s) => add(table, s),
+        Item::Credential(table, record) => match &settings {
+            Some(s) => add((table, record), s),
             None => {
-                waiting.push(table);
+                waiting.push((table, record));
                 Some(())
             }
         },
@@ -377,7 +380,7 @@ pub fn entries_of_text(text: &str) -> Option<Vec<Entry>> {
     let settings = parse_settings(rest.get(body_len..body_len + settings_len)?)?;
     let mut entries = Vec::new();
     quick::read_each(rest.get(..body_len)?, |item| match item {
-        Item::Credential(t) => {
+        Item::Credential(t, _) => {
             entries.push(validate(t, &settings, DefinedIn::File).ok()?);
             Some(())
         }
@@ -399,7 +402,7 @@ struct Table<'a> {
 
 impl Table<'_> {
     /// Reads `buf.len()` bytes at `offset` of the table (fewer at its end).
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Option<usize> {
+    fn read_part(&self, offset: u64, buf: &mut [u8]) -> Option<usize> {
         let want = buf.len().min(self.len.saturating_sub(offset) as usize);
         fsutil::read_at(self.file, self.start + offset, &mut buf[..want]).ok()?;
         Some(want)
@@ -412,7 +415,7 @@ impl Table<'_> {
         loop {
             let from = at.saturating_sub(window);
             let mut buf = vec![0u8; (2 * window) as usize];
-            let n = self.read_at(from, &mut buf)?;
+            let n = self.read_part(from, &mut buf)?;
             buf.truncate(n);
             let rel = (at - from) as usize;
             let before = buf[..rel].iter().rposition(|&b| b == b'\n');
@@ -477,7 +480,7 @@ impl Table<'_> {
         lines.push(String::from_utf8(first).ok()?);
         let mut block = vec![0u8; 4096];
         while next < self.len {
-            let n = self.read_at(next, &mut block)?;
+            let n = self.read_part(next, &mut block)?;
             let mut rest = &block[..n];
             let mut whole = 0;
             while let Some(end) = rest.iter().position(|&b| b == b'\n') {
@@ -563,7 +566,7 @@ fn read(path: &Path, fingerprint: &str, wanted: &Wanted) -> Option<Config> {
     };
     if table_len > 0 {
         let mut last = [0u8; 1];
-        table.read_at(table_len - 1, &mut last)?;
+        table.read_part(table_len - 1, &mut last)?;
         if last[0] != b'\n' {
             return None;
         }

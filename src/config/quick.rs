@@ -21,8 +21,9 @@ use super::table::{CredentialTable, Field, FileTables, SettingsTable, Value as F
 pub enum Item<'a> {
     /// The `[settings]` table, when it ends.
     Settings(SettingsTable),
-    /// A `[[credential]]` table, when it ends.
-    Credential(CredentialTable<'a>),
+    /// A `[[credential]]` table, when it ends, and its text: from its
+    /// header to the end of its last line with a key.
+    Credential(CredentialTable<'a>, &'a str),
 }
 
 enum Value<'a> {
@@ -43,6 +44,8 @@ enum Section<'a> {
 /// A `[[credential]]` table before its required keys are known to be there.
 #[derive(Default)]
 struct Partial<'a> {
+    /// Where its text starts and ends in the file.
+    span: (usize, usize),
     name: Option<Cow<'a, str>>,
     kind: Option<Cow<'a, str>>,
     url: Option<Cow<'a, str>>,
@@ -56,7 +59,7 @@ pub fn read(text: &str) -> Option<FileTables<'_>> {
     read_each(text, |item| {
         match item {
             Item::Settings(s) => file.settings = s,
-            Item::Credential(t) => file.credential.push(t),
+            Item::Credential(t, _) => file.credential.push(t),
         }
         Some(())
     })?;
@@ -76,6 +79,7 @@ pub fn read_each<'a>(text: &'a str, mut each: impl FnMut(Item<'a>) -> Option<()>
     let mut keys: Vec<&str> = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
+        let line_start = text.len() - rest.len();
         // Lines are short: a plain loop finds their end sooner than a
         // vectorised search, which pays its start-up on each one.
         let (raw_line, after) = match rest.bytes().position(|b| b == b'\n') {
@@ -83,6 +87,7 @@ pub fn read_each<'a>(text: &'a str, mut each: impl FnMut(Item<'a>) -> Option<()>
             None => (rest, ""),
         };
         rest = after;
+        let line_end = text.len() - rest.len();
         // A CR is only ever there before the LF (checked above).
         let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
         let line = line.trim_matches([' ', '\t']);
@@ -107,9 +112,12 @@ pub fn read_each<'a>(text: &'a str, mut each: impl FnMut(Item<'a>) -> Option<()>
                 seen_settings = true;
                 Section::Settings(SettingsTable::default())
             } else {
-                Section::Credential(Partial::default())
+                Section::Credential(Partial {
+                    span: (line_start, line_end),
+                    ..Partial::default()
+                })
             };
-            finish(std::mem::replace(&mut section, next), &mut each)?;
+            finish(text, std::mem::replace(&mut section, next), &mut each)?;
             keys.clear();
             continue;
         }
@@ -132,10 +140,13 @@ pub fn read_each<'a>(text: &'a str, mut each: impl FnMut(Item<'a>) -> Option<()>
         match &mut section {
             Section::Root => return None,
             Section::Settings(s) => set_setting(s, key, value)?,
-            Section::Credential(t) => set_field(t, key, value)?,
+            Section::Credential(t) => {
+                set_field(t, key, value)?;
+                t.span.1 = line_end;
+            }
         }
     }
-    finish(section, &mut each)
+    finish(text, section, &mut each)
 }
 
 /// Whether `bytes` hold no character TOML refuses outside a comment or
@@ -180,17 +191,25 @@ fn comment_or_nothing(text: &str) -> bool {
     text.is_empty() || text.starts_with('#')
 }
 
-/// Hands over the table just ended: a credential needs its three fields.
-fn finish<'a>(section: Section<'a>, each: &mut impl FnMut(Item<'a>) -> Option<()>) -> Option<()> {
+/// Hands over the table of `text` just ended: a credential needs its
+/// three fields.
+fn finish<'a>(
+    text: &'a str,
+    section: Section<'a>,
+    each: &mut impl FnMut(Item<'a>) -> Option<()>,
+) -> Option<()> {
     match section {
         Section::Root => Some(()),
         Section::Settings(s) => each(Item::Settings(s)),
-        Section::Credential(p) => each(Item::Credential(CredentialTable {
-            name: p.name?,
-            kind: p.kind?,
-            url: p.url?,
-            ..p.rest
-        })),
+        Section::Credential(p) => {
+            let table = CredentialTable {
+                name: p.name?,
+                kind: p.kind?,
+                url: p.url?,
+                ..p.rest
+            };
+            each(Item::Credential(table, &text[p.span.0..p.span.1]))
+        }
     }
 }
 
