@@ -20,10 +20,12 @@
 //! share the host.
 //!
 //! Layout: a first line (format, fingerprint, the lengths of the three
-//! parts that follow, at fixed width); the records, one line each, fields
-//! separated by tabs, in the order of the configuration file; the settings
-//! line; the table, one line per entry sorted by key, entries of one key in
-//! the order of the file (`host TAB prefix TAB start TAB length`), found by
+//! parts that follow, at fixed width); the records, each an entry's
+//! `[[credential]]` table in the plain form the quick reader reads (when
+//! the index is rebuilt from a hand-edited file, the table's own text), in
+//! the order of the configuration file; the `[settings]` table; the table
+//! of keys, one line per entry sorted by key, entries of one key in the
+//! order of the file (`host TAB prefix TAB start TAB length`), found by
 //! bisection. Records are written as they are read, so that building the
 //! index of a large file holds no copy of them; the first line is written
 //! last, when the lengths are known.

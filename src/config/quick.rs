@@ -6,6 +6,9 @@
 //! and hands each table over as soon as it ends, which is what makes the
 //! first `get` after a hand edit cheap.
 //!
+//! It also writes that form: a table rendered by [`write_credential`] reads
+//! back unchanged, which is what the index's records are.
+//!
 //! It is only ever a shortcut: on anything it does not know for certain —
 //! other TOML forms (multi-line strings and arrays, dotted or quoted keys,
 //! inline tables), an unknown or repeated key, a missing field, a number
