@@ -516,7 +516,11 @@ pub fn save(
         Some((r.to_owned(), old.secret.store()?))
     });
     let table = entry.to_table();
+    let unchanged = ctx.config.entries.iter().any(|e| e == entry);
     let change = match replacing {
+        // The same entry with a new secret: its table, as the user wrote
+        // it, stays as it is.
+        Some(old) if old == name && unchanged => Change::Keep(old),
         Some(old) => Change::Replace(old, &table),
         None => Change::Add(&table),
     };

@@ -89,6 +89,9 @@ pub enum Change<'a> {
     /// Put a new table in the place of the one of this name (the same
     /// table again changes nothing in the file).
     Replace(&'a str, &'a CredentialTable<'a>),
+    /// Change no table, but require the one of this name (the companion's
+    /// work is all there is: a new secret for an entry that stays).
+    Keep(&'a str),
 }
 
 /// `table` as a TOML table, its fields in the order they are written.
@@ -198,6 +201,9 @@ fn change_tables<R: std::error::Error>(
             let i = position(tables, name)?;
             tables.remove(i);
         }
+        Change::Keep(name) => {
+            position(tables, name)?;
+        }
         Change::Replace(name, table) => {
             let i = position(tables, name)?;
             if let Some(slot) = tables.get_mut(i) {
@@ -289,9 +295,11 @@ mod tests {
         let config = Config::parse(&text, &path).unwrap();
         assert_eq!(config.entries.len(), 1);
         assert_eq!(config.entries[0].email.as_deref(), Some("j@example.com"));
-        // Replacing a table by itself leaves the file as it was.
+        // Replacing a table by itself, or keeping it, leaves the file as
+        // it was.
         let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
         edit(Change::Replace("acme", &changed)).unwrap();
+        edit(Change::Keep("acme")).unwrap();
         assert_eq!(
             std::fs::metadata(&path).unwrap().modified().unwrap(),
             modified
@@ -300,9 +308,8 @@ mod tests {
         let err = edit(Change::Add(&acme)).unwrap_err().to_string();
         assert!(err.contains("same name"), "{err}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
-        assert!(matches!(
-            edit(Change::Remove("nope")),
-            Err(EditError::NoSuchEntry { .. })
-        ));
+        for change in [Change::Remove("nope"), Change::Keep("nope")] {
+            assert!(matches!(edit(change), Err(EditError::NoSuchEntry { .. })));
+        }
     }
 }
