@@ -55,6 +55,20 @@ pub enum Token {
     },
 }
 
+impl Token {
+    /// The token's secret.
+    pub fn secret(&self) -> &str {
+        match self {
+            Token::AppPassword { secret, .. }
+            | Token::ApiToken { secret, .. }
+            | Token::AccessToken { secret, .. }
+            | Token::DcUser { secret, .. }
+            | Token::DcProject { secret, .. }
+            | Token::DcRepository { secret, .. } => secret,
+        }
+    }
+}
+
 /// The credential a request carried.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Presented {

@@ -72,6 +72,15 @@ impl Bitbucket {
         self.inner.lock().unwrap().tokens.push(token);
     }
 
+    /// Accepts `secret` no more (it expired, or was revoked).
+    pub fn revoke(&self, secret: &str) {
+        self.inner
+            .lock()
+            .unwrap()
+            .tokens
+            .retain(|t| t.secret() != secret);
+    }
+
     /// Treats `secret` as valid but without the scopes it needs (403).
     pub fn lacks_scopes(&self, secret: &str) {
         self.inner
