@@ -123,6 +123,55 @@ pub fn open_no_follow(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
+/// Opens the directory `dir` for reading, following a symbolic link at its
+/// end only when `follow`: what it opened can then be checked with its
+/// metadata, and files opened in it ([`open_in`]) are in that very
+/// directory, whatever happens to its path meanwhile.
+pub fn open_dir(dir: &Path, follow: bool) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut flags = OFlags::DIRECTORY;
+        if !follow {
+            flags |= OFlags::NOFOLLOW;
+        }
+        options.custom_flags(flags.bits() as i32);
+    }
+    #[cfg(not(unix))]
+    let _ = follow;
+    options.open(dir)
+}
+
+/// Opens the file `name` of the directory `dir` (opened by [`open_dir`],
+/// whose path is `dir_path`) for reading, without blocking on a FIFO, and
+/// following a symbolic link only when `follow`.
+pub fn open_in(
+    dir: &File,
+    dir_path: &Path,
+    name: &std::ffi::OsStr,
+    follow: bool,
+) -> io::Result<File> {
+    #[cfg(unix)]
+    {
+        use rustix::fs::{Mode, OFlags};
+        let _ = dir_path;
+        let mut flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        if !follow {
+            flags |= OFlags::NOFOLLOW;
+        }
+        let fd = rustix::fs::openat(dir, name, flags, Mode::empty())?;
+        Ok(File::from(fd))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (dir, follow);
+        File::open(dir_path.join(name))
+    }
+}
+
 /// Whether `e` says that the last component of a path was a symbolic link
 /// that [`open_no_follow`] refused.
 pub fn is_symlink_refusal(e: &io::Error) -> bool {
@@ -168,12 +217,18 @@ pub fn shared_bits(meta: &fs::Metadata) -> Option<u32> {
 }
 
 /// An exclusive lock on a directory of the helper's, held until dropped:
-/// every file in it is written under it. On Unix it is a `flock` of the
-/// directory itself (opened without following a link), so no lock file is
-/// left behind; elsewhere, a `.lock` file in the directory.
+/// every file in it is written under it. No other user can hold it: on
+/// Unix it is a `flock` of the directory itself (opened without following
+/// a link) when only its owner can open it, as the helper's own 0700
+/// directories are, so no lock file is left behind; in a directory others
+/// may open (a hand-made 0755 one), it is a `flock` of a 0600 lock file in
+/// it, which only its owner can open. Elsewhere, a `.lock` file.
 pub struct Lock {
     _file: File,
 }
+
+/// The lock file used where others could open (and lock) the directory.
+pub const LOCK_FILE: &str = ".git-credential-bitbucket.lock";
 
 impl Lock {
     /// Blocks until the directory that holds `target` is locked.
@@ -186,11 +241,33 @@ impl Lock {
         #[cfg(unix)]
         let file = {
             use rustix::fs::OFlags;
-            use std::os::unix::fs::OpenOptionsExt;
-            OpenOptions::new()
+            use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+            let opened = OpenOptions::new()
                 .read(true)
                 .custom_flags((OFlags::NOFOLLOW | OFlags::DIRECTORY).bits() as i32)
-                .open(dir)?
+                .open(dir)?;
+            let meta = opened.metadata()?;
+            // Reading (opening) a directory needs its read permission.
+            if owned_by_user(&meta) && meta.mode() & 0o044 == 0 {
+                opened
+            } else {
+                let file = OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .mode(0o600)
+                    .custom_flags((OFlags::NOFOLLOW | OFlags::NONBLOCK).bits() as i32)
+                    .open(dir.join(LOCK_FILE))?;
+                let meta = file.metadata()?;
+                if !meta.is_file() || !owned_by_user(&meta) || shared_bits(&meta).is_some() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::PermissionDenied,
+                        format!("{LOCK_FILE} is not a private file of the user's"),
+                    ));
+                }
+                file
+            }
         };
         #[cfg(not(unix))]
         let file = OpenOptions::new()

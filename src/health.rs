@@ -243,7 +243,7 @@ pub fn of(entry: &Entry, facts: &Facts<'_>) -> Vec<Finding> {
         found.push(Finding::AppPassword { entry: name() });
     }
     found.extend(expiry(entry, facts.now, facts.warning_days));
-    if let Some(rejection) = facts.state.rejected.get(&entry.name) {
+    if let Some(rejection) = facts.state.last_rejection(&entry.name) {
         found.push(Finding::Rejected {
             entry: name(),
             rejection: rejection.clone(),

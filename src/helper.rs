@@ -12,7 +12,7 @@ use crate::health::{self, Finding};
 use crate::kind::{self, Caveat, Form, FormError};
 use crate::learned::Learned;
 use crate::protocol::{Request, Response};
-use crate::remote::{host_serves, Remote, CLOUD_API_HOST, CLOUD_HOST};
+use crate::remote::{has_dot_segment, host_serves, Remote, CLOUD_API_HOST, CLOUD_HOST};
 use crate::resolve::{self, Resolution, TieError};
 use crate::secret::Secret;
 use crate::state::{Standing, State, StateFile};
@@ -144,11 +144,9 @@ impl<'a> Call<'a> {
 /// repository than the one the path seems to name). The request's protocol
 /// and host were checked when it was read.
 fn classify(req: &Request) -> Option<Remote> {
-    if let Some(path) = &req.path {
-        if path.split('/').any(|s| s == "." || s == "..") {
-            log::debug!("the path holds a . or .. segment; answering nothing");
-            return None;
-        }
+    if req.path.as_deref().is_some_and(has_dot_segment) {
+        log::debug!("the path holds a . or .. segment; answering nothing");
+        return None;
     }
     let protocol = req.protocol.as_deref().unwrap_or_default();
     let host = req.host.as_deref().unwrap_or_default();
@@ -455,7 +453,10 @@ impl<'a> Helper<'a> {
         let (req, remote) = (call.request, &call.remote);
         if let Some(entry) = self.supplier(req, remote) {
             log::debug!("the credential is entry '{}'; nothing to store", entry.name);
-            if let Err(e) = self.state.clear_rejection(&entry.name) {
+            if let Err(e) = self
+                .state
+                .clear_rejection(&entry.name, Some(&scope_key(remote)))
+            {
                 log::debug!("could not clear the rejection of '{}': {e}", entry.name);
             }
             return Ok(());

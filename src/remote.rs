@@ -11,6 +11,11 @@ use crate::url::UrlParts;
 pub const CLOUD_HOST: &str = "bitbucket.org";
 /// The host of Bitbucket Cloud's REST API.
 pub const CLOUD_API_HOST: &str = "api.bitbucket.org";
+/// The most path segments an entry's url may have: a Data Center context,
+/// `scm`, a project and a repository need a handful. A request's path is
+/// matched by at most this many of its first segments, so the work of a
+/// lookup does not grow with a path built to be long.
+pub const MAX_PREFIX_SEGMENTS: usize = 32;
 
 /// Scheme, host and port, compared case-insensitively (both are kept in
 /// lower case).
@@ -194,6 +199,17 @@ pub enum UrlError {
     /// `user:password@`.
     #[error("must not hold a password")]
     Password,
+    /// A `.` or `..` path segment (written so, or as `%2e`).
+    #[error("has a `.` or `..` path segment, which would name another repository once resolved")]
+    DotSegment,
+}
+
+/// Whether a (decoded) path holds a `.` or `..` segment. A request whose
+/// path does gets nothing: curl sends such a path as written, so the
+/// server would see another repository than the one the path seems to
+/// name.
+pub fn has_dot_segment(path: &str) -> bool {
+    path.split('/').any(|s| s == "." || s == "..")
 }
 
 impl Remote {
@@ -237,6 +253,21 @@ impl Remote {
         )
         .ok_or(UrlError::BadHost)?;
         Ok((remote, parts.username.map(std::borrow::Cow::into_owned)))
+    }
+
+    /// Reads a URL a request is made to (`header URL`), by the rule `get`
+    /// keeps: as [`Remote::from_url`], and refused when its path holds a
+    /// `.` or `..` segment.
+    pub fn of_request_url(url: &str) -> Result<(Remote, Option<String>), UrlError> {
+        let end = url
+            .bytes()
+            .position(|b| b == b'?' || b == b'#')
+            .unwrap_or(url.len());
+        let parts = UrlParts::parse(&url[..end]).ok_or(UrlError::NotAUrl)?;
+        if parts.path.as_deref().is_some_and(has_dot_segment) {
+            return Err(UrlError::DotSegment);
+        }
+        Remote::from_url(url)
     }
 
     /// The Cloud repository (`workspace/repo`) this remote addresses, if any;

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use base64::Engine;
 
-use crate::config::Entry;
+use crate::config::{Entry, Settings};
 use crate::kind::{self, AccessScope, Form, FormError, HttpScope, Kind, API_TOKEN_GIT_USER};
-use crate::remote::{RemoteKind, Surface, CLOUD_API_HOST};
+use crate::remote::{Origin, RemoteKind, Surface, CLOUD_API_HOST};
 use crate::secret::Secret;
+use crate::url::{printable, shown, UrlParts};
 
 /// Why a REST call could not be made. None holds a secret.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +28,33 @@ pub enum RestError {
     NoCertificate {
         /// The file.
         path: String,
+    },
+    /// A base URL that is not one.
+    #[error("{url} is not a URL such as https://api.bitbucket.org")]
+    NotAUrl {
+        /// The URL.
+        url: String,
+    },
+    /// Plain http to a host not listed in `insecure_http_hosts`.
+    #[error("{url} is plain http, which carries credentials only to hosts listed in settings.insecure_http_hosts; nothing was sent")]
+    PlainHttp {
+        /// The URL.
+        url: String,
+    },
+    /// The server sent the request elsewhere than the entry's host and
+    /// scheme: the answer there is not Bitbucket's.
+    #[error("{url} redirected to {location}, another host or scheme than the entry's; the redirect was not followed and nothing was sent there")]
+    Redirected {
+        /// The URL asked.
+        url: String,
+        /// Where it pointed, printable.
+        location: String,
+    },
+    /// Redirects that do not end.
+    #[error("{url} redirected more than {MAX_REDIRECTS} times")]
+    TooManyRedirects {
+        /// The URL asked.
+        url: String,
     },
     /// The server could not be reached.
     #[error("could not reach {url}: {reason}")]
@@ -202,6 +230,9 @@ pub struct Verification {
     pub needs_bearer: bool,
     /// No repository was known to ask git's endpoint about.
     pub no_repository: bool,
+    /// What `/2.0/user` answered as the username when it was not a
+    /// Bitbucket username (escaped for a terminal); it is not used.
+    pub odd_username: Option<String>,
 }
 
 impl Verification {
@@ -272,6 +303,7 @@ pub fn verify(
     entry: &Entry,
     secret: &Secret,
     target: Target<'_>,
+    settings: &Settings,
 ) -> Result<Verification, RestError> {
     let mut out = Verification::default();
     let repo_url = repository_url(entry, target.repo)?;
@@ -288,12 +320,17 @@ pub fn verify(
         let base = target
             .api_base
             .map_or_else(|| self::api_base(entry), str::to_owned);
+        refuse_plain_http(&base, settings)?;
         let url = format!("{}{}", base.trim_end_matches('/'), verify_path(entry));
         let (status, body) = get(agent, &url, &authorization)?;
         let mut problem = explain(entry.kind, &entry.name, status, Probe::Rest);
         let mut fails = problem.is_some();
         if status == 200 && url.ends_with("/2.0/user") {
-            out.username = username_in(&body);
+            match username_in(&body) {
+                Some(u) if is_username(&u) => out.username = Some(u),
+                Some(u) => out.odd_username = Some(printable(&u)),
+                None => {}
+            }
         }
         if status == 403 && entry.kind == Kind::ApiToken && repo_url.is_some() {
             // git works (asked above); only the account is out of reach.
@@ -369,6 +406,30 @@ fn verify_git(
     Ok(())
 }
 
+/// Whether `name` can be a Bitbucket username: letters, digits, `_`, `-`
+/// and `.`, as Bitbucket makes them. Anything else from a server is not
+/// believed (nor printed raw).
+pub fn is_username(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// Refuses a REST base URL over plain http to a host the settings do not
+/// allow it for (`--api-base http://…`): the credential would cross the
+/// network in the clear.
+fn refuse_plain_http(base: &str, settings: &Settings) -> Result<(), RestError> {
+    let origin = UrlParts::parse(base)
+        .and_then(|p| Origin::new(p.protocol, p.host.as_deref()?))
+        .ok_or_else(|| RestError::NotAUrl { url: shown(base) })?;
+    if settings.refuses_plain_http(&origin) {
+        return Err(RestError::PlainHttp { url: shown(base) });
+    }
+    Ok(())
+}
+
 /// The `username` of a REST answer (`/2.0/user`).
 fn username_in(body: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(body).ok()?;
@@ -403,6 +464,9 @@ pub fn agent() -> Result<ureq::Agent, RestError> {
     }
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        // Redirects are followed by `get`, only where the entry's
+        // credential may go.
+        .max_redirects(0)
         .timeout_global(Some(Duration::from_secs(30)))
         .tls_config(tls.build())
         .user_agent(concat!(
@@ -413,26 +477,78 @@ pub fn agent() -> Result<ureq::Agent, RestError> {
     Ok(ureq::Agent::new_with_config(config))
 }
 
+/// The most redirects followed, each on the same host and scheme.
+const MAX_REDIRECTS: usize = 5;
+
+/// Where `location` (a `Location` header) leads from `url`.
+fn resolve_location(url: &str, location: &str) -> String {
+    if location.contains("://") {
+        return location.to_owned();
+    }
+    let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+    if let Some(authority_and_path) = location.strip_prefix("//") {
+        return format!("{scheme}://{authority_and_path}");
+    }
+    let end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if location.starts_with('/') {
+        return format!("{scheme}://{authority}{location}");
+    }
+    let path = rest[end..].split(['?', '#']).next().unwrap_or("");
+    let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+    let dir = if dir.is_empty() { "/" } else { dir };
+    format!("{scheme}://{authority}{dir}{location}")
+}
+
+/// The scheme, host and port of `url`.
+fn origin_of(url: &str) -> Option<Origin> {
+    let parts = UrlParts::parse(url)?;
+    Origin::new(parts.protocol, parts.host.as_deref()?)
+}
+
 /// GETs `url` with `authorization`: the status code and (up to 64 KiB
-/// of) the body.
+/// of) the body. A redirect is followed only on the same scheme, host
+/// and port, and at most [`MAX_REDIRECTS`] times; one elsewhere is an
+/// error that names where it pointed, and nothing is sent there.
 fn get(agent: &ureq::Agent, url: &str, authorization: &Secret) -> Result<(u16, String), RestError> {
-    let mut response = agent
-        .get(url)
-        .header("Authorization", authorization.expose())
-        .header("Accept", "application/json")
-        .call()
-        .map_err(|e| RestError::Unreachable {
-            url: url.to_owned(),
-            reason: e.to_string(),
-        })?;
-    let status = response.status().as_u16();
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(64 * 1024)
-        .read_to_string()
-        .unwrap_or_default();
-    Ok((status, body))
+    let start = origin_of(url);
+    let mut current = url.to_owned();
+    for _ in 0..=MAX_REDIRECTS {
+        let mut response = agent
+            .get(&current)
+            .header("Authorization", authorization.expose())
+            .header("Accept", "application/json")
+            .call()
+            .map_err(|e| RestError::Unreachable {
+                url: shown(&current),
+                reason: e.to_string(),
+            })?;
+        let status = response.status().as_u16();
+        if (300..400).contains(&status) {
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let next = resolve_location(&current, location);
+            if start.is_none() || origin_of(&next) != start {
+                return Err(RestError::Redirected {
+                    url: shown(&current),
+                    location: shown(&next),
+                });
+            }
+            current = next;
+            continue;
+        }
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024)
+            .read_to_string()
+            .unwrap_or_default();
+        return Ok((status, body));
+    }
+    Err(RestError::TooManyRedirects { url: shown(url) })
 }
 
 /// What a status means for an entry of `kind` when `what` was asked, in

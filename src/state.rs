@@ -36,15 +36,50 @@ pub struct Rejection {
     pub fingerprint: Option<String>,
 }
 
+/// The most rejections kept per entry, one per scope: the oldest goes
+/// first.
+pub const MAX_REJECTIONS: usize = 32;
+
+/// An entry's rejections, one per scope, oldest first. State files of
+/// earlier versions held one rejection per entry; they read as a list of
+/// one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Recorded")]
+pub struct Rejections(pub Vec<Rejection>);
+
+/// What a state file holds for an entry, in either form.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Recorded {
+    Many(Vec<Rejection>),
+    One(Rejection),
+}
+
+impl From<Recorded> for Rejections {
+    fn from(r: Recorded) -> Rejections {
+        match r {
+            Recorded::Many(list) => Rejections(list),
+            Recorded::One(one) => Rejections(vec![one]),
+        }
+    }
+}
+
+impl Rejections {
+    /// The latest rejection.
+    pub fn last(&self) -> Option<&Rejection> {
+        self.0.iter().max_by_key(|r| r.at)
+    }
+}
+
 /// The whole state file.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
     /// A random key, made when the first fingerprint is taken (hex).
     #[serde(default)]
     pub key: Option<String>,
-    /// Entry name to its last rejection.
+    /// Entry name to its rejections, one per scope.
     #[serde(default)]
-    pub rejected: BTreeMap<String, Rejection>,
+    pub rejected: BTreeMap<String, Rejections>,
     /// Read from state files of earlier versions (expiry notices now live
     /// in `noted`); forgotten with the entry.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -83,23 +118,35 @@ impl State {
         Some(hex(tag.as_ref()))
     }
 
+    /// The latest rejection of `entry`.
+    pub fn last_rejection(&self, entry: &str) -> Option<&Rejection> {
+        self.rejected.get(entry)?.last()
+    }
+
     /// Whether `secret`, the secret of `entry`, may be offered for
-    /// `scope` at time `now`.
+    /// `scope` at time `now`: withheld where Bitbucket rejected this very
+    /// secret moments ago, and only there.
     pub fn standing(&self, entry: &str, scope: &str, secret: &Secret, now: i64) -> Standing {
-        let Some(r) = self.rejected.get(entry) else {
+        let Some(all) = self.rejected.get(entry) else {
             return Standing::Clear;
         };
-        let Some(recorded) = &r.fingerprint else {
-            return Standing::RejectedBefore(r.clone());
-        };
-        if self.fingerprint(secret).as_ref() != Some(recorded) {
-            // The secret changed since: the rejection was of another one.
-            return Standing::Clear;
+        let fingerprint = self.fingerprint(secret);
+        // A record without a fingerprint (an earlier version's) cannot say
+        // which secret it was of: it is reported, never acted on.
+        let of_this = |r: &&Rejection| r.fingerprint.is_none() || r.fingerprint == fingerprint;
+        let mine: Vec<&Rejection> = all.0.iter().filter(of_this).collect();
+        let here = mine.iter().find(|r| {
+            r.fingerprint.is_some()
+                && r.scope == scope
+                && (0..REJECTION_COOL_DOWN).contains(&(now - r.at))
+        });
+        if let Some(r) = here {
+            return Standing::Withheld((*r).clone());
         }
-        if r.scope == scope && (0..REJECTION_COOL_DOWN).contains(&(now - r.at)) {
-            Standing::Withheld(r.clone())
-        } else {
-            Standing::RejectedBefore(r.clone())
+        match mine.into_iter().max_by_key(|r| r.at) {
+            Some(r) => Standing::RejectedBefore(r.clone()),
+            // The secret changed since: the rejections were of another one.
+            None => Standing::Clear,
         }
     }
 }
@@ -160,15 +207,17 @@ impl StateFile {
                 }
             }
             let fingerprint = s.fingerprint(secret);
-            s.rejected.insert(
-                entry.to_owned(),
-                Rejection {
-                    at,
-                    url,
-                    scope,
-                    fingerprint,
-                },
-            );
+            let list = &mut s.rejected.entry(entry.to_owned()).or_default().0;
+            list.retain(|r| r.scope != scope);
+            list.push(Rejection {
+                at,
+                url,
+                scope,
+                fingerprint,
+            });
+            list.sort_by_key(|r| r.at);
+            let extra = list.len().saturating_sub(MAX_REJECTIONS);
+            list.drain(..extra);
             (true, ())
         })
     }
@@ -204,14 +253,26 @@ impl StateFile {
         })
     }
 
-    /// Forgets the rejection of `entry`, if one is recorded (after git
-    /// reported a success with it, or the user replaced it).
-    pub fn clear_rejection(&self, entry: &str) -> Result<(), FileError> {
-        if !self.read()?.rejected.contains_key(entry) {
+    /// Forgets the rejections of `entry`: for `scope` only (git reported
+    /// a success there), or all of them (`verify` found that it works).
+    pub fn clear_rejection(&self, entry: &str, scope: Option<&str>) -> Result<(), FileError> {
+        let concerned = |s: &State| {
+            s.rejected
+                .get(entry)
+                .is_some_and(|all| all.0.iter().any(|r| scope.is_none_or(|w| r.scope == w)))
+        };
+        if !concerned(&self.read()?) {
             return Ok(());
         }
         fsutil::update_private_toml(&self.path, Light, |s: &mut State| {
-            (s.rejected.remove(entry).is_some(), ())
+            let changed = concerned(s);
+            if let Some(all) = s.rejected.get_mut(entry) {
+                all.0.retain(|r| scope.is_some_and(|w| r.scope != w));
+                if all.0.is_empty() {
+                    s.rejected.remove(entry);
+                }
+            }
+            (changed, ())
         })
     }
 }
@@ -270,8 +331,8 @@ mod tests {
             .record_rejection("acme", "u".into(), "s".into(), &old, 1)
             .unwrap();
         assert_ne!(
-            other.read().unwrap().rejected["acme"].fingerprint,
-            state.rejected["acme"].fingerprint
+            other.read().unwrap().rejected["acme"].0[0].fingerprint,
+            state.rejected["acme"].0[0].fingerprint
         );
     }
 }

@@ -99,6 +99,18 @@ pub fn printable(text: &str) -> String {
     out
 }
 
+/// A URL someone gave, fit to print in a message: a password in it is
+/// replaced by `***`, and control characters are escaped ([`printable`]).
+pub fn shown(url: &str) -> String {
+    let redacted = url.split_once("://").and_then(|(scheme, rest)| {
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let at = rest[..end].rfind('@')?;
+        let colon = rest[..at].find(':')?;
+        Some(format!("{scheme}://{}:***{}", &rest[..colon], &rest[at..]))
+    });
+    printable(redacted.as_deref().unwrap_or(url))
+}
+
 /// Percent-decodes `s`, refusing escapes that produce a line break or NUL,
 /// or bytes that are not UTF-8. A `%` not followed by two hex digits stays
 /// as it is.
@@ -135,6 +147,29 @@ pub fn decode(s: &str) -> Option<Cow<'_, str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_urls_hide_passwords_and_escape_control_characters() {
+        let cases = [
+            (
+                "https://jdoe:s3cret@bitbucket.org/a/b",
+                "https://jdoe:***@bitbucket.org/a/b",
+            ),
+            (
+                "https://jdoe@bitbucket.org/a",
+                "https://jdoe@bitbucket.org/a",
+            ),
+            (
+                "https://bitbucket.org/a?x=y@z",
+                "https://bitbucket.org/a?x=y@z",
+            ),
+            ("https://h/\u{1b}[31m", "https://h/%1B[31m"),
+            ("not a url", "not a url"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(shown(url), want, "{url}");
+        }
+    }
 
     #[test]
     fn splits_and_decodes_like_git() {

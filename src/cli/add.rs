@@ -126,7 +126,7 @@ pub fn run(args: AddArgs) -> Result<bool, CliError> {
             repo: None,
             api_base: args.api_base.as_deref(),
         };
-        check_before_saving(&new, &secret, target, Consequence::NotSaved)?;
+        check_before_saving(&ctx, &new, &secret, target, Consequence::NotSaved)?;
     }
     let saved = entry::save(&ctx, &new, &secret, replacing.as_deref())?;
     announce(&new, &saved, &why);

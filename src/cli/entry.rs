@@ -18,6 +18,7 @@ use crate::remote::{self, Remote, RemoteKind, UrlError, CLOUD_API_HOST, CLOUD_HO
 use crate::resolve::{self, TieError};
 use crate::secret::Secret;
 use crate::store::{Store, StoreError};
+use crate::url::shown;
 
 use super::context::Context;
 
@@ -51,13 +52,13 @@ pub struct Draft {
 #[derive(Debug, thiserror::Error)]
 pub enum DraftError {
     /// Not a URL at all.
-    #[error("{url:?} is not a URL such as https://bitbucket.org/WORKSPACE/")]
+    #[error("{url} is not a URL such as https://bitbucket.org/WORKSPACE/")]
     NotAUrl {
         /// What was given.
         url: String,
     },
     /// A URL that cannot be a remote.
-    #[error("{url:?} {source}")]
+    #[error("{url} {source}")]
     Url {
         /// What was given.
         url: String,
@@ -165,11 +166,9 @@ pub fn future_date(text: &str, now: i64) -> Result<Date, DraftError> {
 
 /// The scope a browser's URL names, and the remote it is.
 pub fn scope_of(url: &str) -> Result<(String, Remote), DraftError> {
-    let scope = remote::clone_scope(url).ok_or_else(|| DraftError::NotAUrl {
-        url: url.to_owned(),
-    })?;
+    let scope = remote::clone_scope(url).ok_or_else(|| DraftError::NotAUrl { url: shown(url) })?;
     let (remote, _) = Remote::from_url(&scope).map_err(|source| DraftError::Url {
-        url: scope.clone(),
+        url: shown(&scope),
         source,
     })?;
     Ok((scope, remote))

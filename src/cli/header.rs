@@ -7,13 +7,13 @@ use crate::kind::Kind;
 use crate::remote::{Remote, UrlError};
 use crate::resolve::{resolve, Resolution, TieError};
 use crate::rest;
-use crate::url::printable;
+use crate::url::shown;
 
 /// Why `header` hands out nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum HeaderError {
     /// Not a URL the helper can read.
-    #[error("{url:?} {source}")]
+    #[error("{url} {source}")]
     Url {
         /// The URL.
         url: String,
@@ -42,23 +42,23 @@ impl From<HeaderError> for CliError {
 /// Runs `header`.
 pub fn run(url: &str) -> Result<bool, CliError> {
     let ctx = Context::load()?;
-    let (remote, username) = Remote::from_url(url).map_err(|source| HeaderError::Url {
-        url: url.to_owned(),
+    let (remote, username) = Remote::of_request_url(url).map_err(|source| HeaderError::Url {
+        url: shown(url),
         source,
     })?;
     // A user name in the URL would pick an entry by a name the remote may
     // not even see; scripts name the URL alone.
     if username.is_some() {
-        return Err(HeaderError::UserInUrl(url.to_owned()).into());
+        return Err(HeaderError::UserInUrl(shown(url)).into());
     }
     if ctx.config.settings.refuses_plain_http(&remote.origin) {
-        return Err(HeaderError::PlainHttp(url.to_owned()).into());
+        return Err(HeaderError::PlainHttp(shown(url)).into());
     }
     let entry = match resolve(&ctx.config.entries, &remote, None) {
         Resolution::Found(e) => e,
-        Resolution::Tie(tied) => return Err(TieError::new(&tied, printable(url)).into()),
+        Resolution::Tie(tied) => return Err(TieError::new(&tied, shown(url)).into()),
         Resolution::NeedsPath | Resolution::NotFound => {
-            return Err(HeaderError::NoEntry(url.to_owned()).into())
+            return Err(HeaderError::NoEntry(shown(url)).into())
         }
     };
     if entry.kind == Kind::AppPassword {

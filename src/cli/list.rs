@@ -28,6 +28,9 @@ fn row(e: &Entry, state: &State, now: i64, warning_days: u32) -> [String; 7] {
         (None, Some(m)) => format!("<{m}>"),
         (None, None) => "-".to_owned(),
     };
+    // A username is the user's own text, and may hold what a terminal acts
+    // on (bidi controls, escapes).
+    let user = printable(&user);
     let mut url = printable(&e.url);
     if !e.repos.is_empty() {
         url.push_str(&format!(" [{}]", e.repos.join(", ")));
@@ -36,7 +39,7 @@ fn row(e: &Entry, state: &State, now: i64, warning_days: u32) -> [String; 7] {
         DefinedIn::File => e.secret.describe(),
         DefinedIn::Environment => format!("{} (CI)", e.secret.describe()),
     };
-    let rejected = state.rejected.get(&e.name).map_or("-".to_owned(), |r| {
+    let rejected = state.last_rejection(&e.name).map_or("-".to_owned(), |r| {
         format!("{} ({})", calendar::format_utc(r.at), printable(&r.url))
     });
     [

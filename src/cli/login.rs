@@ -12,7 +12,7 @@ use crate::cli::entry::{self, Draft};
 use crate::cli::{accepted_or, read_secret, setup, CliError, Consequence, Context};
 use crate::config::Entry;
 use crate::git::Level;
-use crate::kind::{KindName, ScopeName};
+use crate::kind::{KindName, ScopeName, API_TOKEN_GIT_USER};
 use crate::remote::{Remote, RemoteKind, CLOUD_HOST};
 use crate::rest::{self, Target};
 use crate::secret::Secret;
@@ -486,7 +486,13 @@ fn check(
         api_base: None,
     };
     let agent = rest::agent()?;
-    let mut checked = rest::verify(&agent, &entry_of(ctx, plan, kind, store)?, secret, target)?;
+    let mut checked = rest::verify(
+        &agent,
+        &entry_of(ctx, plan, kind, store)?,
+        secret,
+        target,
+        &ctx.config.settings,
+    )?;
     if checked.needs_bearer {
         eprintln!("The server refuses Basic authentication for tokens and accepts Bearer: the entry will send Bearer (auth = \"bearer\"; git 2.46 or later).");
         plan.draft.bearer = true;
@@ -494,11 +500,20 @@ fn check(
             repo: plan.check.as_deref(),
             api_base: None,
         };
-        checked = rest::verify(&agent, &entry_of(ctx, plan, kind, store)?, secret, target)?;
+        checked = rest::verify(
+            &agent,
+            &entry_of(ctx, plan, kind, store)?,
+            secret,
+            target,
+            &ctx.config.settings,
+        )?;
     }
     let checked = accepted_or(checked, Consequence::NothingSaved)?;
     if let Some(user) = &checked.username {
         eprintln!("Your Bitbucket username is {user}.");
+    }
+    if let Some(odd) = &checked.odd_username {
+        eprintln!("Note: the REST API answered a username Bitbucket does not make ({odd}); it is not used, and git is sent {API_TOKEN_GIT_USER}.");
     }
     Ok(checked)
 }

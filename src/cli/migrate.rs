@@ -69,7 +69,7 @@ fn migrate_one(ctx: &Context, old: &Entry, args: &MigrateArgs) -> Result<(), Cli
         api_base: args.api_base.as_deref(),
     };
     let consequence = Consequence::LeftAsItIs(old.name.clone());
-    let checked = check_before_saving(&new, &token, target, consequence)?;
+    let checked = check_before_saving(ctx, &new, &token, target, consequence)?;
     entry::save(ctx, &new, &token, Some(&old.name))?;
     let asked: Vec<String> = checked
         .checks

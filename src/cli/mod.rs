@@ -161,12 +161,15 @@ pub enum InputError {
 /// anything is saved (add --verify, rotate --verify, migrate), as `verify`
 /// asks, and reports it with [`accepted_or`].
 pub fn check_before_saving(
+    ctx: &Context,
     entry: &Entry,
     secret: &Secret,
     target: crate::rest::Target<'_>,
     consequence: Consequence,
 ) -> Result<Verification, CliError> {
-    let checked = crate::rest::verify(&crate::rest::agent()?, entry, secret, target)?;
+    let agent = crate::rest::agent()?;
+    let settings = &ctx.config.settings;
+    let checked = crate::rest::verify(&agent, entry, secret, target, settings)?;
     accepted_or(checked, consequence)
 }
 

@@ -21,7 +21,7 @@ pub enum RemoveError {
     #[error("nothing removed: {0}")]
     Edit(#[from] EditError),
     /// `--learned` with something that is not a URL.
-    #[error("{0:?} is not a URL such as https://git.example.com")]
+    #[error("{0} is not a URL such as https://git.example.com")]
     NotAUrl(String),
 }
 
@@ -157,7 +157,7 @@ pub fn run(args: RemoveArgs) -> Result<bool, CliError> {
 fn remove_learned(ctx: &Context, url: &str) -> Result<bool, CliError> {
     let parts = UrlParts::parse(url)
         .filter(|p| p.host.is_some())
-        .ok_or_else(|| RemoveError::NotAUrl(url.to_owned()))?;
+        .ok_or_else(|| RemoveError::NotAUrl(crate::url::shown(url)))?;
     let host = parts.host.unwrap_or_default().to_lowercase();
     let path = parts.path.map(std::borrow::Cow::into_owned);
     if !ctx.files.learned_path().exists() {

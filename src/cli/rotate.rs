@@ -60,7 +60,7 @@ pub fn run(args: RotateArgs) -> Result<bool, CliError> {
             repo: None,
             api_base: args.api_base.as_deref(),
         };
-        check_before_saving(old, &secret, target, Consequence::NothingReplaced)?;
+        check_before_saving(&ctx, old, &secret, target, Consequence::NothingReplaced)?;
     }
     let mut new = old.clone();
     if expires.is_some() {

@@ -9,13 +9,13 @@ use crate::cli::{CliError, Context};
 use crate::config::Settings;
 use crate::git::{self, Level};
 use crate::remote::{Remote, UrlError};
-use crate::url::UrlParts;
+use crate::url::{printable, shown, UrlParts};
 
 /// Why `setup` will not configure git for a URL.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     /// A URL that cannot be a remote.
-    #[error("{url:?} {source}")]
+    #[error("{url} {source}")]
     Url {
         /// The URL.
         url: String,
@@ -23,7 +23,7 @@ pub enum SetupError {
         source: UrlError,
     },
     /// A username or password in the URL.
-    #[error("{0:?} must not hold a username or password")]
+    #[error("{0} must not hold a username or password")]
     UserInUrl(String),
     /// Neither https nor http.
     #[error("{0:?}: only https (and http for hosts in insecure_http_hosts) is supported")]
@@ -44,16 +44,16 @@ impl From<SetupError> for CliError {
 pub fn normalise_url(url: &str) -> Result<String, SetupError> {
     let (remote, username) = match Remote::from_url(url) {
         Ok(r) => r,
-        Err(UrlError::Password) => return Err(SetupError::UserInUrl(url.to_owned())),
+        Err(UrlError::Password) => return Err(SetupError::UserInUrl(shown(url))),
         Err(source) => {
             return Err(SetupError::Url {
-                url: url.to_owned(),
+                url: shown(url),
                 source,
             })
         }
     };
     if username.is_some() {
-        return Err(SetupError::UserInUrl(url.to_owned()));
+        return Err(SetupError::UserInUrl(shown(url)));
     }
     let path = UrlParts::parse(url)
         .and_then(|p| p.path)
@@ -129,6 +129,7 @@ pub fn configure(settings: &Settings, level: Level, url: &str) -> Result<(), Cli
     let helper = git::helper_value();
     let written = git::write(level, &url, &helper)?;
     let file = &written.file;
+    let url = printable(&url);
     for other in &written.replaced {
         println!("Replaced the helper {other:?} for {url}: it would have stored the tokens git uses, or asked for others.");
     }

@@ -72,7 +72,7 @@ pub fn facts(entry: &Entry, state: &State, now: i64) -> EntryFacts {
         },
         expires: entry.expires.map(|d| d.to_string()),
         days_left: entry.expires.map(|d| calendar::days_until(d, now)),
-        last_rejected: state.rejected.get(&entry.name).map(|r| RejectedFacts {
+        last_rejected: state.last_rejection(&entry.name).map(|r| RejectedFacts {
             at: calendar::format_utc(r.at),
             url: printable(&r.url),
         }),

@@ -23,6 +23,9 @@ pub fn lines(entry: &Entry, checked: &Result<Verification, CliError>) -> Vec<Str
             if let Some(user) = &v.username {
                 out.push(format!("{name}: the Bitbucket username is {user}"));
             }
+            if let Some(odd) = &v.odd_username {
+                out.push(format!("{name}: the REST API answered a username Bitbucket does not make ({odd}); it is not used"));
+            }
             if v.no_repository {
                 out.push(format!("{name}: git access not checked — the entry names no repository; add --repo WORKSPACE/REPO (PROJECT/REPO on Data Center)"));
             }
@@ -41,11 +44,17 @@ pub fn lines(entry: &Entry, checked: &Result<Verification, CliError>) -> Vec<Str
 /// Checks `entry` online; clears its rejection record when it works.
 pub fn check(ctx: &Context, entry: &Entry, target: Target<'_>) -> Result<Verification, CliError> {
     let secret = ctx.secret_of(entry)?;
-    let checked = rest::verify(&rest::agent()?, entry, &secret, target)?;
+    let checked = rest::verify(
+        &rest::agent()?,
+        entry,
+        &secret,
+        target,
+        &ctx.config.settings,
+    )?;
     if checked.works() {
         // Bitbucket accepts it now: an earlier rejection no longer holds
         // it back.
-        let _ = ctx.state.clear_rejection(&entry.name);
+        let _ = ctx.state.clear_rejection(&entry.name, None);
     }
     Ok(checked)
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table};
 
-use super::load::{Config, ConfigError};
+use super::load::{Config, ConfigError, TrustedFile};
 use super::paths::Paths;
 use super::table::{CredentialTable, Value};
 use crate::fsutil::{self, Durability, Lock};
@@ -133,15 +133,13 @@ pub fn apply<C: Companion>(
     };
     fsutil::ensure_private_dir(fsutil::parent_or_dot(path)).map_err(io("use the directory of"))?;
     let lock = Lock::for_file(path).map_err(io("lock"))?;
-    let (text, mode) = match std::fs::read_to_string(path) {
-        Ok(t) => {
-            let mode = std::fs::metadata(path)
-                .map(|m| permission_bits(&m))
-                .unwrap_or(0o600);
-            (t, mode)
+    // Read as `get` reads it: checked as opened.
+    let (text, mode) = match TrustedFile::open(path)? {
+        Some(opened) => {
+            let mode = permission_bits(&opened.meta);
+            (opened.text(path)?, mode)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (String::new(), 0o600),
-        Err(e) => return Err(io("read")(e)),
+        None => (String::new(), 0o600),
     };
     let before = Config::parse(&text, path)?;
     // The text parsed as a configuration, so it is TOML.

@@ -33,14 +33,14 @@
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use super::load::{check_trusted, Config, ConfigError};
+use super::load::{Config, ConfigError, TrustedFile};
 use super::model::{DefinedIn, Entry, Settings};
 use super::paths::Paths;
 use super::quick::{self, Item};
 use super::table::CredentialTable;
 use super::validate::{self, validate};
 use crate::fsutil::{self, Durability, Lock};
-use crate::remote::{hosts_serving, Remote};
+use crate::remote::{hosts_serving, Remote, MAX_PREFIX_SEGMENTS};
 
 const FORMAT: &str = concat!("gcb-index 5 ", env!("CARGO_PKG_VERSION"));
 
@@ -520,14 +520,23 @@ struct Wanted {
 }
 
 /// The keys for a request to `host` whose path segments are `segments`:
-/// every prefix of the segments, on every host whose entries serve it.
+/// every prefix of the segments, up to the deepest an entry can have
+/// ([`MAX_PREFIX_SEGMENTS`]), on every host whose entries serve it. Each
+/// key is the one before it and one more segment.
 fn wanted(host: &str, segments: Option<&[String]>) -> Wanted {
     let mut keys = Vec::new();
     let mut any_of = Vec::new();
+    let segs = segments.unwrap_or(&[]);
+    let segs = &segs[..segs.len().min(MAX_PREFIX_SEGMENTS)];
     for h in hosts_serving(host) {
-        let segs = segments.unwrap_or(&[]);
-        for n in 0..=segs.len() {
-            keys.push(key(h, &segs[..n]));
+        let mut key = key(h, &[]);
+        keys.push(key.clone());
+        for (i, segment) in segs.iter().enumerate() {
+            if i > 0 {
+                key.push('/');
+            }
+            escape_into(&mut key, segment);
+            keys.push(key.clone());
         }
         any_of.push(h.to_owned());
     }
@@ -540,8 +549,11 @@ fn read(path: &Path, fingerprint: &str, wanted: &Wanted) -> Option<Config> {
     // Anything that does not add up is a damaged index: `None`, and the
     // caller rebuilds it. Every length is checked against the file's size
     // before it is used, so a damaged one can neither panic nor allocate.
-    let mut file = fsutil::open_no_follow(path).ok()?;
-    let size = file.metadata().ok().filter(|m| m.is_file())?.len();
+    let mut file = match open_index(path) {
+        Ok(Some(file)) => file,
+        Ok(None) | Err(Untrusted) => return None,
+    };
+    let size = file.metadata().ok()?.len();
     let mut head = vec![0u8; 512];
     let n = file.read(&mut head).ok()?;
     head.truncate(n);
@@ -573,8 +585,37 @@ fn read(path: &Path, fingerprint: &str, wanted: &Wanted) -> Option<Config> {
             return None;
         }
     }
-    // Where the records of the wanted entries lie, each once, in the order
-    // found.
+    let records = records_wanted(&table, wanted, body_len)?;
+    let mut entries = Vec::with_capacity(records.len());
+    let mut record = Vec::new();
+    for (start, len) in records {
+        record.resize(len, 0);
+        fsutil::read_at(&file, body_start + start, &mut record).ok()?;
+        let table = parse_record(std::str::from_utf8(&record).ok()?)?;
+        let name = table.name.clone().into_owned();
+        match validate(table, &settings, DefinedIn::File) {
+            Ok(e) => entries.push(e),
+            Err(m) => {
+                log::debug!("the index holds an entry '{name}' that no longer validates ({m}); reading the file");
+                return None;
+            }
+        }
+    }
+    log::trace!(
+        "read {} entr(ies) from the index {}",
+        entries.len(),
+        path.display()
+    );
+    Some(Config {
+        settings,
+        entries,
+        ci_problems: Vec::new(),
+    })
+}
+
+/// Where the records of the entries `wanted` asks for lie in the body (of
+/// `body_len` bytes), each once, in the order found.
+fn records_wanted(table: &Table<'_>, wanted: &Wanted, body_len: u64) -> Option<Vec<(u64, usize)>> {
     let mut records: Vec<(u64, usize)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut record_of = |line: &str| -> Option<()> {
@@ -609,31 +650,7 @@ fn read(path: &Path, fingerprint: &str, wanted: &Wanted) -> Option<Config> {
             }
         }
     }
-    let mut entries = Vec::with_capacity(records.len());
-    let mut record = Vec::new();
-    for (start, len) in records {
-        record.resize(len, 0);
-        fsutil::read_at(&file, body_start + start, &mut record).ok()?;
-        let table = parse_record(std::str::from_utf8(&record).ok()?)?;
-        let name = table.name.clone().into_owned();
-        match validate(table, &settings, DefinedIn::File) {
-            Ok(e) => entries.push(e),
-            Err(m) => {
-                log::debug!("the index holds an entry '{name}' that no longer validates ({m}); reading the file");
-                return None;
-            }
-        }
-    }
-    log::trace!(
-        "read {} entr(ies) from the index {}",
-        entries.len(),
-        path.display()
-    );
-    Some(Config {
-        settings,
-        entries,
-        ci_problems: Vec::new(),
-    })
+    Some(records)
 }
 
 /// What an index is written from.
@@ -695,6 +712,49 @@ fn write(
     }
 }
 
+/// The index or its directory belongs to someone else, or others could
+/// write it: it is neither read nor written. An index someone else could
+/// have placed could name any program as a secret source, or any host.
+#[derive(Debug)]
+struct Untrusted;
+
+/// Opens the index at `path` for reading, checking what was opened: its
+/// directory, opened without following a link, must be the user's and
+/// writable by no one else, and so must the index, opened in that very
+/// directory without following a link. `None` when there is none yet.
+fn open_index(path: &Path) -> Result<Option<std::fs::File>, Untrusted> {
+    let ours = |meta: &std::fs::Metadata| {
+        fsutil::owned_by_user(meta) && fsutil::writable_by_others(meta).is_none()
+    };
+    let missing = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
+    let (Some(dir_path), Some(name)) = (path.parent(), path.file_name()) else {
+        return Err(Untrusted);
+    };
+    let dir = match fsutil::open_dir(dir_path, false) {
+        Ok(d) => d,
+        Err(e) if missing(&e) => return Ok(None),
+        Err(_) => return Err(Untrusted),
+    };
+    if !dir.metadata().is_ok_and(|m| ours(&m)) {
+        return Err(Untrusted);
+    }
+    let file = match fsutil::open_in(&dir, dir_path, name, false) {
+        Ok(f) => f,
+        Err(e) if missing(&e) => return Ok(None),
+        Err(_) => return Err(Untrusted),
+    };
+    match file.metadata() {
+        Ok(m) if m.is_file() && ours(&m) => Ok(Some(file)),
+        _ => Err(Untrusted),
+    }
+}
+
+/// Whether the index at `index` may be written: it and its directory are
+/// the user's, or do not exist yet (see [`open_index`]).
+fn index_trusted(index: &Path) -> bool {
+    open_index(index).is_ok()
+}
+
 /// Loads what a request for `remote` needs: the settings, the file entries
 /// that may serve it (on its host, and bitbucket.org's for
 /// api.bitbucket.org, whose path prefix is one of the request's), and the
@@ -705,18 +765,45 @@ pub fn load_for(
     remote: &Remote,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
-    let config_path = paths.config();
-    check_trusted(config_path)?;
-    let meta = match std::fs::metadata(config_path) {
-        Ok(m) => m,
-        Err(_) => return Config::load(config_path, env),
-    };
-    let fp = fingerprint(&meta);
-    let Some(index) = paths.index() else {
-        return Config::load(config_path, env);
-    };
     let wanted = wanted(&remote.origin.host, remote.segments.as_deref());
-    load_with_index(config_path, &index, &fp, &wanted, env)
+    load_at(paths.config(), paths.index().as_deref(), &wanted, env)
+}
+
+/// [`load_for`] of the configuration at `config_path` with its index at
+/// `index`.
+fn load_at(
+    config_path: &Path,
+    index: Option<&Path>,
+    wanted: &Wanted,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    let Some(opened) = TrustedFile::open(config_path)? else {
+        let mut config = Config::parse("", config_path)?;
+        config.add_ci_entries(env)?;
+        return Ok(config);
+    };
+    let fp = fingerprint(&opened.meta);
+    let index = index.filter(|i| {
+        let trusted = index_trusted(i);
+        if !trusted {
+            log::debug!(
+                "the index {} or its directory is not the user's own; reading the configuration file and leaving the index alone",
+                i.display()
+            );
+        }
+        trusted
+    });
+    let Some(index) = index else {
+        let mut config = Config::parse(&opened.text(config_path)?, config_path)?;
+        config.add_ci_entries(env)?;
+        return Ok(config);
+    };
+    let mut config = match read(index, &fp, wanted) {
+        Some(config) => config,
+        None => rebuild(config_path, opened, index, &fp, wanted)?,
+    };
+    config.add_ci_entries(env)?;
+    Ok(config)
 }
 
 /// Writes the index of `config`, just read or written from `config_path`
@@ -737,58 +824,16 @@ pub fn write_for(paths: &Paths, config: &Config) {
     }
 }
 
-/// Whether the index at `index` may be read and written: its directory
-/// (when it exists) and the file itself (when it exists) belong to the user
-/// and no one else can write them. An index someone else could have placed
-/// could name any program as a secret source, or any host.
-fn index_trusted(index: &Path) -> bool {
-    let ours = |p: &Path| match std::fs::symlink_metadata(p) {
-        Ok(m) => {
-            !m.file_type().is_symlink()
-                && fsutil::owned_by_user(&m)
-                && fsutil::writable_by_others(&m).is_none()
-        }
-        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
-    };
-    index.parent().is_none_or(ours) && ours(index)
-}
-
-fn load_with_index(
-    config_path: &Path,
-    index: &Path,
-    fp: &str,
-    wanted: &Wanted,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Config, ConfigError> {
-    if !index_trusted(index) {
-        log::debug!(
-            "the index {} or its directory is not the user's own; reading the configuration file and leaving the index alone",
-            index.display()
-        );
-        return Config::load(config_path, env);
-    }
-    match read(index, fp, wanted) {
-        Some(mut config) => {
-            config.add_ci_entries(env)?;
-            Ok(config)
-        }
-        None => rebuild(config_path, index, fp, wanted, env),
-    }
-}
-
-/// Reads the configuration file, writes its index, and answers what
-/// `wanted` asks for.
+/// Reads the configuration file (opened and checked), writes its index,
+/// and answers what `wanted` asks for (without the CI entries).
 fn rebuild(
     config_path: &Path,
+    opened: TrustedFile,
     index: &Path,
     fp: &str,
     wanted: &Wanted,
-    env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
-    let text = match std::fs::read_to_string(config_path) {
-        Ok(t) => t,
-        Err(_) => return Config::load(config_path, env),
-    };
+    let text = opened.text(config_path)?;
     // Written only if the file did not change while it was being read.
     let current = || std::fs::metadata(config_path).is_ok_and(|m| fingerprint(&m) == fp);
     // The one pass, for a file in the plain form that validates; anything
@@ -796,8 +841,7 @@ fn rebuild(
     let declined = match write(index, Source::Text(&text), fp, &current) {
         Ok(Written::Yes) => {
             log::debug!("rebuilt the index {}", index.display());
-            if let Some(mut config) = read(index, fp, wanted) {
-                config.add_ci_entries(env)?;
+            if let Some(config) = read(index, fp, wanted) {
                 return Ok(config);
             }
             false
@@ -809,14 +853,13 @@ fn rebuild(
             false
         }
     };
-    let mut config = Config::parse(&text, config_path)?;
+    let config = Config::parse(&text, config_path)?;
     if declined {
         match write(index, Source::Config(&config), fp, &current) {
             Ok(w) => log::debug!("index {} from the whole read: {w:?}", index.display()),
             Err(e) => log::debug!("could not write the index {}: {e}", index.display()),
         }
     }
-    config.add_ci_entries(env)?;
     Ok(config)
 }
 
@@ -1071,10 +1114,9 @@ secret = "env:DC"
         let index = dir.path().join("cache/config.index");
         let no_env = |_: &str| None;
         let load = |host: &str, p: &str| {
-            let fp = fingerprint(&std::fs::metadata(&path).unwrap());
             let remote = Remote::classify("https", host, Some(p)).unwrap();
             let w = wanted(&remote.origin.host, remote.segments.as_deref());
-            let names: Vec<String> = load_with_index(&path, &index, &fp, &w, &no_env)
+            let names: Vec<String> = load_at(&path, Some(&index), &w, &no_env)
                 .unwrap()
                 .entries
                 .into_iter()
@@ -1114,9 +1156,8 @@ secret = "env:DC"
             CONFIG.replace("kind = \"http-token\"", "kind = \"nope\""),
         )
         .unwrap();
-        let fp = fingerprint(&std::fs::metadata(&path).unwrap());
         let w = wanted("bitbucket.org", None);
-        let err = load_with_index(&path, &index, &fp, &w, &no_env).unwrap_err();
+        let err = load_at(&path, Some(&index), &w, &no_env).unwrap_err();
         assert!(err.to_string().contains("credential 'dc'"), "{err}");
     }
 }

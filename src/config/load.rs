@@ -6,6 +6,8 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use crate::fsutil;
+
 use super::ci::{self, CiError, CiProblem};
 use super::model::{DefinedIn, Entry, Settings};
 use super::quick;
@@ -46,10 +48,12 @@ pub enum ConfigError {
         message: String,
     },
     /// `[settings]` holds a value that does not make sense.
-    #[error("{path}: [settings]: {source}")]
+    #[error("{path}, line {line}: [settings]: {source}")]
     Settings {
         /// The file.
         path: String,
+        /// The setting's line.
+        line: usize,
         /// What is wrong.
         source: SettingsError,
     },
@@ -82,6 +86,12 @@ pub enum ConfigError {
         /// Its permission bits.
         mode: u32,
     },
+    /// Not a regular file (a FIFO, a device, a directory).
+    #[error("{path} is not a regular file, so it is not used")]
+    NotRegular {
+        /// The file.
+        path: String,
+    },
     /// The file, or its directory, belongs to another user.
     #[error("{path} belongs to another user, so it is not used")]
     Foreign {
@@ -90,45 +100,106 @@ pub enum ConfigError {
     },
 }
 
-/// Refuses a configuration that someone else could have written, as ssh
-/// refuses such a `~/.ssh/config`: the file and its directory must belong
-/// to the user (or root) and be writable by nobody else. A missing file is
-/// fine.
-pub fn check_trusted(path: &Path) -> Result<(), ConfigError> {
-    let dir = crate::fsutil::parent_or_dot(path);
-    for (p, meta) in [
-        (path, std::fs::metadata(path)),
-        (dir, std::fs::metadata(dir)),
-    ] {
-        let Ok(meta) = meta else {
-            continue;
-        };
-        let shown = p.display().to_string();
-        if !crate::fsutil::owned_by_user_or_root(&meta) {
-            return Err(ConfigError::Foreign { path: shown });
-        }
-        if let Some(mode) = crate::fsutil::writable_by_others(&meta) {
-            return Err(ConfigError::Writable { path: shown, mode });
-        }
+/// Refuses what someone else could have written: `meta`, of the file or
+/// directory `path` as it was opened, must belong to the user (or root)
+/// and be writable by nobody else, as ssh requires of `~/.ssh/config`.
+fn check_owner(meta: &std::fs::Metadata, path: &Path) -> Result<(), ConfigError> {
+    let shown = path.display().to_string();
+    if !fsutil::owned_by_user_or_root(meta) {
+        return Err(ConfigError::Foreign { path: shown });
+    }
+    if let Some(mode) = fsutil::writable_by_others(meta) {
+        return Err(ConfigError::Writable { path: shown, mode });
     }
     Ok(())
+}
+
+/// The configuration file, opened and checked: its directory is opened
+/// first and checked as opened, the file is opened in that directory and
+/// checked as opened, so what is read is what was checked, whatever
+/// happens to the paths meanwhile. Links are followed (a dotfiles
+/// manager's), and the file they lead to is the one checked.
+pub struct TrustedFile {
+    /// The open file.
+    pub file: std::fs::File,
+    /// Its metadata, as opened.
+    pub meta: std::fs::Metadata,
+}
+
+impl TrustedFile {
+    /// Opens the configuration at `path`; `None` when it (or its
+    /// directory) does not exist.
+    pub fn open(path: &Path) -> Result<Option<TrustedFile>, ConfigError> {
+        let read_error = |p: &Path| {
+            let shown = p.display().to_string();
+            move |source| ConfigError::Read {
+                path: shown,
+                source,
+            }
+        };
+        let missing = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
+        let dir_path = fsutil::parent_or_dot(path);
+        let dir = match fsutil::open_dir(dir_path, true) {
+            Err(e) if missing(&e) => return Ok(None),
+            opened => opened.map_err(read_error(dir_path))?,
+        };
+        check_owner(&dir.metadata().map_err(read_error(dir_path))?, dir_path)?;
+        let Some(name) = path.file_name() else {
+            return Ok(None);
+        };
+        let file = match fsutil::open_in(&dir, dir_path, name, true) {
+            Err(e) if missing(&e) => return Ok(None),
+            opened => opened.map_err(read_error(path))?,
+        };
+        let meta = file.metadata().map_err(read_error(path))?;
+        check_owner(&meta, path)?;
+        if !meta.is_file() {
+            return Err(ConfigError::NotRegular {
+                path: path.display().to_string(),
+            });
+        }
+        Ok(Some(TrustedFile { file, meta }))
+    }
+
+    /// The file's text.
+    pub fn text(mut self, path: &Path) -> Result<String, ConfigError> {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut self.file, &mut text).map_err(|source| {
+            ConfigError::Read {
+                path: path.display().to_string(),
+                source,
+            }
+        })?;
+        Ok(text)
+    }
+}
+
+/// The text of the configuration at `path`, checked as opened (see
+/// [`TrustedFile`]); a missing file is an empty configuration.
+pub fn read_trusted(path: &Path) -> Result<String, ConfigError> {
+    match TrustedFile::open(path)? {
+        Some(file) => file.text(path),
+        None => Ok(String::new()),
+    }
+}
+
+/// The line of `text` on which the key `key` is set (the first such line;
+/// 1 when none is found, as for a table written inline).
+fn line_of_key(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|line| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map_or(1, |i| i + 1)
 }
 
 impl Config {
     /// Loads the file at `path` (missing: empty) and adds the CI entries
     /// that the variables in `env` describe.
     pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        check_trusted(path)?;
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(source) => {
-                return Err(ConfigError::Read {
-                    path: path.display().to_string(),
-                    source,
-                })
-            }
-        };
+        let text = read_trusted(path)?;
         let mut config = Config::parse(&text, path)?;
         config.add_ci_entries(env)?;
         Ok(config)
@@ -173,6 +244,7 @@ impl Config {
         let settings =
             validate::settings(&tables.settings).map_err(|source| ConfigError::Settings {
                 path: shown.clone(),
+                line: line_of_key(text, source.field()),
                 source,
             })?;
         let mut entries = Vec::with_capacity(tables.credential.len());

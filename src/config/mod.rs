@@ -27,7 +27,7 @@ pub mod table;
 pub mod validate;
 
 pub use ci::CiProblem;
-pub use load::{check_trusted, Config, ConfigError};
+pub use load::{read_trusted, Config, ConfigError, TrustedFile};
 pub use model::{DefinedIn, Entry, Settings};
 pub use paths::{Paths, PathsError, CONFIG_ENV};
 pub use table::{CredentialTable, Field, FileTables, SettingsTable};

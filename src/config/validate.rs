@@ -9,7 +9,7 @@ use super::model::{DefinedIn, Entry, Settings};
 use super::table::{CredentialTable, Field, SettingsTable};
 use crate::calendar::Date;
 use crate::kind::{AccessScope, HttpScope, Kind, KindError};
-use crate::remote::{Remote, UrlError, CLOUD_API_HOST, CLOUD_HOST};
+use crate::remote::{Remote, UrlError, CLOUD_API_HOST, CLOUD_HOST, MAX_PREFIX_SEGMENTS};
 use crate::store::{SecretSource, SourceError};
 
 /// What is wrong in `[settings]`.
@@ -18,9 +18,49 @@ pub enum SettingsError {
     /// `store` is not a known store.
     #[error("field `store`: {0:?} is not one of auto, keyring, file")]
     Store(String),
-    /// `command_timeout_seconds = 0`.
-    #[error("field `command_timeout_seconds` must be at least 1")]
-    ZeroTimeout,
+    /// A number outside the range the setting takes.
+    #[error("field `{field}` must be between {min} and {max}, not {value}")]
+    OutOfRange {
+        /// The setting.
+        field: &'static str,
+        /// What was written.
+        value: u64,
+        /// The least it may be.
+        min: u64,
+        /// The most it may be.
+        max: u64,
+    },
+}
+
+impl SettingsError {
+    /// The setting at fault.
+    pub fn field(&self) -> &'static str {
+        match self {
+            SettingsError::Store(_) => "store",
+            SettingsError::OutOfRange { field, .. } => field,
+        }
+    }
+}
+
+/// The range of `expiry_warning_days`: up to a year ahead.
+pub const WARNING_DAYS: (u64, u64) = (0, 366);
+/// The range of `command_timeout_seconds`: a secret manager may wait for a
+/// person (a touch, a PIN), but not for ever.
+pub const COMMAND_TIMEOUT: (u64, u64) = (1, 3600);
+
+/// `value` of the setting `field` if it lies in `range`.
+fn in_range(field: &'static str, value: u64, range: (u64, u64)) -> Result<u64, SettingsError> {
+    let (min, max) = range;
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(SettingsError::OutOfRange {
+            field,
+            value,
+            min,
+            max,
+        })
+    }
 }
 
 /// is wrong with it.
@@ -65,6 +105,11 @@ pub enum Problem {
     /// Plain http to a host that is not listed.
     #[error("{0:?} uses plain http, which is allowed only for hosts listed in settings.insecure_http_hosts")]
     PlainHttp(String),
+    /// A url deeper than any Bitbucket scope.
+    #[error(
+        "{0:?} has more than {MAX_PREFIX_SEGMENTS} path segments, more than any Bitbucket scope"
+    )]
+    TooDeep(String),
     /// A Cloud repository token for a url that names no repository.
     #[error("a repository access token needs the repository's URL, https://bitbucket.org/WORKSPACE/REPO")]
     CloudRepositoryUrl,
@@ -155,12 +200,11 @@ pub fn settings(raw: &SettingsTable) -> Result<Settings, SettingsError> {
         s.insecure_http_hosts = hosts.iter().map(|h| h.to_lowercase()).collect();
     }
     if let Some(days) = raw.expiry_warning_days {
+        in_range("expiry_warning_days", u64::from(days), WARNING_DAYS)?;
         s.expiry_warning_days = days;
     }
     if let Some(secs) = raw.command_timeout_seconds {
-        if secs == 0 {
-            return Err(SettingsError::ZeroTimeout);
-        }
+        let secs = in_range("command_timeout_seconds", secs, COMMAND_TIMEOUT)?;
         s.command_timeout = Duration::from_secs(secs);
     }
     Ok(s)
@@ -382,6 +426,13 @@ pub(super) fn entry_remote(url: &str, settings: &Settings) -> Result<Remote, Pro
     }
     if settings.refuses_plain_http(&remote.origin) {
         return Err(Problem::PlainHttp(url.to_owned()));
+    }
+    if remote
+        .segments
+        .as_ref()
+        .is_some_and(|s| s.len() > MAX_PREFIX_SEGMENTS)
+    {
+        return Err(Problem::TooDeep(url.to_owned()));
     }
     Ok(remote)
 }
