@@ -217,12 +217,14 @@ pub fn shared_bits(meta: &fs::Metadata) -> Option<u32> {
 }
 
 /// An exclusive lock on a directory of the helper's, held until dropped:
-/// every file in it is written under it. No other user can hold it: on
-/// Unix it is a `flock` of the directory itself (opened without following
-/// a link) when only its owner can open it, as the helper's own 0700
-/// directories are, so no lock file is left behind; in a directory others
-/// may open (a hand-made 0755 one), it is a `flock` of a 0600 lock file in
-/// it, which only its owner can open. Elsewhere, a `.lock` file.
+/// every file in it is written under it. On Unix it is a `flock` of the
+/// directory itself (opened without following a link) when only its owner
+/// can open it, as the helper's own 0700 directories are, so no lock file
+/// is left behind; in a directory others may open (a hand-made 0755 one),
+/// it is a `flock` of a 0600 lock file in it, which only its owner can
+/// open. Either is waited for at most [`LOCK_WAIT`]: someone who opened
+/// the directory before it was closed to them could still hold it.
+/// Elsewhere, a `.lock` file.
 pub struct Lock {
     _file: File,
 }
@@ -230,13 +232,18 @@ pub struct Lock {
 /// The lock file used where others could open (and lock) the directory.
 pub const LOCK_FILE: &str = ".git-credential-bitbucket.lock";
 
+/// How long a lock is waited for: far longer than any write of the
+/// helper's takes.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Lock {
-    /// Blocks until the directory that holds `target` is locked.
+    /// Locks the directory that holds `target` (see [`Lock::directory`]).
     pub fn for_file(target: &Path) -> io::Result<Lock> {
         Lock::directory(parent_or_dot(target))
     }
 
-    /// Blocks until `dir` is locked.
+    /// Locks `dir`, waiting at most [`LOCK_WAIT`]; an error that says so
+    /// when someone else holds it longer.
     pub fn directory(dir: &Path) -> io::Result<Lock> {
         #[cfg(unix)]
         let file = {
@@ -275,8 +282,25 @@ impl Lock {
             .truncate(false)
             .write(true)
             .open(dir.join(".lock"))?;
-        file.lock()?;
-        Ok(Lock { _file: file })
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Lock { _file: file }),
+                Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::WouldBlock,
+                        format!(
+                            "another process has held its lock for over {} s (one of another user who can open the directory could hold it for ever: `chmod 700` it)",
+                            LOCK_WAIT.as_secs()
+                        ),
+                    ))
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(e),
+            }
+        }
     }
 }
 

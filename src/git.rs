@@ -150,6 +150,28 @@ pub fn is_this_helper(helper: &str) -> bool {
         || h == crate::NAME
 }
 
+/// Another helper's command, fit to print: its program, without the
+/// arguments (a `credential.helper` line can carry an inline secret, as
+/// `!f() { echo password=…; }; f` or `store --file PATH` do), and escaped.
+pub fn shown_helper(command: &str) -> String {
+    let command = command.trim();
+    if command.starts_with('!') {
+        return "a shell command (`!…`)".to_owned();
+    }
+    let words: Vec<&str> = command.split_whitespace().collect();
+    // `git credential-store` is how git names its own helpers.
+    let program_words = match words.as_slice() {
+        ["git", helper, ..] if helper.starts_with("credential-") => 2,
+        _ => 1,
+    };
+    let program = crate::url::printable(&words[..program_words.min(words.len())].join(" "));
+    if words.len() > program_words {
+        format!("`{program} …`")
+    } else {
+        format!("`{program}`")
+    }
+}
+
 /// The helper value `setup` writes. On Unix, this executable's absolute
 /// path: git then runs it directly — no `git credential-bitbucket` in
 /// between, and no PATH lookup, so programs started without the install
@@ -330,4 +352,29 @@ pub fn write(level: Level, url: &str, helper: &str) -> Result<Written, GitError>
         replaced: if changed { replaced } else { Vec::new() },
         file,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn other_helpers_are_named_without_their_arguments() {
+        let cases = [
+            ("git credential-store", "`git credential-store`"),
+            (
+                "git credential-store --file /home/u/creds",
+                "`git credential-store …`",
+            ),
+            ("cache --timeout 300", "`cache …`"),
+            (
+                "!f() { echo password=hunter2; }; f",
+                "a shell command (`!…`)",
+            ),
+            ("/opt/helper\u{1b}[2J", "`/opt/helper%1B[2J`"),
+        ];
+        for (command, want) in cases {
+            assert_eq!(shown_helper(command), want, "{command}");
+        }
+    }
 }

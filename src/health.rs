@@ -157,8 +157,8 @@ impl fmt::Display for Finding {
             Finding::GitNotSetUp { origin, others } => {
                 write!(f, "git does not run the helper for {origin}")?;
                 if !others.is_empty() {
-                    let quoted: Vec<String> = others.iter().map(|h| format!("`{h}`")).collect();
-                    write!(f, " (it runs {})", quoted.join(", "))?;
+                    let shown: Vec<String> = others.iter().map(|h| crate::git::shown_helper(h)).collect();
+                    write!(f, " (it runs {})", shown.join(", "))?;
                 }
                 write!(f, "; run `git credential-bitbucket setup {origin}`")
             }

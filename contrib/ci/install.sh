@@ -7,8 +7,11 @@
 # Usage: install.sh [--archive FILE|URL [--sha256 HEX]] [--binary PATH]
 #                   [--prefix DIR] [DATA_CENTER_URL ...]
 #   --archive A   install from a release archive (a file, or an https URL
-#                 fetched with curl or wget); it is checked against
-#                 --sha256, or else against the SHA256SUMS beside it
+#                 fetched with curl or wget, following redirects only to
+#                 https); it is checked against --sha256, or else against
+#                 the SHA256SUMS beside it (which comes from the same place,
+#                 so --sha256 from a source you trust is the stronger
+#                 check), and only its regular files are unpacked
 #   --binary PATH install this binary instead
 #   --prefix DIR  install under DIR/bin and DIR/share (default /usr/local)
 # With neither, it builds from the source tree this script sits in
@@ -43,14 +46,42 @@ completions="$source_tree/contrib/completions"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# Fetches the https URL $1 into $2 with wget, which has no way to keep
+# its redirects on https: each redirect is followed here, and one that
+# leaves https is refused.
+wget_https() {
+    url=$1
+    hops=0
+    while :; do
+        if headers=$(wget -q --max-redirect=0 --server-response -O "$2" "$url" 2>&1); then
+            return 0
+        fi
+        location=$(printf '%s\n' "$headers" | sed -n 's/^ *[Ll]ocation: *//p' | tr -d '\r' | tail -n 1)
+        if [ -z "$location" ]; then
+            echo "install.sh: could not fetch $url" >&2
+            exit 1
+        fi
+        case "$location" in
+            https://*) url=$location ;;
+            /*) url=$(printf '%s' "$url" | sed 's|^\(https://[^/]*\).*|\1|')$location ;;
+            *) echo "install.sh: $url redirects to $location, which is not https; nothing was fetched from there" >&2; exit 1 ;;
+        esac
+        hops=$((hops + 1))
+        if [ "$hops" -gt 5 ]; then
+            echo "install.sh: $1 redirects more than 5 times" >&2
+            exit 1
+        fi
+    done
+}
+
 # Copies FILE|URL to DEST.
 fetch() {
     case "$1" in
         https://*)
             if command -v curl >/dev/null 2>&1; then
-                curl --fail --silent --show-error --location --proto '=https' -o "$2" "$1"
+                curl --fail --silent --show-error --location --proto '=https' --proto-redir '=https' -o "$2" "$1"
             elif command -v wget >/dev/null 2>&1; then
-                wget -q -O "$2" "$1"
+                wget_https "$1" "$2"
             else
                 echo "install.sh: fetching $1 needs curl or wget" >&2
                 exit 1
@@ -69,7 +100,12 @@ if [ -n "$archive" ]; then
     esac
     fetch "$archive" "$work/$file"
     if [ -z "$sha256" ]; then
-        fetch "${archive%/*}/SHA256SUMS" "$work/SHA256SUMS"
+        case "$archive" in
+            */*) beside=${archive%/*} ;;
+            *) beside=. ;;
+        esac
+        echo "install.sh: checking $file against the SHA256SUMS beside it, which comes from the same place; pass --sha256 HEX from a source you trust for a check that does not" >&2
+        fetch "$beside/SHA256SUMS" "$work/SHA256SUMS"
         sha256=$(awk -v f="$file" '$2 == f || $2 == "*" f { print $1 }' "$work/SHA256SUMS")
         if [ -z "$sha256" ]; then
             echo "install.sh: SHA256SUMS beside the archive does not list $file" >&2
@@ -81,9 +117,26 @@ if [ -n "$archive" ]; then
         echo "install.sh: $file does not match its checksum (expected $sha256, got $actual); nothing was installed" >&2
         exit 1
     fi
-    tar -xzf "$work/$file" -C "$work"
-    unpacked="$work/${file%.tar.gz}"
+    # Only directories and regular files are unpacked: a link (symbolic or
+    # hard) could make the copy below read a file outside the archive.
+    odd=$(tar -tvzf "$work/$file" | awk '$1 !~ /^[-d]/ { print $NF }' | head -n 1)
+    if [ -n "$odd" ]; then
+        echo "install.sh: $file holds $odd, which is not a regular file or directory; nothing was installed" >&2
+        exit 1
+    fi
+    outside=$(tar -tzf "$work/$file" | grep -E '^/|(^|/)\.\.(/|$)' | head -n 1 || true)
+    if [ -n "$outside" ]; then
+        echo "install.sh: $file holds $outside, a path that leaves the archive; nothing was installed" >&2
+        exit 1
+    fi
+    mkdir "$work/unpacked"
+    tar -xzf "$work/$file" -C "$work/unpacked" --no-same-owner --no-same-permissions
+    unpacked="$work/unpacked/${file%.tar.gz}"
     binary="$unpacked/$name"
+    if [ ! -f "$binary" ] || [ -L "$binary" ]; then
+        echo "install.sh: $file holds no regular file $name; nothing was installed" >&2
+        exit 1
+    fi
     man_page="$unpacked/man/$name.1"
     completions="$unpacked/completions"
 elif [ -z "$binary" ]; then

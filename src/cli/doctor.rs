@@ -189,7 +189,8 @@ fn check_helpers(r: &mut Report, origin: &str) {
             "it is asked for Bitbucket credentials too, and is told every token git uses"
         };
         r.fail(format!(
-            "git also runs `{other}` for {origin}, {place} this helper: {why}; run `git credential-bitbucket setup {origin}` (which clears the helpers configured before it) and remove the others configured for this URL"
+            "git also runs {} for {origin}, {place} this helper: {why}; run `git credential-bitbucket setup {origin}` (which clears the helpers configured before it) and remove the others configured for this URL",
+            git::shown_helper(other)
         ));
     }
     check_how_found(r, origin, &helpers[ours], helpers.len() == 1);

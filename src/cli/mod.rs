@@ -149,6 +149,9 @@ pub enum InputError {
     /// Nothing was given.
     #[error("no secret was given; type it at the prompt or pipe it on standard input")]
     Empty,
+    /// More than a token could be.
+    #[error("the secret is longer than 64 KiB; give the token alone")]
+    TooLong,
     /// A blank inside what was pasted.
     #[error("the token holds a blank inside it; paste the token alone, in one piece")]
     Blank,
@@ -199,17 +202,22 @@ pub fn accepted_or(
     Ok(checked)
 }
 
+/// The most a secret read may hold: what `get` accepts on a line.
+const MAX_SECRET: u64 = 64 * 1024;
+
 /// Reads a secret: a no-echo prompt on a terminal, else the first line of
-/// standard input.
+/// standard input (at most 64 KiB of it).
 pub fn read_secret(prompt: &str) -> Result<Secret, InputError> {
     let text = zeroize::Zeroizing::new(if std::io::stdin().is_terminal() {
         rpassword::prompt_password(prompt).map_err(InputError::Read)?
     } else {
         let mut line = String::new();
-        std::io::stdin()
-            .lock()
+        std::io::Read::take(std::io::stdin().lock(), MAX_SECRET + 1)
             .read_line(&mut line)
             .map_err(InputError::Read)?;
+        if line.len() as u64 > MAX_SECRET {
+            return Err(InputError::TooLong);
+        }
         line
     });
     let line = text.trim_end_matches(['\r', '\n']);

@@ -131,7 +131,10 @@ pub fn configure(settings: &Settings, level: Level, url: &str) -> Result<(), Cli
     let file = &written.file;
     let url = printable(&url);
     for other in &written.replaced {
-        println!("Replaced the helper {other:?} for {url}: it would have stored the tokens git uses, or asked for others.");
+        println!(
+            "Replaced the helper {} for {url}: it would have stored the tokens git uses, or asked for others.",
+            git::shown_helper(other)
+        );
     }
     if written.changed {
         println!("git now runs {helper} for {url}, with the repository path ({file}).");

@@ -536,3 +536,97 @@ fn unknown_operations_are_ignored_as_git_asks() {
     assert_ok(&out);
     assert_eq!((stdout(&out), stderr(&out)), (String::new(), String::new()));
 }
+
+#[test]
+fn settings_out_of_their_range_are_errors_with_their_line() {
+    for (setting, value, range) in [
+        (
+            "command_timeout_seconds",
+            "9223372036854775807",
+            "between 1 and 3600",
+        ),
+        ("command_timeout_seconds", "0", "between 1 and 3600"),
+        ("expiry_warning_days", "100000", "between 0 and 366"),
+    ] {
+        let user = user_with(
+            &format!(
+                r#"[settings]
+store = "file"
+{setting} = {value}
+
+[[credential]]
+name = "acme"
+kind = "access-token"
+scope = "workspace"
+url = "https://bitbucket.org/acme/"
+secret = "command:printf ATCTT-x"
+"#
+            ),
+            &[],
+        );
+        let out = user.helper(
+            &["get"],
+            "protocol=https\nhost=bitbucket.org\npath=acme/x.git\n\n",
+        );
+        assert_eq!(out.status.code(), Some(1), "{setting} = {value}");
+        assert_eq!(stdout(&out), "");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "config.toml, line 3: [settings]: field `{setting}` must be {range}, not {value}"
+            )),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_rejection_withholds_the_token_where_it_was_refused_and_nowhere_else() {
+    let mut user = user_with(
+        r#"[[credential]]
+name = "acme"
+kind = "access-token"
+scope = "workspace"
+url = "https://bitbucket.org/acme/"
+secret = "env:WS"
+"#,
+        &[],
+    );
+    user.env("WS", "ATCTT-workspace");
+    let get = |path: &str| {
+        stdout(&user.helper(
+            &["get"],
+            &format!("protocol=https\nhost=bitbucket.org\npath={path}\n\n"),
+        ))
+    };
+    let erase = |path: &str| {
+        assert_ok(&user.helper(
+            &["erase"],
+            &format!("protocol=https\nhost=bitbucket.org\npath={path}\nusername=x-token-auth\npassword=ATCTT-workspace\n\n"),
+        ));
+    };
+    // Two repositories refuse it (the token lost access to both), one
+    // after the other; a client alternates between them.
+    erase("acme/one.git");
+    erase("acme/two.git");
+    for _ in 0..3 {
+        assert_eq!(get("acme/one.git"), "", "withheld where refused");
+        assert_eq!(get("acme/two.git"), "", "withheld where refused");
+    }
+    assert!(
+        get("acme/three.git").contains("ATCTT-workspace"),
+        "not elsewhere"
+    );
+    // A refusal without a path is for requests without one.
+    erase("");
+    let pathless = stdout(&user.helper(&["get"], "protocol=https\nhost=bitbucket.org\n\n"));
+    assert_eq!(pathless, "");
+    assert!(get("acme/three.git").contains("ATCTT-workspace"));
+    // A success in one place clears that place only.
+    assert_ok(&user.helper(
+        &["store"],
+        "protocol=https\nhost=bitbucket.org\npath=acme/one.git\nusername=x-token-auth\npassword=ATCTT-workspace\n\n",
+    ));
+    assert!(get("acme/one.git").contains("ATCTT-workspace"));
+    assert_eq!(get("acme/two.git"), "");
+}

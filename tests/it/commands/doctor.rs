@@ -287,3 +287,25 @@ fn ci_variables_that_cannot_work_are_said_on_get_and_by_doctor() {
         stdout(&doctor)
     );
 }
+
+#[test]
+fn doctor_names_other_helpers_without_what_their_lines_carry() {
+    let user = User::new();
+    let ours = helper_exe();
+    user.write_gitconfig(&format!(
+        "[credential \"https://bitbucket.org\"]\n\thelper = !f() {{ echo username=me; echo password=inline-hunter2; }}; f\n\thelper = store --file /home/someone/plain-creds\n\thelper = {ours}\n\tuseHttpPath = true\n"
+    ));
+    let doctor = user.helper(&["doctor"], "");
+    let report = stdout(&doctor);
+    // git runs a `!` helper through the shell, as the function it names.
+    assert!(
+        report.contains("FAIL  git also runs `f() …` for https://bitbucket.org")
+            && report
+                .contains("FAIL  git also runs `git credential-store …` for https://bitbucket.org"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("hunter2") && !report.contains("plain-creds"),
+        "{report}"
+    );
+}

@@ -234,3 +234,54 @@ fn the_readme_header_example_works_after_the_readme_first_run() {
         && s.status == 200
         && s.auth == Presented::Basic(EMAIL.into(), README_TOKEN.into())));
 }
+
+#[test]
+fn header_gives_nothing_for_a_path_with_dot_segments_as_get_does() {
+    let mut user = User::new();
+    user.write_config(
+        r#"[[credential]]
+name = "widget"
+kind = "access-token"
+scope = "repository"
+url = "https://bitbucket.org/acme/widget"
+secret = "env:W"
+"#,
+    );
+    user.env("W", "ATCTT-widget-header");
+    // Once resolved, each names acme/widget; as written, another
+    // repository.
+    for url in [
+        "https://api.bitbucket.org/2.0/repositories/other/x/%2e%2e/%2e%2e/acme/widget",
+        "https://api.bitbucket.org/2.0/repositories/other/x/../../acme/widget",
+        "https://api.bitbucket.org/2.0/repositories/other/x/%2E./%2e%2E/acme/widget/",
+    ] {
+        let out = user.helper(&["header", url], "");
+        assert_eq!(
+            (out.status.code(), stdout(&out)),
+            (Some(1), String::new()),
+            "{url}"
+        );
+        assert!(
+            stderr(&out).contains("has a `.` or `..` path segment"),
+            "{url}: {}",
+            stderr(&out)
+        );
+        // get refuses the same path.
+        let path = url.trim_start_matches("https://api.bitbucket.org/");
+        let decoded = path.replace("%2e", ".").replace("%2E", ".");
+        let get = user.helper(
+            &["get"],
+            &format!("protocol=https\nhost=api.bitbucket.org\npath={decoded}\n\n"),
+        );
+        assert_eq!(stdout(&get), "", "{url}");
+    }
+    // The plain path still gets its header.
+    let out = user.helper(
+        &[
+            "header",
+            "https://api.bitbucket.org/2.0/repositories/acme/widget",
+        ],
+        "",
+    );
+    assert_eq!(stdout(&out), "Authorization: Bearer ATCTT-widget-header\n");
+}

@@ -156,7 +156,7 @@ secret = "file"
     let out = user.helper(&["setup", "https://git.example.com"], "");
     assert_ok(&out);
     assert!(
-        stdout(&out).contains("Replaced the helper \"manager\" for https://git.example.com"),
+        stdout(&out).contains("Replaced the helper `manager` for https://git.example.com"),
         "{}",
         stdout(&out)
     );

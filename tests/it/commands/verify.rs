@@ -269,3 +269,135 @@ fn a_successful_verify_clears_the_rejection() {
     );
     assert_ok(&user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w2"]));
 }
+
+#[test]
+fn a_redirect_off_the_entrys_host_or_scheme_is_a_failure_that_names_it() {
+    let bb = stand_in();
+    let user = User::with_helper_for(&bb, "https://bitbucket.org");
+    entries(&user);
+    admit_all(&bb);
+    // Bitbucket's clone endpoint sends the helper to another host, which
+    // answers 200 to anything: that is not Bitbucket accepting the token.
+    bb.redirect(
+        "bitbucket.org",
+        "/acme/widget/info/refs",
+        "https://api.bitbucket.org/2.0/repositories/acme/widget",
+    );
+    let (ok, text) = verify(&user, &bb, "repo", &[]);
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("redirected to https://api.bitbucket.org/2.0/repositories/acme/widget, another host or scheme than the entry's; the redirect was not followed"),
+        "{text}"
+    );
+    assert!(!text.contains("OK"), "{text}");
+    assert!(!bb.requests().iter().any(|s| s.host == "api.bitbucket.org"));
+    // To plain http: the same.
+    let bb = stand_in();
+    let user = User::with_helper_for(&bb, "https://bitbucket.org");
+    entries(&user);
+    admit_all(&bb);
+    bb.redirect(
+        "bitbucket.org",
+        "/acme/widget/info/refs",
+        "http://bitbucket.org/acme/widget.git/info/refs",
+    );
+    let (ok, text) = verify(&user, &bb, "repo", &[]);
+    assert!(
+        !ok && text.contains("redirected to http://bitbucket.org/"),
+        "{text}"
+    );
+    // A redirect on the same host and scheme (a renamed repository) is
+    // followed.
+    let bb = stand_in();
+    let user = User::with_helper_for(&bb, "https://bitbucket.org");
+    entries(&user);
+    admit_all(&bb);
+    bb.redirect(
+        "bitbucket.org",
+        "/acme/old-name.git/info/refs",
+        "/acme/widget.git/info/refs?service=git-upload-pack",
+    );
+    let (ok, text) = verify(&user, &bb, "api", &["--repo", "acme/old-name"]);
+    assert!(ok, "{text}");
+    let seen = bb.requests();
+    assert!(
+        seen.iter()
+            .any(|s| s.status == 302 && s.path.starts_with("/acme/old-name.git/"))
+            && seen
+                .iter()
+                .any(|s| s.status == 200 && s.path.starts_with("/acme/widget.git/")),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn a_username_that_is_not_one_is_not_used_and_never_printed_raw() {
+    let bb = stand_in();
+    let user = User::with_helper_for(&bb, "https://bitbucket.org");
+    entries(&user);
+    admit_all(&bb);
+    bb.answer_username("jdoe\u{1b}]0;owned\u{7}\u{1b}[2J");
+    let out = helper(&user, &bb, &["verify", "api", "--repo", "acme/widget"], "");
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    assert!(
+        text.contains("the REST API answered a username Bitbucket does not make (jdoe%1B]0;owned%07%1B[2J); it is not used"),
+        "{text}"
+    );
+    assert!(!text.contains("the Bitbucket username is"), "{text}");
+    // login does not save it either: git gets the API-token username.
+    let user = User::with_helper_for(&bb, "https://bitbucket.org");
+    let out = helper(
+        &user,
+        &bb,
+        &[
+            "login",
+            "https://bitbucket.org/acme/widget",
+            "--with-token",
+            "--email",
+            EMAIL,
+            "--store",
+            "file",
+        ],
+        &format!("{TOKEN}\n"),
+    );
+    assert_ok(&out);
+    assert!(!stderr(&out).contains('\u{1b}'), "{}", stderr(&out));
+    let config = std::fs::read_to_string(user.config_path()).unwrap();
+    assert!(!config.contains("username"), "{config}");
+}
+
+#[test]
+fn a_plain_http_api_base_gets_nothing() {
+    // Something listens on a loopback port for plain http, and would be
+    // told `Basic email:token` if asked.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let bb = stand_in();
+    let user = User::with_helper_for(&bb, "https://bitbucket.org");
+    entries(&user);
+    admit_all(&bb);
+    let base = format!("http://127.0.0.1:{port}");
+    let (ok, text) = verify(&user, &bb, "api", &["--api-base", &base]);
+    let err = stderr(&helper(
+        &user,
+        &bb,
+        &["verify", "api", "--api-base", &base],
+        "",
+    ));
+    assert!(!ok, "{text}");
+    assert!(
+        format!("{text}{err}").contains(&format!(
+            "http://127.0.0.1:{port} is plain http, which carries credentials only to hosts listed in settings.insecure_http_hosts; nothing was sent"
+        )),
+        "{text}{err}"
+    );
+    assert!(
+        listener.accept().is_err(),
+        "the plain http server was asked"
+    );
+}

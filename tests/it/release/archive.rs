@@ -2,6 +2,7 @@
 //! man page, configures git system-wide, and then a CI job clones from the
 //! Bitbucket stand-in with nothing but environment variables.
 
+use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
 use crate::support::*;
@@ -241,4 +242,190 @@ fn install_script_installs_the_release_archive_after_checking_it() {
         )),
         "{text}"
     );
+}
+
+/// A release archive `git-credential-bitbucket-0.1.0-x86_64-unknown-linux-gnu.tar.gz`
+/// in `dir`, whose executable member is made by `member` (given the path
+/// it is to be made at), and its SHA256SUMS beside it.
+fn archive_with(
+    dir: &std::path::Path,
+    member: impl FnOnce(&std::path::Path),
+) -> std::path::PathBuf {
+    let top = "git-credential-bitbucket-0.1.0-x86_64-unknown-linux-gnu";
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(tree.join(top)).unwrap();
+    member(&tree.join(top).join("git-credential-bitbucket"));
+    let name = format!("{top}.tar.gz");
+    let archive = dir.join(&name);
+    let tar = Command::new("tar")
+        .arg("-czf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&tree)
+        .arg(top)
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let sums = Command::new("sha256sum")
+        .arg(&name)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    std::fs::write(dir.join("SHA256SUMS"), &sums.stdout).unwrap();
+    archive
+}
+
+#[test]
+fn install_script_unpacks_only_regular_files() {
+    // An archive whose checksum is right but whose executable is a link
+    // to a file the installing root can read and no one else should.
+    let root = tempfile::tempdir().unwrap();
+    let private = root.path().join("private");
+    std::fs::write(&private, "root's own secret\n").unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let dist = root.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let archive = archive_with(&dist, |at| {
+        std::os::unix::fs::symlink(&private, at).unwrap()
+    });
+    let prefix = root.path().join("usr/local");
+    let out = install_sh(
+        root.path(),
+        &[
+            "--archive",
+            archive.to_str().unwrap(),
+            "--prefix",
+            prefix.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("which is not a regular file or directory; nothing was installed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!prefix.join("bin/git-credential-bitbucket").exists());
+    // A bare file name (run from the archive's directory) is checked
+    // against the SHA256SUMS beside it, and the script says where the
+    // sums came from.
+    let good = root.path().join("good");
+    std::fs::create_dir(&good).unwrap();
+    let archive = archive_with(&good, |at| {
+        std::fs::copy(helper_exe(), at).unwrap();
+    });
+    let out = Command::new("sh")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/contrib/ci/install.sh"
+        ))
+        .args(["--archive", archive.file_name().unwrap().to_str().unwrap()])
+        .args(["--prefix", prefix.to_str().unwrap()])
+        .current_dir(&good)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", root.path().join("home"))
+        .env("GIT_CONFIG_SYSTEM", root.path().join("etc/gitconfig"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("against the SHA256SUMS beside it, which comes from the same place"),
+        "{}",
+        stderr(&out)
+    );
+    let installed = std::fs::symlink_metadata(prefix.join("bin/git-credential-bitbucket")).unwrap();
+    assert!(installed.is_file());
+}
+
+#[test]
+fn install_script_follows_no_redirect_off_https() {
+    let bb = Bitbucket::start();
+    let root = tempfile::tempdir().unwrap();
+    let dist = root.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let archive = archive_with(&dist, |at| {
+        std::fs::copy(helper_exe(), at).unwrap();
+    });
+    let name = archive.file_name().unwrap().to_str().unwrap().to_owned();
+    // Plain http on the stand-in's address, port 80: it would serve the
+    // archive and its sums to whoever asked.
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let listener = std::net::TcpListener::bind((bb.ip, 80)).unwrap();
+    {
+        let asked = asked.clone();
+        let dist = dist.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                use std::io::{BufRead, Write};
+                asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut stream = stream;
+                let mut line = String::new();
+                let _ = std::io::BufReader::new(&stream).read_line(&mut line);
+                let file = line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("/")
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned();
+                let body = std::fs::read(dist.join(file)).unwrap_or_default();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(&body);
+            }
+        });
+    }
+    bb.redirect(
+        "bitbucket.org",
+        "/releases/",
+        "http://bitbucket.org/releases/",
+    );
+    let url = format!("https://bitbucket.org/releases/{name}");
+    // With curl, and with wget alone (a PATH without curl).
+    let no_curl = root.path().join("no-curl");
+    std::fs::create_dir(&no_curl).unwrap();
+    for dir in ["/usr/bin", "/bin"] {
+        for tool in std::fs::read_dir(dir).unwrap().flatten() {
+            let link = no_curl.join(tool.file_name());
+            if tool.file_name() != "curl" && !link.exists() {
+                std::os::unix::fs::symlink(tool.path(), link).unwrap();
+            }
+        }
+    }
+    let wgetrc = root.path().join("wgetrc");
+    std::fs::write(
+        &wgetrc,
+        format!("ca_certificate = {}\n", ca_file().display()),
+    )
+    .unwrap();
+    let user = User::new();
+    for path in ["/usr/bin:/bin", no_curl.to_str().unwrap()] {
+        let prefix = root.path().join(format!("prefix{}", path.len()));
+        let mut cmd = user.resolving(&bb, "sh");
+        cmd.arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/contrib/ci/install.sh"
+        ))
+        .args(["--archive", &url, "--prefix", prefix.to_str().unwrap()])
+        .env("PATH", path)
+        .env("CURL_CA_BUNDLE", ca_file())
+        .env("WGETRC", &wgetrc)
+        .env("GIT_CONFIG_SYSTEM", root.path().join("etc/gitconfig"));
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success(), "{path}: {}", stdout(&out));
+        assert!(
+            !prefix.join("bin/git-credential-bitbucket").exists(),
+            "{path}"
+        );
+        assert_eq!(
+            asked.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "{path}: plain http was asked: {}",
+            stderr(&out)
+        );
+    }
 }

@@ -112,6 +112,11 @@ pub struct Model {
     /// are configured to: only Bearer gets in.
     pub refuses_basic_for_tokens: bool,
     pub app_passwords_removed: bool,
+    /// Redirects: requests to a host whose path starts with a prefix are
+    /// answered 302 with a location.
+    pub redirects: Vec<(String, String, String)>,
+    /// The username the REST API answers instead of the account's.
+    pub answered_username: Option<String>,
     pub seen: Vec<Seen>,
     /// Git LFS objects uploaded, by oid.
     pub lfs_objects: std::collections::HashMap<String, Vec<u8>>,

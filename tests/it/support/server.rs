@@ -72,6 +72,21 @@ impl Bitbucket {
         self.inner.lock().unwrap().tokens.push(token);
     }
 
+    /// Answers requests to `host` whose path starts with `prefix` with a
+    /// redirect to `location`.
+    pub fn redirect(&self, host: &str, prefix: &str, location: &str) {
+        self.inner.lock().unwrap().redirects.push((
+            host.to_owned(),
+            prefix.to_owned(),
+            location.to_owned(),
+        ));
+    }
+
+    /// Makes the REST API answer `name` as the account's username.
+    pub fn answer_username(&self, name: &str) {
+        self.inner.lock().unwrap().answered_username = Some(name.to_owned());
+    }
+
     /// Accepts `secret` no more (it expired, or was revoked).
     pub fn revoke(&self, secret: &str) {
         self.inner
@@ -242,6 +257,18 @@ fn serve(
             status,
         });
     };
+    let redirect = inner
+        .lock()
+        .unwrap()
+        .redirects
+        .iter()
+        .find(|(h, prefix, _)| *h == host && target.starts_with(prefix.as_str()))
+        .map(|(_, _, location)| location.clone());
+    if let Some(location) = redirect {
+        record(302);
+        drop(reader);
+        return respond(&mut tls, 302, &[("Location", location.as_str())], b"");
+    }
     let realm = if host == DC_HOST {
         "Atlassian Bitbucket"
     } else {
@@ -295,7 +322,11 @@ fn serve(
     match site {
         Site::CloudApi { .. } | Site::DcRest { .. } => {
             record(200);
-            let json = format!("{{\"username\": \"{user}\"}}\n");
+            let name = inner.lock().unwrap().answered_username.clone();
+            let json = serde_json::to_string_pretty(
+                &serde_json::json!({ "username": name.unwrap_or(user) }),
+            )
+            .unwrap();
             respond(
                 &mut tls,
                 200,

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use crate::support::*;
 
+mod other_user;
+
 const GOOD: &str = "ATCTT3xFfGN0-rotated-good";
 
 fn repo_token_entry(name: &str, secret: &str) -> String {
@@ -649,4 +651,28 @@ fn trace_logging_never_shows_a_secret_and_only_the_store_holds_it() {
         "after remove, no file holds the token"
     );
     assert!(outputs >= 12);
+}
+
+#[test]
+fn a_path_built_to_be_long_costs_little() {
+    let mut user = User::new();
+    user.write_config(&repo_token_entry("widget", "env:W"));
+    user.env("W", "ATCTT-widget");
+    // The index is built first, as any get builds it.
+    let own = "protocol=https\nhost=bitbucket.org\npath=acme/widget.git\n\n";
+    assert!(stdout(&user.helper(&["get"], own)).contains("ATCTT-widget"));
+    // 32,000 segments in a 64 KB path, on a host the helper holds an
+    // entry for: every prefix of it could be a key.
+    let path = "acme/".to_owned() + &"a/".repeat(31_990);
+    let request = format!("protocol=https\nhost=bitbucket.org\npath={path}\n\n");
+    let mut timed = user.command("/usr/bin/time");
+    timed.args(["-f", "%M", helper_exe(), "get"]);
+    let out = user.run_input(&mut timed, &request);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "", "a path under no entry's url gets nothing");
+    let peak_kib: u64 = stderr(&out).lines().last().unwrap().trim().parse().unwrap();
+    assert!(
+        peak_kib < 64 * 1024,
+        "one get of a long path took {peak_kib} KiB"
+    );
 }
