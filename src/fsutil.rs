@@ -75,9 +75,12 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
                     "it belongs to another user",
                 ));
             }
-            let own = dir
-                .file_name()
-                .is_some_and(|n| OWN_DIRECTORIES.iter().any(|o| n == *o));
+            let own = dir.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                OWN_DIRECTORIES.iter().any(|o| n == *o)
+                    || n.strip_prefix(crate::NAME)
+                        .is_some_and(|uid| uid.starts_with('-'))
+            });
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
@@ -121,6 +124,34 @@ pub fn open_no_follow(path: &Path) -> io::Result<File> {
         options.custom_flags((OFlags::NOFOLLOW | OFlags::NONBLOCK).bits() as i32);
     }
     options.open(path)
+}
+
+/// A private directory of the user's that can be written whatever the
+/// home directory is (read-only, missing): `$XDG_RUNTIME_DIR/NAME` when
+/// that variable names a directory of the user's closed to others, else
+/// `NAME-UID` in the temporary directory. It is made 0700 when first
+/// written ([`ensure_private_dir`]); one that exists already is used only
+/// when, opened without following a link, it is the user's and closed to
+/// others (`None` otherwise: someone else made it first).
+pub fn private_runtime_dir() -> Option<std::path::PathBuf> {
+    let private = |dir: &Path| {
+        open_dir(dir, false)
+            .and_then(|d| d.metadata())
+            .is_ok_and(|m| m.is_dir() && owned_by_user(&m) && shared_bits(&m).is_none())
+    };
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(std::path::PathBuf::from)
+        .filter(|d| d.is_absolute() && private(d))
+        .map(|d| d.join(crate::NAME));
+    let dir = runtime.unwrap_or_else(|| {
+        #[cfg(unix)]
+        let uid = rustix::process::geteuid().as_raw();
+        #[cfg(not(unix))]
+        let uid = 0;
+        std::env::temp_dir().join(format!("{}-{uid}", crate::NAME))
+    });
+    let exists = fs::symlink_metadata(&dir).is_ok();
+    (!exists || private(&dir)).then_some(dir)
 }
 
 /// Opens the directory `dir` for reading, following a symbolic link at its

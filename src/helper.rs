@@ -15,7 +15,7 @@ use crate::protocol::{Request, Response};
 use crate::remote::{has_dot_segment, host_serves, Remote, CLOUD_API_HOST, CLOUD_HOST};
 use crate::resolve::{self, Resolution, TieError};
 use crate::secret::Secret;
-use crate::state::{Standing, State, StateFile};
+use crate::state::{Rejection, Standing, State, StateFile};
 use crate::store::file::FileStore;
 use crate::store::{SecretError, Sources};
 use crate::url::printable;
@@ -58,6 +58,14 @@ pub enum Note {
     /// What is wrong with the entry that serves the request (or with git
     /// for the host).
     Finding(Finding),
+    /// Bitbucket rejected the entry, and that could not be recorded
+    /// anywhere: a client that retries at once will get it again.
+    Unrecorded {
+        /// The entry.
+        entry: String,
+        /// Why it could not be recorded.
+        error: Box<HelperError>,
+    },
 }
 
 impl fmt::Display for Note {
@@ -66,6 +74,7 @@ impl fmt::Display for Note {
             Note::PlainHttp { host } => write!(f, "refusing to send a credential for {} over plain http; use https, or list the host in settings.insecure_http_hosts", printable(host)),
             Note::Ci(problem) => write!(f, "{problem}"),
             Note::Finding(finding) => write!(f, "{finding}"),
+            Note::Unrecorded { entry, error } => write!(f, "Bitbucket rejected entry '{entry}', and that could not be recorded ({error}), so a client that retries at once (git-lfs) is given it again; check it with `git credential-bitbucket verify {entry}`, or store a new token with `git credential-bitbucket rotate {entry}`"),
         }
     }
 }
@@ -482,7 +491,9 @@ impl<'a> Helper<'a> {
     }
 
     /// `erase`: git reports that a credential was rejected.
-    pub fn erase(&self, call: &Call<'_>) -> Result<(), HelperError> {
+    /// What the user hears comes back as notes: the rejection, as it was
+    /// recorded, or that it could not be.
+    pub fn erase(&self, call: &Call<'_>) -> Result<Vec<Note>, HelperError> {
         let (req, remote) = (call.request, &call.remote);
         if let Some(entry) = self.supplier(req, remote) {
             log::debug!(
@@ -493,20 +504,32 @@ impl<'a> Helper<'a> {
                 Some(given) => Ok(given.clone()),
                 None => self.load_secret(entry),
             };
+            let rejection = Rejection {
+                at: self.now,
+                url: request_url(remote, req),
+                scope: scope_key(remote),
+                fingerprint: None,
+            };
             let recorded = rejected.map_err(HelperError::from).and_then(|secret| {
-                let url = request_url(remote, req);
-                let scope = scope_key(remote);
+                let r = rejection.clone();
                 Ok(self
                     .state
-                    .record_rejection(&entry.name, url, scope, &secret, self.now)?)
+                    .record_rejection(&entry.name, r.url, r.scope, &secret, r.at)?)
             });
-            if let Err(e) = recorded {
-                log::debug!("could not record the rejection of '{}': {e}", entry.name);
-            }
-            return Ok(());
+            let note = match recorded {
+                Ok(()) => Note::Finding(Finding::Withheld {
+                    entry: entry.name.clone(),
+                    rejection,
+                }),
+                Err(error) => Note::Unrecorded {
+                    entry: entry.name.clone(),
+                    error: Box::new(error),
+                },
+            };
+            return Ok(vec![note]);
         }
         if !self.files.learned_path().exists() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         self.files.update_learned(|all| {
             let before = all.len();
@@ -514,7 +537,7 @@ impl<'a> Helper<'a> {
             log::debug!("erased {} learned credential(s)", before - all.len());
             (all.len() != before, ())
         })?;
-        Ok(())
+        Ok(Vec::new())
     }
 }
 
@@ -679,7 +702,7 @@ secret = "env:DC"
             let helper = self.helper();
             match op {
                 "store" => helper.store(&call).unwrap(),
-                "erase" => helper.erase(&call).unwrap(),
+                "erase" => drop(helper.erase(&call).unwrap()),
                 _ => unreachable!(),
             }
         }

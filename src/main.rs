@@ -13,7 +13,6 @@ use git_credential_bitbucket::config::{self, index, ConfigError, Paths, PathsErr
 use git_credential_bitbucket::git::Level;
 use git_credential_bitbucket::helper::{Call, Helper, HelperError};
 use git_credential_bitbucket::protocol::{ProtocolError, Request};
-use git_credential_bitbucket::state::StateFile;
 
 #[derive(Clone, Copy)]
 enum Operation {
@@ -169,17 +168,20 @@ fn protocol(op: Operation) -> Result<(), Failure> {
     let helper = Helper::new(
         config,
         paths.file_store(),
-        StateFile::new(paths.state()),
+        paths.state_file(),
         calendar::now(),
         &env,
     );
+    let say = |notes: &[git_credential_bitbucket::helper::Note]| {
+        let mut err = std::io::stderr().lock();
+        for note in notes {
+            let _ = writeln!(err, "git-credential-bitbucket: {note}");
+        }
+    };
     let result = match op {
         Operation::Get => {
             let answer = helper.get(&call);
-            let mut notes = std::io::stderr().lock();
-            for note in &answer.notes {
-                let _ = writeln!(notes, "git-credential-bitbucket: {note}");
-            }
+            say(&answer.notes);
             let response = answer.response?;
             let mut out = std::io::stdout().lock();
             response
@@ -188,7 +190,10 @@ fn protocol(op: Operation) -> Result<(), Failure> {
                 .map_err(Failure::Write)
         }
         Operation::Store => helper.store(&call).map_err(Failure::from),
-        Operation::Erase => helper.erase(&call).map_err(Failure::from),
+        Operation::Erase => helper
+            .erase(&call)
+            .map(|notes| say(&notes))
+            .map_err(Failure::from),
     };
     // The process ends now: freeing the configuration (no secret in it)
     // piece by piece would only cost time. Secrets were dropped, and wiped,

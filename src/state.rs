@@ -165,26 +165,59 @@ fn hex_decode(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// The state file at one path.
+/// The state file: beside the configuration, or, where that cannot be
+/// written (a read-only home, a configuration directory mounted read-only,
+/// no home at all, as CI jobs run), in a private place of the user's that
+/// can ([`fsutil::private_runtime_dir`]). Whichever was written last is
+/// the one read.
 #[derive(Debug, Clone)]
 pub struct StateFile {
     path: PathBuf,
+    fallback: Option<PathBuf>,
 }
 
 impl StateFile {
-    /// The state kept in `path`.
+    /// The state kept in `path` alone.
     pub fn new(path: PathBuf) -> StateFile {
-        StateFile { path }
+        StateFile {
+            path,
+            fallback: None,
+        }
     }
 
-    /// Where the state lives.
+    /// The state kept in `path`, else in `fallback`.
+    pub fn with_fallback(path: PathBuf, fallback: Option<PathBuf>) -> StateFile {
+        StateFile { path, fallback }
+    }
+
+    /// Where the state lives now: the file written last.
     pub fn path(&self) -> &Path {
-        &self.path
+        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        match &self.fallback {
+            Some(f) if modified(f) > modified(&self.path) => f,
+            _ => &self.path,
+        }
     }
 
     /// Reads the state; a missing file is an empty state.
     pub fn read(&self) -> Result<State, FileError> {
-        fsutil::read_private_toml(&self.path)
+        fsutil::read_private_toml(self.path())
+    }
+
+    /// Changes the state under its lock, where it can be written: beside
+    /// the configuration, else in the fallback place.
+    fn update<R>(&self, change: impl Fn(&mut State) -> (bool, R)) -> Result<R, FileError> {
+        let first = fsutil::update_private_toml(self.path(), Light, &change);
+        match (first, &self.fallback) {
+            (Err(FileError::Io { .. }), Some(fallback)) if self.path() != fallback => {
+                log::debug!(
+                    "the state cannot be written beside the configuration; using {}",
+                    fallback.display()
+                );
+                fsutil::update_private_toml(fallback, Light, change)
+            }
+            (result, _) => result,
+        }
     }
 
     /// Records that `secret`, the secret of `entry`, was rejected by `url`
@@ -197,7 +230,7 @@ impl StateFile {
         secret: &Secret,
         at: i64,
     ) -> Result<(), FileError> {
-        fsutil::update_private_toml(&self.path, Light, |s: &mut State| {
+        self.update(|s: &mut State| {
             if s.key.is_none() {
                 let mut key = [0u8; 32];
                 if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key)
@@ -211,8 +244,8 @@ impl StateFile {
             list.retain(|r| r.scope != scope);
             list.push(Rejection {
                 at,
-                url,
-                scope,
+                url: url.clone(),
+                scope: scope.clone(),
                 fingerprint,
             });
             list.sort_by_key(|r| r.at);
@@ -227,8 +260,8 @@ impl StateFile {
     /// meanwhile: a caller first looks with [`State::said_on`]).
     pub fn note_said(&self, topic: &str, entry: &str, day: i64) -> Result<bool, FileError> {
         let key = format!("{topic}:{entry}");
-        fsutil::update_private_toml(&self.path, Light, |s: &mut State| {
-            let fresh = s.noted.insert(key, day) != Some(day);
+        self.update(|s: &mut State| {
+            let fresh = s.noted.insert(key.clone(), day) != Some(day);
             (fresh, fresh)
         })
     }
@@ -245,7 +278,7 @@ impl StateFile {
         if !about(&self.read()?) {
             return Ok(());
         }
-        fsutil::update_private_toml(&self.path, Light, |s: &mut State| {
+        self.update(|s: &mut State| {
             s.rejected.remove(entry);
             s.expiry_warned.remove(entry);
             s.noted.retain(|k, _| !k.ends_with(&suffix));
@@ -264,7 +297,7 @@ impl StateFile {
         if !concerned(&self.read()?) {
             return Ok(());
         }
-        fsutil::update_private_toml(&self.path, Light, |s: &mut State| {
+        self.update(|s: &mut State| {
             let changed = concerned(s);
             if let Some(all) = s.rejected.get_mut(entry) {
                 all.0.retain(|r| scope.is_some_and(|w| r.scope != w));

@@ -48,7 +48,7 @@ impl Context {
         let config = Config::load(paths.config(), &process_env)?;
         Ok(Context {
             files: paths.file_store(),
-            state: StateFile::new(paths.state()),
+            state: paths.state_file(),
             paths,
             config,
         })

@@ -75,6 +75,21 @@ impl Paths {
         self.dir.join("state.toml")
     }
 
+    /// Where the state goes when it cannot be written beside the
+    /// configuration: a private place of the user's that can be written
+    /// (see [`crate::fsutil::private_runtime_dir`]), the file named after
+    /// the configuration's path.
+    pub fn state_fallback(&self) -> Option<PathBuf> {
+        let absolute = std::path::absolute(&self.config).ok()?;
+        let hash = crate::fsutil::fnv1a(absolute.as_os_str().as_encoded_bytes());
+        Some(crate::fsutil::private_runtime_dir()?.join(format!("{hash:016x}.state.toml")))
+    }
+
+    /// The state of this configuration: beside it, else in the fallback.
+    pub fn state_file(&self) -> crate::state::StateFile {
+        crate::state::StateFile::with_fallback(self.state(), self.state_fallback())
+    }
+
     /// The index of the configuration, in the cache directory, named after
     /// the configuration's absolute path; `None` without a cache
     /// directory.

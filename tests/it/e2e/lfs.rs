@@ -116,3 +116,109 @@ fn git_lfs_stops_after_a_rejection_and_uploads_once_the_token_is_rotated() {
         .iter()
         .any(|s| s.path.contains("/info/lfs/objects/batch")));
 }
+
+#[test]
+fn git_lfs_stops_after_a_rejection_where_nothing_of_the_home_can_be_written() {
+    // A CI job as an arbitrary uid with no home: the token comes from a CI
+    // variable, and the rejection is recorded in a private place of that
+    // uid's, not beside a configuration that cannot exist.
+    let bb = Bitbucket::start();
+    bb.cloud_repo("acme/widget");
+    let user = User::new();
+    let work = tempfile::Builder::new()
+        .prefix("gcb-lfs-job")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let system = work.path().join("gitconfig");
+    std::fs::write(
+        &system,
+        format!(
+            "[user]\n\tname = CI\n\temail = ci@example.com\n[init]\n\tdefaultBranch = main\n[http]\n\tsslCAInfo = {}\n[credential \"https://bitbucket.org\"]\n\thelper =\n\thelper = {}\n\tuseHttpPath = true\n",
+            ca_file().display(),
+            helper_exe()
+        ),
+    )
+    .unwrap();
+    let repo = work.path().join("repo");
+    let repo_dir = repo.to_str().unwrap();
+    let git = |args: &[&str]| {
+        let out = user
+            .command(&user.git)
+            .args(args)
+            .env("GIT_CONFIG_SYSTEM", &system)
+            .env_remove("GIT_CONFIG_NOSYSTEM")
+            .output()
+            .unwrap();
+        assert_ok(&out);
+    };
+    git(&["init", "-q", repo_dir]);
+    git(&[
+        "-C",
+        repo_dir,
+        "remote",
+        "add",
+        "origin",
+        "https://bitbucket.org/acme/widget.git",
+    ]);
+    git(&["-C", repo_dir, "lfs", "install", "--local"]);
+    git(&["-C", repo_dir, "lfs", "track", "*.bin"]);
+    std::fs::write(repo.join("data.bin"), b"lfs data\n".repeat(50)).unwrap();
+    git(&["-C", repo_dir, "add", ".gitattributes", "data.bin"]);
+    git(&["-C", repo_dir, "commit", "-q", "-m", "lfs"]);
+    let chown = std::process::Command::new("chown")
+        .args(["-R", "4242:4242"])
+        .arg(work.path())
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    // Nothing of this configuration path exists: its state has no place
+    // beside it.
+    let nowhere = format!(
+        "/nonexistent/{}",
+        work.path().file_name().unwrap().to_string_lossy()
+    );
+    let mut push = user.resolving(&bb, "setpriv");
+    push.args([
+        "--reuid=4242",
+        "--regid=4242",
+        "--clear-groups",
+        "env",
+        "-i",
+    ])
+    .arg("PATH=/usr/local/bin:/usr/bin:/bin")
+    .arg("HOME=/nonexistent")
+    .arg(format!("XDG_CONFIG_HOME={nowhere}"))
+    .arg(format!("GIT_CONFIG_SYSTEM={}", system.display()))
+    .arg("GIT_CONFIG_GLOBAL=/dev/null")
+    .arg("GIT_TERMINAL_PROMPT=0")
+    .arg(format!("BITBUCKET_ACCESS_TOKEN={REVOKED}"))
+    .args(["git", "-C", repo_dir, "lfs", "push", "origin", "main"]);
+    let started = Instant::now();
+    let out = run_with_deadline(&mut push, Duration::from_secs(60))
+        .expect("git lfs push ran for a minute: it keeps retrying the rejected token");
+    assert!(!out.status.success(), "{}", stderr(&out));
+    let rejected = answered(&bb, REVOKED, 401);
+    assert!(
+        !rejected.is_empty() && rejected.len() <= 2,
+        "git-lfs got {} 401s for the rejected token",
+        rejected.len()
+    );
+    eprintln!(
+        "git lfs push as uid 4242 without a home ended in {:?} after {} 401(s)",
+        started.elapsed(),
+        rejected.len()
+    );
+    // The first rejection is said at once.
+    assert!(
+        stderr(&out).contains("Bitbucket rejected entry 'BITBUCKET_ACCESS_TOKEN' for https://bitbucket.org/acme/widget"),
+        "{}",
+        stderr(&out)
+    );
+    let private = std::path::Path::new("/tmp/git-credential-bitbucket-4242");
+    let meta = std::fs::metadata(private).unwrap();
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    assert_eq!(
+        (meta.uid(), meta.permissions().mode() & 0o777),
+        (4242, 0o700)
+    );
+}
