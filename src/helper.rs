@@ -9,7 +9,7 @@ use std::fmt;
 use crate::config::{CiProblem, Config, DefinedIn, Entry};
 use crate::fsutil::FileError;
 use crate::health::{self, Finding};
-use crate::kind::{self, Caveat, Form, FormError};
+use crate::kind::{self, Caveat, Form, FormError, KindName};
 use crate::learned::Learned;
 use crate::protocol::{Request, Response};
 use crate::remote::{has_dot_segment, host_serves, Remote, CLOUD_API_HOST, CLOUD_HOST};
@@ -58,6 +58,14 @@ pub enum Note {
     /// What is wrong with the entry that serves the request (or with git
     /// for the host).
     Finding(Finding),
+    /// A token typed at git's prompt after the entry was rejected worked,
+    /// and is now the entry's secret.
+    Adopted {
+        /// The entry.
+        entry: String,
+        /// Where it worked.
+        url: String,
+    },
     /// Bitbucket rejected the entry, and that could not be recorded
     /// anywhere: a client that retries at once will get it again.
     Unrecorded {
@@ -74,6 +82,7 @@ impl fmt::Display for Note {
             Note::PlainHttp { host } => write!(f, "refusing to send a credential for {} over plain http; use https, or list the host in settings.insecure_http_hosts", printable(host)),
             Note::Ci(problem) => write!(f, "{problem}"),
             Note::Finding(finding) => write!(f, "{finding}"),
+            Note::Adopted { entry, url } => write!(f, "entry '{entry}' now holds the token just accepted for {url}, in place of the one Bitbucket rejected (as `git credential-bitbucket rotate {entry}` would)"),
             Note::Unrecorded { entry, error } => write!(f, "Bitbucket rejected entry '{entry}', and that could not be recorded ({error}), so a client that retries at once (git-lfs) is given it again; check it with `git credential-bitbucket verify {entry}`, or store a new token with `git credential-bitbucket rotate {entry}`"),
         }
     }
@@ -458,7 +467,9 @@ impl<'a> Helper<'a> {
     }
 
     /// `store`: git reports that a credential worked.
-    pub fn store(&self, call: &Call<'_>) -> Result<(), HelperError> {
+    /// What the user hears comes back as notes: a token adopted by the
+    /// entry it replaces.
+    pub fn store(&self, call: &Call<'_>) -> Result<Vec<Note>, HelperError> {
         let (req, remote) = (call.request, &call.remote);
         if let Some(entry) = self.supplier(req, remote) {
             log::debug!("the credential is entry '{}'; nothing to store", entry.name);
@@ -468,16 +479,19 @@ impl<'a> Helper<'a> {
             {
                 log::debug!("could not clear the rejection of '{}': {e}", entry.name);
             }
-            return Ok(());
+            return Ok(Vec::new());
+        }
+        if req.ephemeral || self.config.settings.refuses_plain_http(&remote.origin) {
+            log::debug!("the credential is ephemeral or for plain http; not stored");
+            return Ok(Vec::new());
+        }
+        if let Some((entry, secret)) = self.replacement(req, remote) {
+            return self.adopt(entry, &secret, remote, req);
         }
         let Some(learned) = Learned::from_request(req) else {
             log::debug!("the request has no username and password; nothing to store");
-            return Ok(());
+            return Ok(Vec::new());
         };
-        if req.ephemeral || self.config.settings.refuses_plain_http(&remote.origin) {
-            log::debug!("the credential is ephemeral or for plain http; not stored");
-            return Ok(());
-        }
         self.files.update_learned(|all| {
             if all.contains(&learned) {
                 return (false, ());
@@ -487,7 +501,74 @@ impl<'a> Helper<'a> {
             all.push(learned);
             (true, ())
         })?;
-        Ok(())
+        Ok(Vec::new())
+    }
+
+    /// The entry a credential git stores replaces, and its secret: after
+    /// Bitbucket rejected the entry for this scope, the user typed a token
+    /// of the entry's kind (by its prefix) at git's prompt, in the form the
+    /// entry sends, and it worked.
+    fn replacement(&self, req: &Request, remote: &Remote) -> Option<(&Entry, Secret)> {
+        let Resolution::Found(entry) =
+            resolve::resolve(&self.config.entries, remote, req.username.as_deref())
+        else {
+            return None;
+        };
+        entry.secret.store()?;
+        let rejected_here = self
+            .known()
+            .rejected
+            .get(&entry.name)
+            .is_some_and(|all| all.0.iter().any(|r| r.scope == scope_key(remote)));
+        let secret = req.password.as_ref().or(req.credential.as_ref())?;
+        let same_kind = KindName::of_token(secret.expose()) == Some(entry.kind.name());
+        let formed = kind::form(
+            entry.kind,
+            entry.username.as_deref(),
+            entry.email.as_deref(),
+            remote.surface,
+            req.authtype.is_some(),
+            entry.bearer_only,
+        );
+        let same_form = match formed {
+            Ok((Form::Basic(user), _)) => req.username.as_deref() == Some(user.as_str()),
+            Ok((Form::Bearer, _)) => req.authtype.as_deref() == Some("Bearer"),
+            Err(_) => false,
+        };
+        (entry.defined_in == DefinedIn::File && rejected_here && same_kind && same_form)
+            .then(|| (entry, secret.clone()))
+    }
+
+    /// Makes `secret` the secret of `entry`, where the entry keeps it, as
+    /// `rotate` would, and forgets the entry's rejections.
+    fn adopt(
+        &self,
+        entry: &Entry,
+        secret: &Secret,
+        remote: &Remote,
+        req: &Request,
+    ) -> Result<Vec<Note>, HelperError> {
+        let Some(store) = entry.secret.store() else {
+            return Ok(Vec::new());
+        };
+        store
+            .put(&self.files, &entry.name, secret)
+            .map_err(|e| match e {
+                crate::store::StoreError::File(f) => HelperError::File(f),
+                crate::store::StoreError::Keyring(k) => {
+                    HelperError::Secret(SecretError::KeyringUnavailable {
+                        entry: entry.name.clone(),
+                        reason: k.to_string(),
+                    })
+                }
+            })?;
+        if let Err(e) = self.state.clear_rejection(&entry.name, None) {
+            log::debug!("could not clear the rejections of '{}': {e}", entry.name);
+        }
+        Ok(vec![Note::Adopted {
+            entry: entry.name.clone(),
+            url: request_url(remote, req),
+        }])
     }
 
     /// `erase`: git reports that a credential was rejected.
@@ -701,7 +782,7 @@ secret = "env:DC"
             let call = Call::new(&req).unwrap();
             let helper = self.helper();
             match op {
-                "store" => helper.store(&call).unwrap(),
+                "store" => drop(helper.store(&call).unwrap()),
                 "erase" => drop(helper.erase(&call).unwrap()),
                 _ => unreachable!(),
             }

@@ -189,7 +189,10 @@ fn protocol(op: Operation) -> Result<(), Failure> {
                 .and_then(|()| out.flush())
                 .map_err(Failure::Write)
         }
-        Operation::Store => helper.store(&call).map_err(Failure::from),
+        Operation::Store => helper
+            .store(&call)
+            .map(|notes| say(&notes))
+            .map_err(Failure::from),
         Operation::Erase => helper
             .erase(&call)
             .map(|notes| say(&notes))

@@ -903,3 +903,59 @@ fn learned_credentials_keep_authtype_as_gits_cache_helper_does() {
         "askpass: Username for 'https://git2.example.com':\naskpass: Password for 'https://askpass-username@git2.example.com':\n",
     );
 }
+
+#[test]
+fn a_token_typed_at_gits_prompt_after_a_rejection_becomes_the_entrys() {
+    let bb = Bitbucket::start();
+    bb.cloud_repo("acme/widget");
+    const OLD: &str = "ATCTT3xFfGN0-rejected-old";
+    const NEW: &str = "ATCTT3xFfGN0-typed-new";
+    bb.add(Token::AccessToken {
+        secret: NEW.into(),
+        reach: Reach::Repository("acme/widget".into()),
+    });
+    let mut user = cloud_user(&bb);
+    user.write_config(&entry(
+        "widget",
+        r#"kind = "access-token"
+scope = "repository"
+url = "https://bitbucket.org/acme/widget""#,
+    ));
+    user.write_secrets(&[("widget", OLD)]);
+    // The person at git's prompt: the access token's username, and the
+    // new token.
+    let askpass = user.path("askpass.sh");
+    std::fs::write(
+        &askpass,
+        format!("#!/bin/sh\ncase \"$1\" in\n  Username*) echo x-token-auth ;;\n  *) echo {NEW} ;;\nesac\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
+    user.env("GIT_ASKPASS", askpass.to_str().unwrap());
+    // The entry's token is refused (git gives up on it); moments later git
+    // finds the entry withheld, asks the person, and the typed token works.
+    let refused = user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"]);
+    assert!(!refused.status.success());
+    let clone = user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"]);
+    assert_ok(&clone);
+    assert!(
+        stderr(&clone).contains("entry 'widget' now holds the token just accepted for https://bitbucket.org/acme/widget.git, in place of the one Bitbucket rejected"),
+        "{}",
+        stderr(&clone)
+    );
+    assert_eq!(
+        std::fs::read_to_string(user.secret_file("widget")).unwrap(),
+        NEW
+    );
+    assert!(
+        !user.learned_path().exists(),
+        "nothing learned beside the entry"
+    );
+    // From now on, the token that worked is the one used: no prompt, no
+    // rejection.
+    let mut user = user;
+    user.env("GIT_ASKPASS", "/bin/false");
+    assert_ok(&user.git(&["-C", "w", "fetch", "-q"]));
+    let list = stdout(&user.helper(&["list"], ""));
+    assert!(!list.contains("rejected"), "{list}");
+}
