@@ -1,14 +1,15 @@
 //! Talking to git: its version, what its configuration says for a URL, the
-//! helpers it really runs (as git itself resolves them from all its
-//! files), and the lines `setup` writes with `git config`, which finds and
-//! locks git's own files by git's own rules.
+//! helpers it runs (from all its files, in its order), and the lines
+//! `setup` writes with `git config`, which finds and locks git's own files
+//! by git's own rules.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::config::CONFIG_ENV;
 use crate::process::{self, ProcessError};
+use crate::remote::Origin;
+use crate::url::UrlParts;
 
 /// The short helper name: git runs `git credential-bitbucket`, which finds
 /// `git-credential-bitbucket` on PATH.
@@ -72,12 +73,6 @@ pub enum GitError {
         path: String,
         /// Why.
         source: std::io::Error,
-    },
-    /// No private temporary directory could be made for the probe.
-    #[error("could not make a temporary directory in {path}")]
-    TempDir {
-        /// Where it was tried.
-        path: String,
     },
 }
 
@@ -204,65 +199,122 @@ pub fn helper_value() -> String {
     }
 }
 
-/// The helpers git runs for `url`, in order, as git itself resolves them
-/// from all its configuration files: read from the trace of a `git
-/// credential fill` in which this helper answers nothing (it is pointed at
-/// an empty configuration, and the CI variables are removed). The list
-/// ends early when a helper answers; nothing is prompted for and nothing
-/// is stored.
-pub fn helpers_run_for(url: &str) -> Result<Vec<String>, GitError> {
-    let empty = private_temp_dir()?;
-    let traced = trace_fill(url, &empty);
-    let _ = std::fs::remove_dir_all(&empty);
-    Ok(traced?
-        .lines()
-        .filter_map(|l| l.split_once("trace: run_command: '"))
-        .filter_map(|(_, rest)| rest.strip_suffix(" get'"))
-        .map(str::to_owned)
-        .collect())
+/// A helper git runs, and the file that sets it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Configured {
+    /// The command, as git runs it (`git credential-store` for `store`).
+    pub command: String,
+    /// The configuration file that sets it.
+    pub file: String,
+}
+
+/// The command git runs for the `credential.helper` value `value`: a
+/// shell command (`!…`) or an absolute path as it is, anything else
+/// `x …` as `git credential-x …`.
+fn as_run(value: &str) -> String {
+    let v = value.trim();
+    let absolute = Path::new(v.split_whitespace().next().unwrap_or_default()).is_absolute();
+    if v.starts_with('!') || absolute {
+        v.to_owned()
+    } else {
+        format!("git credential-{v}")
+    }
+}
+
+/// Whether the `credential.<url>` section `section` applies to requests
+/// for the origin `origin`: the same scheme, host (a `*` matching one
+/// label) and port, no path beyond `/`, no username.
+fn section_applies(section: &str, origin: &Origin) -> bool {
+    let Some(parts) = UrlParts::parse(section) else {
+        return false;
+    };
+    if parts.username.is_some() || parts.path.as_deref().is_some_and(|p| p != "/") {
+        return false;
+    }
+    let Some(theirs) = Origin::new(parts.protocol, parts.host.as_deref().unwrap_or("")) else {
+        return false;
+    };
+    let labels = |h: &str| h.split('.').map(str::to_owned).collect::<Vec<_>>();
+    let (want, have) = (labels(&theirs.host), labels(&origin.host));
+    theirs.scheme == origin.scheme
+        && theirs.port == origin.port
+        && want.len() == have.len()
+        && want.iter().zip(&have).all(|(w, h)| w == "*" || w == h)
+}
+
+/// The helpers git runs for requests to the origin of `url`, in the order
+/// it runs them, as its configuration (every file git reads, in git's
+/// order) says: an empty value clears those before it. Read from `git
+/// config`, so a helper that answers first does not hide the ones after
+/// it.
+pub fn helpers_run_for(url: &str) -> Result<Vec<Configured>, GitError> {
+    let Some(origin) =
+        UrlParts::parse(url).and_then(|p| Origin::new(p.protocol, p.host.as_deref()?))
+    else {
+        return Ok(Vec::new());
+    };
+    let (code, out, said) = git(&[
+        "config",
+        "--null",
+        "--show-origin",
+        "--get-regexp",
+        r"^credential\..*helper$",
+    ])?;
+    if code != 0 && code != 1 {
+        return Err(GitError::Config {
+            level: "merged",
+            said,
+        });
+    }
+    let mut helpers = Vec::new();
+    // Each item: `file:PATH` NUL `KEY` LF `VALUE` NUL.
+    let mut fields = out.split('\0');
+    while let (Some(file), Some(item)) = (fields.next(), fields.next()) {
+        let (key, value) = item.split_once('\n').unwrap_or((item, ""));
+        let section = key
+            .strip_prefix("credential.")
+            .and_then(|k| k.strip_suffix(".helper"));
+        let applies = match section {
+            None => key == "credential.helper",
+            Some(url) => section_applies(url, &origin),
+        };
+        if !applies {
+            continue;
+        }
+        if value.trim().is_empty() {
+            helpers.clear();
+        } else {
+            helpers.push(Configured {
+                command: as_run(value),
+                file: absolute_origin(file.trim_start_matches("file:")),
+            });
+        }
+    }
+    Ok(helpers)
+}
+
+/// A file `git config --show-origin` names, as an absolute path: git
+/// names a repository's own file relative to the repository's top (or, in
+/// a bare repository, to the repository itself).
+fn absolute_origin(file: &str) -> String {
+    if Path::new(file).is_absolute() {
+        return file.to_owned();
+    }
+    let base = ["--show-toplevel", "--absolute-git-dir"]
+        .iter()
+        .find_map(|ask| match git(&["rev-parse", ask]) {
+            Ok((0, out, _)) if !out.trim().is_empty() => Some(PathBuf::from(out.trim())),
+            _ => None,
+        });
+    match base {
+        Some(dir) => dir.join(file).display().to_string(),
+        None => file.to_owned(),
+    }
 }
 
 /// Whether git runs this helper for `url`.
 pub fn runs_this_helper(url: &str) -> bool {
-    helpers_run_for(url).is_ok_and(|list| list.iter().any(|h| is_this_helper(h)))
-}
-
-/// The trace (standard error) of `git credential fill` for `url`, with
-/// this helper's configuration in the empty directory `empty`.
-fn trace_fill(url: &str, empty: &Path) -> Result<String, GitError> {
-    let mut command = Command::new("git");
-    command
-        .args(["-c", "core.askPass=", "credential", "fill"])
-        .env("GIT_TRACE", "1")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_ASKPASS", "")
-        .env("GCM_INTERACTIVE", "never")
-        .env(CONFIG_ENV, empty.join("config.toml"))
-        .stderr(Stdio::piped());
-    process::without_token_variables(&mut command);
-    let input = format!("url={url}\n\n");
-    let out = process::run(&mut command, Some(input.as_bytes()), 1 << 20, TRACE_TIMEOUT)?;
-    Ok(String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-/// A private, empty directory for the probe's configuration.
-fn private_temp_dir() -> Result<PathBuf, GitError> {
-    let base = std::env::temp_dir();
-    for n in 0..100u32 {
-        let dir = base.join(format!("gcb-probe-{}-{n}", std::process::id()));
-        let mut builder = std::fs::DirBuilder::new();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::DirBuilderExt;
-            builder.mode(0o700);
-        }
-        if builder.create(&dir).is_ok() {
-            return Ok(dir);
-        }
-    }
-    Err(GitError::TempDir {
-        path: base.display().to_string(),
-    })
+    helpers_run_for(url).is_ok_and(|list| list.iter().any(|h| is_this_helper(&h.command)))
 }
 
 /// `git config LEVEL ARGS`: git itself finds and writes the file of
@@ -292,6 +344,56 @@ pub struct Written {
     pub replaced: Vec<String>,
     /// The file git wrote (or read, when nothing changed).
     pub file: String,
+    /// Other helpers git still runs for the URL: set in a file git reads
+    /// after this one (a repository's own configuration, say).
+    pub others: Vec<Configured>,
+}
+
+/// `text` as a literal in a `git config --get-regexp` pattern.
+fn regex_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Puts the section `credential.URL` of the file at `level` last in the
+/// file, with its other keys kept, its helpers `"" , helper` and
+/// `useHttpPath = true`: after every `credential.helper` line of the file,
+/// which its empty helper then clears for the URL, whichever was written
+/// first.
+fn rewrite_last(level: Level, url: &str, helper: &str) -> Result<(), GitError> {
+    let section = format!("credential.{url}");
+    let pattern = format!("^{}\\.", regex_literal(&section));
+    let (_, listed) = config(level, &["--null", "--get-regexp", &pattern])?;
+    let kept: Vec<(String, String)> = listed
+        .split('\0')
+        .filter_map(|item| item.split_once('\n'))
+        .filter(|(key, _)| {
+            let var = key
+                .rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            var != "helper" && var != "usehttppath"
+        })
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    if !listed.is_empty() {
+        config(level, &["--remove-section", &section])?;
+    }
+    for (key, value) in &kept {
+        config(level, &["--add", key, value])?;
+    }
+    let helper_key = format!("{section}.helper");
+    config(level, &["--add", &helper_key, ""])?;
+    config(level, &["--add", &helper_key, helper])?;
+    config(level, &[&format!("{section}.useHttpPath"), "true"])?;
+    Ok(())
 }
 
 fn env_path(var: &str) -> Option<PathBuf> {
@@ -302,7 +404,9 @@ fn env_path(var: &str) -> Option<PathBuf> {
 
 /// Writes the lines for `url` into git's configuration at `level`: an
 /// empty helper (which clears the helpers configured before it for every
-/// URL), then `helper`, and `useHttpPath = true`.
+/// URL), then `helper`, and `useHttpPath = true`; rewritten last in the
+/// file whenever git would run another helper for the URL, so a general
+/// `credential.helper` added after them is cleared too.
 pub fn write(level: Level, url: &str, helper: &str) -> Result<Written, GitError> {
     // A file named by the environment may sit in a directory that does
     // not exist yet (a CI image's first configuration).
@@ -326,20 +430,22 @@ pub fn write(level: Level, url: &str, helper: &str) -> Result<Written, GitError>
     let (_, listed) = config(level, &["--get-all", &helper_key])?;
     let current: Vec<&str> = listed.lines().collect();
     let (_, path_on) = config(level, &["--type=bool", "--get", &path_key])?;
-    let changed = !(current == ["", helper] && path_on.trim() == "true");
+    let origin_url = format!("{}/", url.trim_end_matches('/'));
+    let alone = |run: &[Configured]| run.iter().all(|h| is_this_helper(&h.command));
+    let in_place = current == ["", helper] && path_on.trim() == "true";
+    let changed = !(in_place && alone(&helpers_run_for(&origin_url)?));
     let replaced: Vec<String> = current
         .iter()
         .filter(|h| !h.is_empty() && !is_this_helper(h))
         .map(|h| (*h).to_owned())
         .collect();
     if changed {
-        if !current.is_empty() {
-            config(level, &["--unset-all", &helper_key])?;
-        }
-        config(level, &["--add", &helper_key, ""])?;
-        config(level, &["--add", &helper_key, helper])?;
-        config(level, &[&path_key, "true"])?;
+        rewrite_last(level, url, helper)?;
     }
+    let others: Vec<Configured> = helpers_run_for(&origin_url)?
+        .into_iter()
+        .filter(|h| !is_this_helper(&h.command))
+        .collect();
     let (_, origin) = config(level, &["--show-origin", "--get", &path_key])?;
     let file = origin
         .split('\t')
@@ -351,6 +457,7 @@ pub fn write(level: Level, url: &str, helper: &str) -> Result<Written, GitError>
         changed,
         replaced: if changed { replaced } else { Vec::new() },
         file,
+        others,
     })
 }
 

@@ -69,6 +69,18 @@ pub enum Finding {
         /// The helpers git runs there instead.
         others: Vec<String>,
     },
+    /// git runs another helper for the server too, which would keep or
+    /// hand out the tokens git uses.
+    OtherHelper {
+        /// `scheme://host[:port]`.
+        origin: String,
+        /// What git runs.
+        helper: String,
+        /// The configuration file that sets it.
+        file: String,
+        /// Whether it runs before this helper.
+        before: bool,
+    },
     /// git sends the helper no repository path for the server; `narrow`
     /// says whether entries there need one.
     NoPaths {
@@ -118,6 +130,7 @@ impl Finding {
             Finding::AppPassword { .. } => "app-password-removed",
             Finding::SecretMissing(_) => "secret-missing",
             Finding::GitNotSetUp { .. } => "git-not-set-up",
+            Finding::OtherHelper { .. } => "other-helper",
             Finding::NoPaths { .. } => "no-paths",
             Finding::Tie(_) => "tie",
             Finding::BasicFallback { .. } => "basic-fallback",
@@ -162,6 +175,17 @@ impl fmt::Display for Finding {
                 }
                 write!(f, "; run `git credential-bitbucket setup {origin}`")
             }
+            Finding::OtherHelper { origin, helper, file, before } => {
+                let why = if helper.contains("credential-store") {
+                    "it writes every token git uses to ~/.git-credentials, in plain text"
+                } else if helper.contains("credential-cache") {
+                    "it keeps every token git uses in memory and hands it out again"
+                } else {
+                    "it is asked for Bitbucket credentials too, and is told every token git uses"
+                };
+                let place = if *before { "before" } else { "after" };
+                write!(f, "git also runs {} for {origin} (set in {file}), {place} this helper: {why}; run `git credential-bitbucket setup {origin}`, which leaves this helper alone for the server", crate::git::shown_helper(helper))
+            }
             Finding::NoPaths { origin, narrow: true } => write!(f, "git does not send the repository path for {}, so entries for single repositories, projects or workspaces there cannot be used; run `git config --global credential.{}.useHttpPath true`", printable(origin), printable(origin)),
             Finding::NoPaths { origin, narrow: false } => write!(f, "git does not send the repository path for {origin}; run `git config --global credential.{origin}.useHttpPath true` before adding narrower entries"),
             Finding::Tie(tie) => write!(f, "{tie}"),
@@ -173,12 +197,21 @@ impl fmt::Display for Finding {
 }
 
 /// What git does for one server, as `doctor` and `status` ask it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GitSetUp {
-    /// Whether git runs this helper for it.
-    pub runs_helper: bool,
+    /// The helpers git runs for it, in order.
+    pub helpers: Vec<crate::git::Configured>,
     /// Whether git sends the repository path.
     pub sends_paths: bool,
+}
+
+impl GitSetUp {
+    /// Whether git runs this helper for the server.
+    pub fn runs_helper(&self) -> bool {
+        self.helpers
+            .iter()
+            .any(|h| crate::git::is_this_helper(&h.command))
+    }
 }
 
 /// What the findings of an entry are judged from. What is left out is not
@@ -253,13 +286,28 @@ pub fn of(entry: &Entry, facts: &Facts<'_>) -> Vec<Finding> {
         let origin = entry.remote.origin.display();
         if let Some(set_up) = git.get(&origin) {
             let narrow = !entry.prefix().is_empty() || !entry.repos.is_empty();
-            if !set_up.runs_helper {
-                found.push(Finding::GitNotSetUp {
-                    origin,
-                    others: Vec::new(),
-                });
-            } else if !set_up.sends_paths && narrow {
-                found.push(Finding::NoPaths { origin, narrow });
+            let ours = set_up
+                .helpers
+                .iter()
+                .position(|h| crate::git::is_this_helper(&h.command));
+            match ours {
+                None => found.push(Finding::GitNotSetUp {
+                    origin: origin.clone(),
+                    others: set_up.helpers.iter().map(|h| h.command.clone()).collect(),
+                }),
+                Some(at) => {
+                    for (i, other) in set_up.helpers.iter().enumerate().filter(|(i, _)| *i != at) {
+                        found.push(Finding::OtherHelper {
+                            origin: origin.clone(),
+                            helper: other.command.clone(),
+                            file: other.file.clone(),
+                            before: i < at,
+                        });
+                    }
+                    if !set_up.sends_paths && narrow {
+                        found.push(Finding::NoPaths { origin, narrow });
+                    }
+                }
             }
         }
     }

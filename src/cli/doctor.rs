@@ -172,28 +172,22 @@ fn check_helpers(r: &mut Report, origin: &str) {
             return;
         }
     };
-    let Some(ours) = helpers.iter().position(|h| git::is_this_helper(h)) else {
+    let Some(ours) = helpers.iter().position(|h| git::is_this_helper(&h.command)) else {
         r.finding(&Finding::GitNotSetUp {
             origin: origin.to_owned(),
-            others: helpers,
+            others: helpers.into_iter().map(|h| h.command).collect(),
         });
         return;
     };
     for (i, other) in helpers.iter().enumerate().filter(|(i, _)| *i != ours) {
-        let place = if i < ours { "before" } else { "after" };
-        let why = if other.contains("credential-store") {
-            "it writes every token git uses to ~/.git-credentials, in plain text"
-        } else if other.contains("credential-cache") {
-            "it keeps every token git uses in memory and hands it out again"
-        } else {
-            "it is asked for Bitbucket credentials too, and is told every token git uses"
-        };
-        r.fail(format!(
-            "git also runs {} for {origin}, {place} this helper: {why}; run `git credential-bitbucket setup {origin}` (which clears the helpers configured before it) and remove the others configured for this URL",
-            git::shown_helper(other)
-        ));
+        r.finding(&Finding::OtherHelper {
+            origin: origin.to_owned(),
+            helper: other.command.clone(),
+            file: other.file.clone(),
+            before: i < ours,
+        });
     }
-    check_how_found(r, origin, &helpers[ours], helpers.len() == 1);
+    check_how_found(r, origin, &helpers[ours].command, helpers.len() == 1);
 }
 
 /// How git finds the helper for `origin` (`command` is what git runs).

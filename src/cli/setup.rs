@@ -141,6 +141,13 @@ pub fn configure(settings: &Settings, level: Level, url: &str) -> Result<(), Cli
     } else {
         println!("git already runs {helper} for {url} ({file}); nothing changed.");
     }
+    for other in &written.others {
+        println!(
+            "git still runs {} for {url}, set in {}, which git reads after {file}: remove it there, or run this setup at that file's level (--local for a repository's own configuration).",
+            git::shown_helper(&other.command),
+            other.file
+        );
+    }
     if let Some(page) = install_manual() {
         println!(
             "Installed the manual page as {}: `git credential-bitbucket --help` shows it.",

@@ -152,7 +152,7 @@ fn git_set_up(ctx: &Context) -> HashMap<String, GitSetUp> {
         servers.entry(origin.clone()).or_insert_with(|| {
             let url = format!("{origin}/");
             GitSetUp {
-                runs_helper: git::runs_this_helper(&url),
+                helpers: git::helpers_run_for(&url).unwrap_or_default(),
                 sends_paths: git::sends_paths(&url),
             }
         });
@@ -189,7 +189,7 @@ fn status_of(ctx: &Context, entry: &Entry, facts: &Facts<'_>, verify_online: boo
         git_set_up: facts
             .git
             .and_then(|g| g.get(&origin))
-            .is_some_and(|g| g.runs_helper),
+            .is_some_and(GitSetUp::runs_helper),
         problems: problems.into_iter().map(Problem::from).collect(),
         warnings: warnings.into_iter().map(Problem::from).collect(),
         verified,

@@ -165,8 +165,9 @@ secret = "file"
     user.write_secrets(&[("acme", NEW)]);
     let doctor = user.helper(&["doctor"], "");
     assert_eq!(doctor.status.code(), Some(1));
+    let gitconfig = user.path(".gitconfig");
     assert!(
-        stdout(&doctor).contains("FAIL  git also runs `git credential-store` for https://bitbucket.org, before this helper: it writes every token git uses to ~/.git-credentials, in plain text"),
+        stdout(&doctor).contains(&format!("FAIL  git also runs `git credential-store` for https://bitbucket.org (set in {}), before this helper: it writes every token git uses to ~/.git-credentials, in plain text", gitconfig.display())),
         "{}",
         stdout(&doctor)
     );
@@ -188,12 +189,21 @@ secret = "file"
     );
     assert_ok(&user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w2"]));
     assert!(!stored.exists(), "credential-store received the token");
-    // `store` after this helper, for every URL: setup cannot clear it.
+    // `store` added after the section, for every URL (an installer's
+    // `git config --global credential.helper store`): doctor names it, and
+    // setup moves the section after it, where its empty helper clears it.
     user.write_gitconfig("[credential]\n\thelper = store\n");
     let doctor = user.helper(&["doctor"], "");
     assert_eq!(doctor.status.code(), Some(1));
     assert!(
-        stdout(&doctor).contains("FAIL  git also runs `git credential-store` for https://bitbucket.org, after this helper"),
+        stdout(&doctor).contains(
+            "FAIL  git also runs `git credential-store` for https://bitbucket.org (set in"
+        ),
+        "{}",
+        stdout(&doctor)
+    );
+    assert!(
+        stdout(&doctor).contains("after this helper"),
         "{}",
         stdout(&doctor)
     );
@@ -202,6 +212,13 @@ secret = "file"
         "{}",
         stdout(&doctor)
     );
+    assert_ok(&user.helper(&["setup"], ""));
+    assert_ok(&user.helper(&["doctor"], ""));
+    assert_ok(&user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w3"]));
+    assert!(!stored.exists(), "credential-store received the token");
+    // The general helper stays for every other server.
+    let general = user.git(&["config", "--global", "--get-all", "credential.helper"]);
+    assert_eq!(stdout(&general).trim(), "store");
 }
 
 #[test]
@@ -297,9 +314,10 @@ fn doctor_names_other_helpers_without_what_their_lines_carry() {
     ));
     let doctor = user.helper(&["doctor"], "");
     let report = stdout(&doctor);
-    // git runs a `!` helper through the shell, as the function it names.
+    // A `!` helper is named as a shell command, a helper with arguments by
+    // its command alone.
     assert!(
-        report.contains("FAIL  git also runs `f() …` for https://bitbucket.org")
+        report.contains("FAIL  git also runs a shell command (`!…`) for https://bitbucket.org")
             && report
                 .contains("FAIL  git also runs `git credential-store …` for https://bitbucket.org"),
         "{report}"

@@ -222,3 +222,47 @@ fn the_manual_is_found_after_a_cargo_style_install() {
         stdout(&out)
     );
 }
+
+#[test]
+fn setup_says_which_later_file_still_runs_another_helper() {
+    let user = User::new();
+    // A repository whose own configuration runs `store` for every URL:
+    // git reads it after the global file, so the global lines cannot
+    // clear it.
+    assert_ok(&user.git(&["init", "-q", "work"]));
+    assert_ok(&user.git(&["-C", "work", "config", "credential.helper", "store"]));
+    let mut cmd = user.command(helper_exe());
+    cmd.arg("setup").current_dir(user.path("work"));
+    let out = user.run_input(&mut cmd, "");
+    assert_ok(&out);
+    let said = stdout(&out);
+    let local = user.path("work/.git/config");
+    assert!(
+        said.contains(&format!(
+            "git still runs `git credential-store` for https://bitbucket.org, set in {}, which git reads after",
+            local.display()
+        )),
+        "{said}"
+    );
+    // At that level, setup clears it for the server and keeps it for the
+    // others.
+    let mut cmd = user.command(helper_exe());
+    cmd.args(["setup", "--local"])
+        .current_dir(user.path("work"));
+    let out = user.run_input(&mut cmd, "");
+    assert_ok(&out);
+    assert!(!stdout(&out).contains("still runs"), "{}", stdout(&out));
+    let mut doctor = user.command(helper_exe());
+    doctor.arg("doctor").current_dir(user.path("work"));
+    let report = stdout(&user.run_input(&mut doctor, ""));
+    assert!(!report.contains("git also runs"), "{report}");
+    let general = user.git(&[
+        "-C",
+        "work",
+        "config",
+        "--local",
+        "--get-all",
+        "credential.helper",
+    ]);
+    assert_eq!(stdout(&general).trim(), "store");
+}

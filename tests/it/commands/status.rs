@@ -190,3 +190,58 @@ fn status_and_list_speak_json_a_parser_reads() {
     assert_eq!(list[5]["username"], "jdoe");
     assert!(list[0].get("git_set_up").is_none());
 }
+
+#[test]
+fn status_says_what_git_does_around_the_helper() {
+    let bb = stand_in();
+    admit_all(&bb);
+    let user = User::new();
+    // Set up by hand without `useHttpPath`: git sends no repository path,
+    // so the repository entry can never match.
+    user.write_gitconfig(&format!(
+        "[credential \"https://bitbucket.org\"]\n\thelper =\n\thelper = {}\n",
+        helper_exe()
+    ));
+    entries(&user);
+    let out = helper(&user, &bb, &["status", "--json"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let by = |doc: &serde_json::Value, name: &str| {
+        let list = doc["entries"].as_array().unwrap();
+        list.iter().find(|e| e["name"] == name).unwrap().clone()
+    };
+    let codes = |entry: &serde_json::Value| -> Vec<String> {
+        entry["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let repo = by(&doc, "repo");
+    assert_eq!(codes(&repo), ["no-paths"], "{repo}");
+    assert!(repo["problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("git config --global credential.https://bitbucket.org.useHttpPath true"));
+    // setup puts it right; then a general `store` added after the section
+    // is reported for every entry of the server, with the file it is in.
+    assert_ok(&helper(&user, &bb, &["setup"], ""));
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout(&helper(&user, &bb, &["status", "--json"], ""))).unwrap();
+    assert!(codes(&by(&doc, "repo")).is_empty(), "{doc}");
+    user.write_gitconfig("[credential]\n\thelper = store\n");
+    let out = helper(&user, &bb, &["status", "--json"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let repo = by(&doc, "repo");
+    assert_eq!(codes(&repo), ["other-helper"], "{repo}");
+    let said = repo["problems"][0]["message"].as_str().unwrap();
+    assert!(
+        said.contains("git also runs `git credential-store` for https://bitbucket.org (set in")
+            && said.contains(".gitconfig), after this helper"),
+        "{said}"
+    );
+    let text = stdout(&helper(&user, &bb, &["status"], ""));
+    assert!(text.contains("PROBLEM: repo"), "{text}");
+}
