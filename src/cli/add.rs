@@ -58,7 +58,7 @@ pub fn announce(entry: &Entry, saved: &Saved, why: &Chosen) {
     } else {
         "Added"
     };
-    println!(
+    say!(
         "{verb} entry '{}' ({}) for {}; its secret is in {} ({why}).",
         entry.name,
         entry.kind.with_article(),
@@ -131,14 +131,14 @@ pub fn run(args: AddArgs) -> Result<bool, CliError> {
     let saved = entry::save(&ctx, &new, &secret, replacing.as_deref())?;
     announce(&new, &saved, &why);
     if url.trim_end_matches('/') != args.url.trim_end_matches('/') {
-        println!(
+        say!(
             "The URL given, {}, names the scope {url}: that is what the entry covers.",
             args.url
         );
     }
     let base = new.remote.origin.display();
     if !crate::git::runs_this_helper(&format!("{base}/")) {
-        println!(
+        say!(
             "git does not run this helper for {base} yet; run `git credential-bitbucket setup {base}`."
         );
     }

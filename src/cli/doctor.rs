@@ -25,15 +25,15 @@ struct Report {
 
 impl Report {
     fn ok(&mut self, text: impl AsRef<str>) {
-        println!("ok    {}", text.as_ref());
+        say!("ok    {}", text.as_ref());
     }
     fn warn(&mut self, text: impl AsRef<str>) {
         self.warned += 1;
-        println!("warn  {}", text.as_ref());
+        say!("warn  {}", text.as_ref());
     }
     fn fail(&mut self, text: impl AsRef<str>) {
         self.failed += 1;
-        println!("FAIL  {}", text.as_ref());
+        say!("FAIL  {}", text.as_ref());
     }
     fn finding(&mut self, finding: &Finding) {
         match finding.severity() {
@@ -47,10 +47,10 @@ impl Report {
         let plural =
             |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         match (self.failed, self.warned) {
-            (0, 0) => println!("Everything checked is in order."),
-            (0, w) => println!("{}; nothing failed.", plural(w, "warning", "warnings")),
-            (f, 0) => println!("{} failed.", plural(f, "check", "checks")),
-            (f, w) => println!(
+            (0, 0) => say!("Everything checked is in order."),
+            (0, w) => say!("{}; nothing failed.", plural(w, "warning", "warnings")),
+            (f, 0) => say!("{} failed.", plural(f, "check", "checks")),
+            (f, w) => say!(
                 "{} failed, and {}.",
                 plural(f, "check", "checks"),
                 plural(w, "warning", "warnings")

@@ -69,6 +69,6 @@ pub fn run(url: &str) -> Result<bool, CliError> {
     }
     let secret = ctx.secret_of(entry)?;
     let authorization = rest::entry_authorization(entry, &secret)?;
-    println!("Authorization: {}", authorization.expose());
+    say!("Authorization: {}", authorization.expose());
     Ok(true)
 }

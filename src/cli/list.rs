@@ -64,7 +64,7 @@ fn print_table(rows: &[[String; 7]]) {
             .zip(&widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("{}", line.join("  ").trim_end());
+        say!("{}", line.join("  ").trim_end());
     }
 }
 
@@ -76,7 +76,7 @@ pub fn run() -> Result<bool, CliError> {
     let warning_days = ctx.config.settings.expiry_warning_days;
     let entries = &ctx.config.entries;
     if entries.is_empty() {
-        println!(
+        say!(
             "No credentials are configured in {}; add one with `git credential-bitbucket add URL`.",
             ctx.paths.config().display()
         );
@@ -104,9 +104,9 @@ pub fn run() -> Result<bool, CliError> {
     let mut findings: Vec<Finding> = entries.iter().flat_map(|e| health::of(e, &facts)).collect();
     findings.extend(crate::resolve::ties(entries).into_iter().map(Finding::Tie));
     if !findings.is_empty() {
-        println!();
+        say!("");
         for finding in &findings {
-            println!("{finding}");
+            say!("{finding}");
         }
     }
     if let Ok(learned) = ctx.files.learned() {
@@ -117,7 +117,7 @@ pub fn run() -> Result<bool, CliError> {
                 .collect();
             hosts.sort();
             hosts.dedup();
-            println!(
+            say!(
                 "\n{} credential(s) learned from git, for {}, are kept in {}; `git credential-bitbucket remove --learned URL` removes them.",
                 learned.len(),
                 hosts.join(", "),

@@ -454,7 +454,7 @@ pub fn run(args: LoginArgs) -> Result<bool, CliError> {
         (None, true) => format!("https://{CLOUD_HOST}/WORKSPACE/REPO.git"),
         (None, false) => format!("{base}/scm/PROJECT/REPO.git"),
     };
-    println!("Done. Clone with:\n    git clone {clone}");
+    say!("Done. Clone with:\n    git clone {clone}");
     Ok(true)
 }
 

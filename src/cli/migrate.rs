@@ -76,7 +76,7 @@ fn migrate_one(ctx: &Context, old: &Entry, args: &MigrateArgs) -> Result<(), Cli
         .iter()
         .map(|c| format!("{} answered {}", c.url, c.status))
         .collect();
-    println!(
+    say!(
         "'{}' is now an API token (checked: {}).",
         old.name,
         asked.join(", ")
@@ -107,7 +107,7 @@ pub fn run(args: MigrateArgs) -> Result<bool, CliError> {
             .collect(),
     };
     if targets.is_empty() {
-        println!("No entry is an app password; nothing to migrate.");
+        say!("No entry is an app password; nothing to migrate.");
         return Ok(true);
     }
     let mut ok = true;

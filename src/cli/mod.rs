@@ -5,6 +5,15 @@
 //! it ran but found a problem (exit status 1), and a [`CliError`] when it
 //! could not do its work.
 
+/// `println!` for the commands: when the reader has gone (`status | head`),
+/// the command ends quietly with status 0, as other command-line tools do,
+/// instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::say_line(format_args!($($arg)*))
+    };
+}
+
 pub mod add;
 pub mod args;
 pub mod context;
@@ -250,4 +259,16 @@ pub fn ask(question: &str) -> Option<String> {
     std::io::stdin().lock().read_line(&mut line).ok()?;
     let answer = line.trim().to_owned();
     (!answer.is_empty()).then_some(answer)
+}
+
+/// Writes one line of a command's output; see `say!`.
+pub fn say_line(line: fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("git-credential-bitbucket: could not write to standard output: {e}");
+        std::process::exit(1);
+    }
 }

@@ -126,25 +126,25 @@ pub fn run(args: RemoveArgs) -> Result<bool, CliError> {
     let _ = ctx.state.forget(name);
     match (companion.taken, store) {
         (Taken::Removed(Some(_)), Some(s)) => {
-            println!("Removed entry '{name}' and its secret in {}.", s.describe())
+            say!("Removed entry '{name}' and its secret in {}.", s.describe())
         }
-        (Taken::Removed(None), Some(s)) => println!(
+        (Taken::Removed(None), Some(s)) => say!(
             "Removed entry '{name}'; {} held no secret for it.",
             s.describe()
         ),
-        (Taken::Unreachable(why), Some(Store::Keyring)) => println!(
+        (Taken::Unreachable(why), Some(Store::Keyring)) => say!(
             "Removed entry '{name}'. Its secret may remain in the OS keyring, which could not be reached ({why}); once it answers, delete it with `{}`.",
             keyring_delete_hint(name)
         ),
-        (Taken::Unreachable(why), Some(s)) => println!(
+        (Taken::Unreachable(why), Some(s)) => say!(
             "Removed entry '{name}'. Its secret may remain in {}: {why}",
             s.describe()
         ),
-        (_, Some(s)) => println!(
+        (_, Some(s)) => say!(
             "Removed entry '{name}'; its secret was left in {}, as asked.",
             s.describe()
         ),
-        (_, None) => println!(
+        (_, None) => say!(
             "Removed entry '{name}'; its secret lives outside the helper ({}) and was left alone.",
             entry.secret.describe()
         ),
@@ -161,7 +161,7 @@ fn remove_learned(ctx: &Context, url: &str) -> Result<bool, CliError> {
     let host = parts.host.unwrap_or_default().to_lowercase();
     let path = parts.path.map(std::borrow::Cow::into_owned);
     if !ctx.files.learned_path().exists() {
-        println!("No credentials were learned from git.");
+        say!("No credentials were learned from git.");
         return Ok(true);
     }
     let removed = ctx.files.update_learned(|all| {
@@ -175,9 +175,9 @@ fn remove_learned(ctx: &Context, url: &str) -> Result<bool, CliError> {
         (removed > 0, removed)
     })?;
     match removed {
-        0 => println!("No credential learned from git matches {url}."),
-        1 => println!("Removed 1 credential learned from git for {url}."),
-        n => println!("Removed {n} credentials learned from git for {url}."),
+        0 => say!("No credential learned from git matches {url}."),
+        1 => say!("Removed 1 credential learned from git for {url}."),
+        n => say!("Removed {n} credentials learned from git for {url}."),
     }
     Ok(true)
 }

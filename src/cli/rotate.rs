@@ -68,7 +68,7 @@ pub fn run(args: RotateArgs) -> Result<bool, CliError> {
     }
     debug_assert_eq!(new.secret.store(), Some(store));
     entry::save(&ctx, &new, &secret, Some(name))?;
-    println!(
+    say!(
         "Replaced the secret of entry '{name}' in {}{}.",
         store.describe(),
         expires.map_or(String::new(), |d| format!("; it expires on {d}"))

@@ -131,25 +131,25 @@ pub fn configure(settings: &Settings, level: Level, url: &str) -> Result<(), Cli
     let file = &written.file;
     let url = printable(&url);
     for other in &written.replaced {
-        println!(
+        say!(
             "Replaced the helper {} for {url}: it would have stored the tokens git uses, or asked for others.",
             git::shown_helper(other)
         );
     }
     if written.changed {
-        println!("git now runs {helper} for {url}, with the repository path ({file}).");
+        say!("git now runs {helper} for {url}, with the repository path ({file}).");
     } else {
-        println!("git already runs {helper} for {url} ({file}); nothing changed.");
+        say!("git already runs {helper} for {url} ({file}); nothing changed.");
     }
     for other in &written.others {
-        println!(
+        say!(
             "git still runs {} for {url}, set in {}, which git reads after {file}: remove it there, or run this setup at that file's level (--local for a repository's own configuration).",
             git::shown_helper(&other.command),
             other.file
         );
     }
     if let Some(page) = install_manual() {
-        println!(
+        say!(
             "Installed the manual page as {}: `git credential-bitbucket --help` shows it.",
             page.display()
         );

@@ -137,7 +137,7 @@ pub fn list_json() -> Result<bool, CliError> {
         .iter()
         .map(|e| facts(e, &state, now))
         .collect();
-    println!(
+    say!(
         "{}",
         serde_json::to_string_pretty(&serde_json::json!({ "entries": entries }))?
     );
@@ -223,11 +223,11 @@ pub fn run(verify_online: bool, as_json: bool) -> Result<bool, CliError> {
             ok,
             entries: lines,
         };
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        say!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(ok);
     }
     if lines.is_empty() {
-        println!(
+        say!(
             "No credentials are configured in {}; `git credential-bitbucket login` adds one.",
             ctx.paths.config().display()
         );
@@ -267,14 +267,17 @@ fn print_line(l: &StatusLine, now: i64) {
     } else {
         "PROBLEM"
     };
-    println!(
+    say!(
         "{verdict}: {} — {}{scope}, {}, secret in {}, {expires}, {rejected}, {git}",
-        f.name, f.kind, f.url, f.secret
+        f.name,
+        f.kind,
+        f.url,
+        f.secret
     );
     for p in l.problems.iter().chain(&l.warnings) {
-        println!("    {}", p.message);
+        say!("    {}", p.message);
     }
     for v in l.verified.iter().flatten() {
-        println!("    {v}");
+        say!("    {v}");
     }
 }

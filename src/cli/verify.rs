@@ -67,7 +67,7 @@ pub fn run(name: Option<&str>, target: Target<'_>) -> Result<bool, CliError> {
         None => ctx.config.entries.iter().collect(),
     };
     if entries.is_empty() {
-        println!("No credentials are configured; add one with `git credential-bitbucket login`.");
+        say!("No credentials are configured; add one with `git credential-bitbucket login`.");
         return Ok(true);
     }
     let mut all_ok = true;
@@ -81,7 +81,7 @@ pub fn run(name: Option<&str>, target: Target<'_>) -> Result<bool, CliError> {
         let checked = check(&ctx, entry, target);
         all_ok &= checked.as_ref().is_ok_and(Verification::works);
         for line in lines(entry, &checked) {
-            println!("{line}");
+            say!("{line}");
         }
     }
     Ok(all_ok)

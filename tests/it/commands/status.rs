@@ -245,3 +245,29 @@ fn status_says_what_git_does_around_the_helper() {
     let text = stdout(&helper(&user, &bb, &["status"], ""));
     assert!(text.contains("PROBLEM: repo"), "{text}");
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    let bb = stand_in();
+    let user = User::with_helper_for(&bb, "https://bitbucket.org");
+    entries(&user);
+    for args in [
+        &["status"][..],
+        &["status", "--json"],
+        &["list"],
+        &["list", "--json"],
+        &["doctor"],
+    ] {
+        // A pipe whose reader has already gone, as `| head -c 600` leaves
+        // it once it has its bytes.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut cmd = user.command(helper_exe());
+        cmd.args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped());
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{args:?}");
+    }
+}
