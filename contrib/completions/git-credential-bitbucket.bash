@@ -557,7 +557,7 @@ _git__credential__bitbucket() {
             return 0
             ;;
         git__credential__bitbucket__subcmd__rotate)
-            opts="-h --expires --verify --api-base --help"
+            opts="-h --expires --no-verify --verify --api-base --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -86,8 +86,9 @@ complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_s
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand remove" -l keep-secret -d 'Leave the entry\'s secret where it is (in the OS keyring or the file store)'
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand remove" -s h -l help -d 'Print help'
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand rotate" -l expires -d 'The new token\'s expiry date, YYYY-MM-DD' -r
-complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand rotate" -l api-base -d 'The REST API base URL for --verify (default: https://api.bitbucket.org, or the Data Center server)' -r
-complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand rotate" -l verify -d 'Check the new token with Bitbucket before replacing the old one'
+complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand rotate" -l api-base -d 'The REST API base URL for the check (default: https://api.bitbucket.org, or the Data Center server)' -r
+complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand rotate" -l no-verify -d 'Replace the old token without asking Bitbucket about the new one first (offline)'
+complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand rotate" -l verify -d 'Check the new token first: what rotate does unless --no-verify is given'
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand rotate" -s h -l help -d 'Print help'
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand verify" -l repo -d 'A repository in the entry\'s scope to check git access on (WORKSPACE/REPO, or PROJECT/REPO on Data Center); default: the entry\'s own' -r
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand verify" -l api-base -d 'The REST API base URL (default: https://api.bitbucket.org, or the Data Center server)' -r

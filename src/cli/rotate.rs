@@ -1,6 +1,7 @@
 //! `rotate NAME`: replace an entry's secret where it lives (keyring or file
 //! store), keep the entry, and forget its rejection — the routine when a
-//! token expires or was revoked.
+//! token expires or was revoked. The new token is checked with Bitbucket
+//! first unless `--no-verify` is given: a mistyped token replaces nothing.
 
 use crate::cli::entry;
 use crate::cli::{check_before_saving, read_secret, CliError, Consequence, Context};
@@ -15,10 +16,13 @@ pub struct RotateArgs {
     /// The new token's expiry date, YYYY-MM-DD.
     #[arg(long)]
     pub expires: Option<String>,
-    /// Check the new token with Bitbucket before replacing the old one.
+    /// Replace the old token without asking Bitbucket about the new one first (offline).
     #[arg(long)]
+    pub no_verify: bool,
+    /// Check the new token first: what rotate does unless --no-verify is given.
+    #[arg(long, hide = true, conflicts_with = "no_verify")]
     pub verify: bool,
-    /// The REST API base URL for --verify (default: https://api.bitbucket.org, or the Data Center server).
+    /// The REST API base URL for the check (default: https://api.bitbucket.org, or the Data Center server).
     #[arg(long, value_name = "URL")]
     pub api_base: Option<String>,
 }
@@ -55,7 +59,7 @@ pub fn run(args: RotateArgs) -> Result<bool, CliError> {
             });
         }
     }
-    if args.verify {
+    if !args.no_verify {
         let target = crate::rest::Target {
             repo: None,
             api_base: args.api_base.as_deref(),

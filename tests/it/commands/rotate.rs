@@ -83,12 +83,30 @@ fn an_expired_token_is_rotated_in_place_and_cloning_works_again() {
         std::fs::read_to_string(user.config_path()).unwrap(),
         config.replace("2099-01-01", "2020-01-01")
     );
-    // The routine: rotate, then git works again.
+    // The routine: rotate, then git works again. rotate asks Bitbucket
+    // first: a mistyped token replaces nothing.
     bb.add(api_token(NEW));
-    let rotated = user.helper(
-        &["rotate", "acme", "--expires", "2099-06-01"],
-        &format!("{NEW}\n"),
+    let rotate = |args: &[&str], token: &str| {
+        let mut cmd = user.resolving(&bb, helper_exe());
+        cmd.args(args);
+        user.run_input(&mut cmd, &format!("{token}\n"))
+    };
+    let secret_before = std::fs::read(user.secret_file("acme")).unwrap();
+    let typo = format!("{NEW}x");
+    let refused = rotate(&["rotate", "acme"], &typo);
+    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    assert!(
+        stderr(&refused).contains("nothing was replaced"),
+        "{}",
+        stderr(&refused)
     );
+    assert!(!stderr(&refused).contains(&typo));
+    assert_eq!(std::fs::read(user.secret_file("acme")).unwrap(), secret_before);
+    // Offline, --no-verify takes the token as typed.
+    let offline = user.helper(&["rotate", "acme", "--no-verify"], &format!("{typo}\n"));
+    assert_ok(&offline);
+    assert_ne!(std::fs::read(user.secret_file("acme")).unwrap(), secret_before);
+    let rotated = rotate(&["rotate", "acme", "--expires", "2099-06-01"], NEW);
     assert_ok(&rotated);
     assert_eq!(
         stdout(&rotated),

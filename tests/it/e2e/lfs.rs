@@ -105,7 +105,9 @@ fn git_lfs_stops_after_a_rejection_and_uploads_once_the_token_is_rotated() {
     assert!(bb.lfs_objects().is_empty());
 
     // The user rotates the token; git-lfs uploads.
-    let rotated = user.helper(&["rotate", "widget"], &format!("{GOOD}\n"));
+    let mut rotate = user.resolving(&bb, helper_exe());
+    rotate.args(["rotate", "widget"]);
+    let rotated = user.run_input(&mut rotate, &format!("{GOOD}\n"));
     assert_ok(&rotated);
     let mut push = user.resolving(&bb, "git");
     push.args(["-C", repo_dir, "lfs", "push", "origin", "main"]);
