@@ -38,20 +38,69 @@ pub fn owned_by_user_or_root(meta: &fs::Metadata) -> bool {
     }
 }
 
-/// The permission bits of `meta` when group or others may write it
-/// (always `None` off Unix).
+/// The permission bits of `meta` when someone besides its owner may write
+/// it: others, or a group that is not the owner's private group (see
+/// [`private_group`]); as ssh judges `~/.ssh/config`. Always `None` off
+/// Unix.
 pub fn writable_by_others(meta: &fs::Metadata) -> Option<u32> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode();
-        (mode & 0o022 != 0).then_some(mode & 0o777)
+        use std::os::unix::fs::MetadataExt;
+        let mode = meta.mode();
+        let shared =
+            mode & 0o002 != 0 || (mode & 0o020 != 0 && !private_group(meta.uid(), meta.gid()));
+        shared.then_some(mode & 0o777)
     }
     #[cfg(not(unix))]
     {
         let _ = meta;
         None
     }
+}
+
+/// Whether `gid` is the private group of the user `uid`, the group of one
+/// that Debian and Ubuntu make for each user (their default umask 002 then
+/// leaves files group-writable): the user's primary group in
+/// `/etc/passwd`, no other user's, and listing no member but the user in
+/// `/etc/group`. Users and groups from elsewhere (LDAP, NIS) are not
+/// looked up, so a group only they define counts as shared.
+#[cfg(unix)]
+fn private_group(uid: u32, gid: u32) -> bool {
+    let read = |p: &str| fs::read_to_string(p).unwrap_or_default();
+    private_group_in(&read("/etc/passwd"), &read("/etc/group"), uid, gid)
+}
+
+/// [`private_group`] over the text of `passwd` and `group`.
+#[cfg(unix)]
+fn private_group_in(passwd: &str, group: &str, uid: u32, gid: u32) -> bool {
+    let fields = |line: &str| line.split(':').map(str::to_owned).collect::<Vec<_>>();
+    // `+`/`-` lines bring in users from NIS, who might share the group.
+    if passwd.lines().any(|l| l.starts_with(['+', '-'])) {
+        return false;
+    }
+    let users: Vec<(String, u32, u32)> = passwd
+        .lines()
+        .map(fields)
+        .filter(|f| f.len() >= 4)
+        .filter_map(|f| Some((f[0].clone(), f[2].parse().ok()?, f[3].parse().ok()?)))
+        .collect();
+    let Some((owner, _, primary)) = users.iter().find(|u| u.1 == uid) else {
+        return false;
+    };
+    if *primary != gid || users.iter().any(|u| u.2 == gid && u.1 != uid) {
+        return false;
+    }
+    let entries: Vec<Vec<String>> = group
+        .lines()
+        .map(fields)
+        .filter(|f| f.len() >= 4 && f[2].parse() == Ok(gid))
+        .collect();
+    !entries.is_empty()
+        && entries.iter().all(|f| {
+            f[3].split(',')
+                .map(str::trim)
+                .all(|m| m.is_empty() || m == owner)
+        })
 }
 
 /// The names of the directories that are the helper's own: its directory
@@ -659,6 +708,34 @@ where
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_private_group_has_the_owner_alone() {
+        let passwd = "root:x:0:0::/root:/bin/sh\njdoe:x:1000:1000::/home/jdoe:/bin/sh\nanna:x:1001:1001::/home/anna:/bin/sh\nguest:x:1002:100::/:/bin/sh\n";
+        let group = "root:x:0:\njdoe:x:1000:\nanna:x:1001:anna\nusers:x:100:\nteam:x:2000:jdoe,anna\nself:x:2001:jdoe\n";
+        let cases = [
+            (1000, 1000, true, "the user's own group, no members listed"),
+            (1001, 1001, true, "listing only its owner"),
+            (1000, 2000, false, "a team"),
+            (1000, 2001, false, "not the user's primary group"),
+            (1002, 100, true, "a primary group nobody else has"),
+            (1000, 1001, false, "another user's group"),
+            (1000, 3000, false, "a group /etc/group does not know"),
+            (4000, 1000, false, "an owner /etc/passwd does not know"),
+        ];
+        for (uid, gid, want, what) in cases {
+            assert_eq!(private_group_in(passwd, group, uid, gid), want, "{what}");
+        }
+        // Another user whose primary group it is: shared.
+        let shared = format!("{passwd}jdoe2:x:1003:1000::/:/bin/sh\n");
+        assert!(!private_group_in(&shared, group, 1000, 1000));
+        // Users from NIS might have it too.
+        let nis = format!("{passwd}+::::::\n");
+        assert!(!private_group_in(&nis, group, 1000, 1000));
+        // A second line for the gid that lists someone else.
+        let twice = format!("{group}jdoe:x:1000:anna\n");
+        assert!(!private_group_in(passwd, &twice, 1000, 1000));
+    }
 
     #[test]
     fn writes_replace_whole_files_with_the_mode_asked_and_leave_no_temp() {

@@ -101,11 +101,17 @@ fn an_expired_token_is_rotated_in_place_and_cloning_works_again() {
         stderr(&refused)
     );
     assert!(!stderr(&refused).contains(&typo));
-    assert_eq!(std::fs::read(user.secret_file("acme")).unwrap(), secret_before);
+    assert_eq!(
+        std::fs::read(user.secret_file("acme")).unwrap(),
+        secret_before
+    );
     // Offline, --no-verify takes the token as typed.
     let offline = user.helper(&["rotate", "acme", "--no-verify"], &format!("{typo}\n"));
     assert_ok(&offline);
-    assert_ne!(std::fs::read(user.secret_file("acme")).unwrap(), secret_before);
+    assert_ne!(
+        std::fs::read(user.secret_file("acme")).unwrap(),
+        secret_before
+    );
     let rotated = rotate(&["rotate", "acme", "--expires", "2099-06-01"], NEW);
     assert_ok(&rotated);
     assert_eq!(

@@ -1,6 +1,7 @@
 //! Another local user (`nobody`) against the helper run by this one: a
-//! cache directory swapped for theirs while the helper reads it, and a
-//! lock on a configuration directory they can open.
+//! cache directory swapped for theirs while the helper reads it, a lock on
+//! a configuration directory they can open; and a configuration that the
+//! user's group may write, used only when that group is the user's alone.
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
@@ -252,4 +253,82 @@ fn another_user_cannot_hold_the_lock_of_a_configuration_directory_they_can_open(
         "{err}"
     );
     assert!(took < Duration::from_secs(15), "{took:?}");
+}
+
+/// Runs `get` for acme/x as root in a private mount namespace whose
+/// `/etc/passwd` and `/etc/group` are `passwd` and `group`.
+fn get_with_accounts(user: &User, passwd: &str, group: &str) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("passwd"), passwd).unwrap();
+    std::fs::write(dir.path().join("group"), group).unwrap();
+    let mut cmd = user.command("unshare");
+    cmd.args([
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        "mount --bind \"$0/passwd\" /etc/passwd && mount --bind \"$0/group\" /etc/group && exec \"$@\"",
+    ])
+    .arg(dir.path())
+    .args([helper_exe(), "get"]);
+    user.run_input(
+        &mut cmd,
+        "protocol=https\nhost=bitbucket.org\npath=acme/x.git\n\n",
+    )
+}
+
+#[test]
+fn a_group_writable_configuration_is_used_when_the_group_is_the_owners_own() {
+    // Debian's and Ubuntu's umask 002 leaves what the user writes by hand
+    // group-writable, for a group of one: the user's own.
+    let user = User::new();
+    user.write_config(
+        r#"[[credential]]
+name = "acme"
+kind = "api-token"
+url = "https://bitbucket.org/acme/"
+username = "jdoe"
+secret = "file"
+"#,
+    );
+    user.write_secrets(&[("acme", TOKEN)]);
+    let file = user.config_path();
+    let dir = file.parent().unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o664)).unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o775)).unwrap();
+    let chgrp = |gid: u32| {
+        for p in [&file, &dir.to_path_buf()] {
+            std::os::unix::fs::chown(p, None, Some(gid)).unwrap();
+        }
+    };
+    let passwd = "root:x:0:0:root:/root:/bin/sh\nanna:x:1001:1001::/home/anna:/bin/sh\n";
+    let group = "root:x:0:\nanna:x:1001:\nteam:x:2000:root,anna\n";
+    chgrp(0);
+    let out = get_with_accounts(&user, passwd, group);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains(&format!("password={TOKEN}")),
+        "{}",
+        stderr(&out)
+    );
+    // A group someone else is in: refused, and said.
+    chgrp(2000);
+    let out = get_with_accounts(&user, passwd, group);
+    assert!(!stdout(&out).contains("password="));
+    assert!(
+        stderr(&out).contains("can be changed by other users (mode 775), so it is not used"),
+        "{}",
+        stderr(&out)
+    );
+    // The owner's primary group, but another account's primary group too.
+    chgrp(0);
+    let shared = format!("{passwd}backup:x:34:0::/var/backups:/bin/sh\n");
+    let out = get_with_accounts(&user, &shared, group);
+    assert!(!stdout(&out).contains("password="));
+    assert!(
+        stderr(&out).contains("can be changed by other users"),
+        "{}",
+        stderr(&out)
+    );
 }
