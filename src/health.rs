@@ -91,6 +91,8 @@ pub enum Finding {
     },
     /// Entries with the same scope: neither is used.
     Tie(TieError),
+    /// Entries that tie for requests without a username only.
+    UsernameTie(TieError),
     /// The entry goes as Bearer, and the program asking cannot send it: it
     /// went as Basic `x-token-auth`.
     BasicFallback {
@@ -133,6 +135,7 @@ impl Finding {
             Finding::OtherHelper { .. } => "other-helper",
             Finding::NoPaths { .. } => "no-paths",
             Finding::Tie(_) => "tie",
+            Finding::UsernameTie(_) => "tie-without-username",
             Finding::BasicFallback { .. } => "basic-fallback",
             Finding::NoBearer { .. } => "no-bearer",
             Finding::NotAccepted { .. } => "not-accepted",
@@ -142,7 +145,9 @@ impl Finding {
     /// How much it matters.
     pub fn severity(&self) -> Severity {
         match self {
-            Finding::ExpiresSoon { .. } | Finding::BasicFallback { .. } => Severity::Warning,
+            Finding::ExpiresSoon { .. }
+            | Finding::BasicFallback { .. }
+            | Finding::UsernameTie(_) => Severity::Warning,
             Finding::NoPaths { narrow, .. } if !narrow => Severity::Warning,
             _ => Severity::Failure,
         }
@@ -189,11 +194,22 @@ impl fmt::Display for Finding {
             Finding::NoPaths { origin, narrow: true } => write!(f, "git does not send the repository path for {}, so entries for single repositories, projects or workspaces there cannot be used; run `git config --global credential.{}.useHttpPath true`", printable(origin), printable(origin)),
             Finding::NoPaths { origin, narrow: false } => write!(f, "git does not send the repository path for {origin}; run `git config --global credential.{origin}.useHttpPath true` before adding narrower entries"),
             Finding::Tie(tie) => write!(f, "{tie}"),
+            Finding::UsernameTie(tie) => write!(f, "for a remote URL without a username: {tie}"),
             Finding::BasicFallback { entry } => write!(f, "entry '{entry}' is meant to go as Bearer, and the program asking cannot send it ({NO_AUTHTYPE}); sending it as Basic x-token-auth, which Data Center also accepts"),
             Finding::NoBearer { entry } => write!(f, "entry '{entry}' is set to `auth = \"bearer\"`, and the program asking cannot send Bearer ({NO_AUTHTYPE}); nothing was sent"),
             Finding::NotAccepted { entry } => write!(f, "Bitbucket does not accept entry '{entry}' as configured; `git credential-bitbucket verify {entry}` says why"),
         }
     }
+}
+
+/// The ties among `entries`: those `get` meets whatever it is asked, and
+/// those it meets for remote URLs without a username.
+pub fn ties(entries: &[Entry]) -> Vec<Finding> {
+    let full = crate::resolve::ties(entries).into_iter().map(Finding::Tie);
+    let named = crate::resolve::username_ties(entries)
+        .into_iter()
+        .map(Finding::UsernameTie);
+    full.chain(named).collect()
 }
 
 /// What git does for one server, as `doctor` and `status` ask it.

@@ -205,6 +205,27 @@ pub fn resolve<'a>(
 /// each entry is for (its own url, or each repository it lists) with the
 /// entry's own username: a tie here is a tie that `get` meets.
 pub fn ties(entries: &[Entry]) -> Vec<TieError> {
+    ties_asked(entries, |e| e.username.as_deref())
+}
+
+/// Entries that tie only for requests without a username: each has its
+/// own `username` and they differ in nothing else, so git gets one of
+/// them for a remote URL that names the user, and neither for one that
+/// does not.
+pub fn username_ties(entries: &[Entry]) -> Vec<TieError> {
+    let full = ties(entries);
+    ties_asked(entries, |_| None)
+        .into_iter()
+        .filter(|t| t.all_named && !full.iter().any(|f| f.names == t.names))
+        .collect()
+}
+
+/// The ties of `entries` met by requests that carry the username
+/// `asked(entry)`, probed at each entry's own scope.
+fn ties_asked<'e>(
+    entries: &'e [Entry],
+    asked: impl Fn(&'e Entry) -> Option<&'e str>,
+) -> Vec<TieError> {
     let mut found: Vec<TieError> = Vec::new();
     for entry in entries {
         let probes: Vec<Remote> = if entry.repos.is_empty() {
@@ -223,7 +244,7 @@ pub fn ties(entries: &[Entry]) -> Vec<TieError> {
                 .collect()
         };
         for remote in probes {
-            let Resolution::Tie(tied) = resolve(entries, &remote, entry.username.as_deref()) else {
+            let Resolution::Tie(tied) = resolve(entries, &remote, asked(entry)) else {
                 continue;
             };
             if !tied.iter().any(|t| t.name == entry.name) {
@@ -556,6 +577,16 @@ secret = "file"
         // The table's configuration has two entries for one URL, told
         // apart by their usernames: not a tie.
         assert!(tie_names(CONFIG).is_empty());
+        // ... except for requests without a username.
+        let config = Config::parse(CONFIG, Path::new("c.toml")).unwrap();
+        let named: Vec<Vec<String>> = username_ties(&config.entries)
+            .into_iter()
+            .map(|t| t.names)
+            .collect();
+        assert!(
+            !named.is_empty() && named.iter().all(|n| n.len() == 2),
+            "{named:?}"
+        );
         let project = |name: &str, repos: &str| {
             format!("[[credential]]\nname = \"{name}\"\nkind = \"access-token\"\nscope = \"project\"\nurl = \"https://bitbucket.org/acme/\"\nrepos = [{repos}]\nsecret = \"file\"\n")
         };

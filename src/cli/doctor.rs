@@ -12,7 +12,6 @@ use crate::fsutil;
 use crate::git;
 use crate::health::{self, Facts, Finding, Severity};
 use crate::kind::{HttpScope, Kind};
-use crate::resolve;
 use crate::state::State;
 use crate::store::{keyring, Store};
 
@@ -303,7 +302,7 @@ fn check_entries(ctx: &Context, r: &mut Report) {
 
 /// Entries that tie: git gets neither.
 fn check_ties(ctx: &Context, r: &mut Report) {
-    for tie in resolve::ties(&ctx.config.entries) {
-        r.finding(&Finding::Tie(tie));
+    for tie in crate::health::ties(&ctx.config.entries) {
+        r.finding(&tie);
     }
 }

@@ -102,7 +102,7 @@ pub fn run() -> Result<bool, CliError> {
         secrets: None,
     };
     let mut findings: Vec<Finding> = entries.iter().flat_map(|e| health::of(e, &facts)).collect();
-    findings.extend(crate::resolve::ties(entries).into_iter().map(Finding::Tie));
+    findings.extend(crate::health::ties(entries));
     if !findings.is_empty() {
         say!("");
         for finding in &findings {

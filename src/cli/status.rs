@@ -164,9 +164,11 @@ fn git_set_up(ctx: &Context) -> HashMap<String, GitSetUp> {
 /// what Bitbucket says of it.
 fn status_of(ctx: &Context, entry: &Entry, facts: &Facts<'_>, verify_online: bool) -> StatusLine {
     let mut findings = health::of(entry, facts);
-    for tie in crate::resolve::ties(&ctx.config.entries) {
-        if tie.names.contains(&entry.name) {
-            findings.push(Finding::Tie(tie));
+    for tie in health::ties(&ctx.config.entries) {
+        if let Finding::Tie(t) | Finding::UsernameTie(t) = &tie {
+            if t.names.contains(&entry.name) {
+                findings.push(tie);
+            }
         }
     }
     let verified = verify_online.then(|| {

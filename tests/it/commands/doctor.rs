@@ -64,6 +64,50 @@ secret = "file"
 }
 
 #[test]
+fn doctor_warns_of_entries_told_apart_by_username_alone() {
+    let bb = Bitbucket::start();
+    bb.cloud_repo("acme/widget");
+    for (who, secret) in [("alice", "ATATT3xFfGF0-alice"), ("bob", "ATATT3xFfGF0-bob")] {
+        bb.add(Token::ApiToken {
+            username: who.into(),
+            email: format!("{who}@example.com"),
+            secret: secret.into(),
+        });
+    }
+    let user = User::with_helper_for(&bb, "https://bitbucket.org");
+    let entry = |who: &str| {
+        format!("[[credential]]\nname = \"{who}\"\nkind = \"api-token\"\nusername = \"{who}\"\nurl = \"https://bitbucket.org/acme/\"\nsecret = \"file\"\n")
+    };
+    user.write_config(&format!("{}{}", entry("alice"), entry("bob")));
+    user.write_secrets(&[("alice", "ATATT3xFfGF0-alice"), ("bob", "ATATT3xFfGF0-bob")]);
+    let out = run(&user, &["doctor"], "");
+    let report = stdout(&out);
+    assert!(
+        report.contains("warn  for a remote URL without a username: entries 'alice' and 'bob' have the same scope for https://bitbucket.org/acme, so neither is used; put the username in the remote URL (https://USER@HOST/...) to pick one"),
+        "{report}"
+    );
+    assert!(!report.contains("FAIL"), "{report}");
+    // What it warns of: a URL without a username gets nothing, one with
+    // the username gets that user's token.
+    assert!(!user
+        .git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "a"])
+        .status
+        .success());
+    assert_ok(&user.git(&[
+        "clone",
+        "-q",
+        "https://bob@bitbucket.org/acme/widget.git",
+        "b",
+    ]));
+    // status says it as a warning of each entry.
+    let out = run(&user, &["status", "--json"], "");
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    for e in doc["entries"].as_array().unwrap() {
+        assert_eq!(e["warnings"][0]["code"], "tie-without-username", "{e}");
+    }
+}
+
+#[test]
 fn doctor_names_each_problem_of_a_broken_setup() {
     let bb = Bitbucket::start();
     let mut user = User::reaching(&bb);
