@@ -17,7 +17,7 @@ use crate::url::printable;
 
 /// What `(program asking)` cannot send Bearer, in one phrase.
 const NO_AUTHTYPE: &str =
-    "it offered no `capability[]=authtype`: git before 2.46, libgit2, gix, git-lfs before 3.6";
+    "it offered no `capability[]=authtype`: git before 2.46, libgit2, git-lfs before 3.6";
 
 /// One fact about an entry (or about git for the entries of a server)
 /// that the user should hear.

@@ -382,7 +382,7 @@ pub enum FormError {
     NoUsername,
     /// The entry must go as Bearer (`auth = "bearer"`), and the caller
     /// cannot send Bearer.
-    #[error("the entry is set to `auth = \"bearer\"`, and the program asking cannot send Bearer (it offered no `capability[]=authtype`: git before 2.46, libgit2, gix, git-lfs before 3.6); nothing was sent")]
+    #[error("the entry is set to `auth = \"bearer\"`, and the program asking cannot send Bearer (it offered no `capability[]=authtype`: git before 2.46, libgit2, git-lfs before 3.6); nothing was sent")]
     NoBearer,
 }
 

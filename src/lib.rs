@@ -14,6 +14,7 @@
 //! Around that core: [`config`] (paths, the raw tables, their rules, the CI
 //! variables, the quick reader, the index and the locked edits), [`rest`]
 //! (the helper's own HTTPS), and [`cli`] (one file per command).
+//! [`plain`] finds what other helpers left in plain text, for `doctor`.
 //! [`fsutil`], [`url`] and [`calendar`] are the small tools they share.
 
 #![forbid(unsafe_code)]
@@ -28,6 +29,7 @@ pub mod health;
 pub mod helper;
 pub mod kind;
 pub mod learned;
+pub mod plain;
 pub mod process;
 pub mod protocol;
 pub mod remote;

@@ -62,10 +62,11 @@ impl Report {
 type Check = (&'static str, fn(&Context, &mut Report));
 
 /// The checks, in the order they are reported.
-const CHECKS: [Check; 7] = [
+const CHECKS: [Check; 8] = [
     ("git", check_git),
     ("configuration", check_configuration),
     ("servers", check_servers),
+    ("plain-text copies", check_plain_copies),
     ("keyring", check_keyring),
     ("permissions", check_permissions),
     ("entries", check_entries),
@@ -156,6 +157,47 @@ fn check_servers(ctx: &Context, r: &mut Report) {
         } else {
             r.finding(&Finding::NoPaths { origin, narrow });
         }
+    }
+}
+
+/// The servers entries are for (bitbucket.org when there are none).
+fn servers(ctx: &Context) -> Vec<crate::remote::Origin> {
+    let mut origins: Vec<crate::remote::Origin> = Vec::new();
+    for e in &ctx.config.entries {
+        if !origins.contains(&e.remote.origin) {
+            origins.push(e.remote.origin.clone());
+        }
+    }
+    let cloud = crate::remote::Origin::new("https", "bitbucket.org");
+    origins.extend(cloud.filter(|c| !origins.contains(c)));
+    origins
+}
+
+/// No file of `git credential-store`'s holds a credential for a server
+/// the helper serves: a helper git ran beside this one (or before it was
+/// set up) would have left it there in plain text.
+fn check_plain_copies(ctx: &Context, r: &mut Report) {
+    let origins = servers(ctx);
+    let helpers: Vec<String> = origins
+        .iter()
+        .flat_map(|o| git::helpers_run_for(&format!("{}/", o.display())).unwrap_or_default())
+        .map(|h| h.command)
+        .collect();
+    let copies = crate::plain::find(&crate::plain::files(&helpers), &origins);
+    if copies.is_empty() {
+        r.ok(
+            "no plain-text copy of a credential for these servers in git credential-store's files",
+        );
+    }
+    for c in copies {
+        r.fail(format!(
+            "{} holds {} for {} in plain text, left by another helper git ran; remove {} with `{}`, and replace the tokens it held if others could read the file",
+            c.file.display(),
+            if c.lines == 1 { "a credential".to_owned() } else { format!("{} credentials", c.lines) },
+            c.origin,
+            if c.lines == 1 { "it" } else { "them" },
+            c.removal()
+        ));
     }
 }
 

@@ -108,6 +108,70 @@ fn doctor_warns_of_entries_told_apart_by_username_alone() {
 }
 
 #[test]
+fn doctor_names_a_plain_text_copy_and_the_command_that_removes_it() {
+    let bb = Bitbucket::start();
+    bb.cloud_repo("acme/widget");
+    bb.add(api_token(NEW));
+    let user = User::reaching(&bb);
+    // Lines written by hand without the reset: git runs `store` first,
+    // then this helper.
+    let ours = helper_exe();
+    user.write_gitconfig(&format!(
+        "[credential]\n\thelper = store\n[credential \"https://bitbucket.org\"]\n\thelper = {ours}\n\tuseHttpPath = true\n"
+    ));
+    user.write_config(
+        r#"[[credential]]
+name = "acme"
+kind = "api-token"
+username = "jdoe"
+url = "https://bitbucket.org/acme/"
+secret = "file"
+"#,
+    );
+    user.write_secrets(&[("acme", NEW)]);
+    let report = stdout(&run(&user, &["doctor"], ""));
+    // git does run the helper: doctor says what else it runs, not that it
+    // does not run it.
+    assert!(
+        report.contains("FAIL  git also runs `git credential-store` for https://bitbucket.org"),
+        "{report}"
+    );
+    assert!(!report.contains("does not run"), "{report}");
+    let status = stdout(&run(&user, &["status"], ""));
+    assert!(
+        !status.contains("NOT set up") && status.contains("git set up"),
+        "{status}"
+    );
+    assert!(report.contains("ok    no plain-text copy"), "{report}");
+    // The clone leaves a copy in plain text; doctor names the file and the
+    // command that removes it, without the token.
+    assert_ok(&user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"]));
+    let file = user.path(".git-credentials");
+    assert!(std::fs::read_to_string(&file).unwrap().contains(NEW));
+    let out = run(&user, &["doctor"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout(&out);
+    assert!(!report.contains(NEW));
+    let prefix = format!(
+        "FAIL  {} holds a credential for https://bitbucket.org in plain text, left by another helper git ran; remove it with `",
+        file.display()
+    );
+    let line = report
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("{report}"));
+    let command = line[prefix.len()..].split('`').next().unwrap();
+    // The command, run as the user, removes the copy; doctor no longer
+    // finds one.
+    let mut sh = user.command("sh");
+    sh.args(["-c", command]);
+    assert_ok(&user.run_input(&mut sh, ""));
+    assert!(!std::fs::read_to_string(&file).unwrap().contains(NEW));
+    let report = stdout(&run(&user, &["doctor"], ""));
+    assert!(report.contains("ok    no plain-text copy"), "{report}");
+}
+
+#[test]
 fn doctor_names_each_problem_of_a_broken_setup() {
     let bb = Bitbucket::start();
     let mut user = User::reaching(&bb);

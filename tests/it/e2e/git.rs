@@ -484,7 +484,7 @@ fn data_center_project_token_goes_as_bearer_with_git_2_47() {
 fn data_center_project_token_falls_back_to_basic_with_git_2_39() {
     let bb = Bitbucket::start();
     let user = dc_project_setup(&bb);
-    let note = "git-credential-bitbucket: entry 'proj' is meant to go as Bearer, and the program asking cannot send it (it offered no `capability[]=authtype`: git before 2.46, libgit2, gix, git-lfs before 3.6); sending it as Basic x-token-auth, which Data Center also accepts\n";
+    let note = "git-credential-bitbucket: entry 'proj' is meant to go as Bearer, and the program asking cannot send it (it offered no `capability[]=authtype`: git before 2.46, libgit2, git-lfs before 3.6); sending it as Basic x-token-auth, which Data Center also accepts\n";
     let out = user.git_with(GIT_OLD, &["clone", "-q", DC_URL, "repo"]);
     assert_ok(&out);
     assert_eq!(stderr(&out).matches(note).count(), 1, "{}", stderr(&out));
