@@ -216,6 +216,23 @@ pub struct Check {
     /// (a token that may read but not push, or that may not read the
     /// account, still clones).
     pub fails: bool,
+    /// What would put a failure right.
+    pub fix: Fix,
+}
+
+/// What puts a failed check right, for the command to say in its own
+/// terms: a saved entry names `rotate`, a token about to be saved names
+/// the flag that was typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fix {
+    /// Nothing the helper can name (a scope, a server's state).
+    #[default]
+    Other,
+    /// Another token.
+    NewToken,
+    /// The entry's email: git accepted the token, the REST API did not
+    /// take it with that email.
+    Email,
 }
 
 /// Everything `verify` learned about an entry.
@@ -323,7 +340,11 @@ pub fn verify(
         refuse_plain_http(&base, settings)?;
         let url = format!("{}{}", base.trim_end_matches('/'), verify_path(entry));
         let (status, body) = get(agent, &url, &authorization)?;
-        let mut problem = explain(entry.kind, &entry.name, status, Probe::Rest);
+        let git_accepted = out
+            .checks
+            .iter()
+            .any(|c| c.what == Probe::Clone && (200..300).contains(&c.status));
+        let (mut problem, mut fix) = explain(entry, status, Probe::Rest, git_accepted);
         let mut fails = problem.is_some();
         if status == 200 && url.ends_with("/2.0/user") {
             match username_in(&body) {
@@ -332,10 +353,11 @@ pub fn verify(
                 None => {}
             }
         }
-        if status == 403 && entry.kind == Kind::ApiToken && repo_url.is_some() {
-            // git works (asked above); only the account is out of reach.
-            problem = Some("403: the token lacks read:user:bitbucket, so its Bitbucket username cannot be learned; git is not affected".to_owned());
-            fails = false;
+        if status == 403 && entry.kind == Kind::ApiToken {
+            // Bitbucket knows the token (a wrong one gets 401); only the
+            // account is out of its scopes. git needs no username for it.
+            problem = Some(format!("403: the token is valid but lacks read:user:bitbucket, so the helper cannot learn your Bitbucket username; git is sent {API_TOKEN_GIT_USER}, which works without it (add that scope to the token to have the username learned)"));
+            (fails, fix) = (false, Fix::Other);
         }
         out.checks.push(Check {
             what: Probe::Rest,
@@ -343,6 +365,7 @@ pub fn verify(
             status,
             problem,
             fails,
+            fix,
         });
     }
     Ok(out)
@@ -374,19 +397,21 @@ fn verify_git(
                 status,
                 problem: Some(format!("401 for Basic, but the server accepts the token as Bearer: it refuses Basic for tokens; add `auth = \"bearer\"` to entry '{}' (git 2.46 or later sends Bearer)", entry.name)),
                 fails: true,
+                fix: Fix::Other,
             });
             authorization = bearer;
             status = 200;
         }
     }
     if !out.needs_bearer {
-        let problem = explain(entry.kind, &entry.name, status, Probe::Clone);
+        let (problem, fix) = explain(entry, status, Probe::Clone, false);
         out.checks.push(Check {
             what: Probe::Clone,
             url,
             status,
             fails: problem.is_some(),
             problem,
+            fix,
         });
     }
     if !(200..300).contains(&status) {
@@ -394,7 +419,7 @@ fn verify_git(
     }
     let url = refs("git-receive-pack");
     let (status, _) = get(agent, &url, &authorization)?;
-    let problem = explain(entry.kind, &entry.name, status, Probe::Push);
+    let (problem, fix) = explain(entry, status, Probe::Push, true);
     out.checks.push(Check {
         what: Probe::Push,
         url,
@@ -402,6 +427,7 @@ fn verify_git(
         // A token made to read only is a choice, not a fault.
         fails: problem.is_some() && status != 403,
         problem,
+        fix,
     });
     Ok(())
 }
@@ -551,27 +577,36 @@ fn get(agent: &ureq::Agent, url: &str, authorization: &Secret) -> Result<(u16, S
     Err(RestError::TooManyRedirects { url: shown(url) })
 }
 
-/// What a status means for an entry of `kind` when `what` was asked, in
-/// words a user can act on. `None` for success.
-fn explain(kind: Kind, name: &str, status: u16, what: Probe) -> Option<String> {
+/// What Bitbucket's `status` for `what` means for `entry`, naming only what
+/// the entry holds (a username or email nobody gave is not blamed), and
+/// what would put it right; `None` when it is the answer a working
+/// credential gets. `git_accepted`: git's endpoint took the same token.
+fn explain(entry: &Entry, status: u16, what: Probe, git_accepted: bool) -> (Option<String>, Fix) {
     use Probe::{Push, Rest};
-    let rotate = format!("store a new one with `git credential-bitbucket rotate {name}`");
-    Some(match (status, kind, what) {
-        (200..=299, _, _) => return None,
-        (401, Kind::ApiToken, Rest) => format!("401: Bitbucket refused the token with the entry's email — `email` is not the Atlassian account's, or the token is wrong, expired or revoked; {rotate}"),
-        (401, Kind::ApiToken, _) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked, or `username` is not the account's Bitbucket username (leave it out to send {API_TOKEN_GIT_USER}); {rotate}"),
-        (401, Kind::AccessToken(_), _) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked; {rotate}"),
-        (401, Kind::HttpToken(_), _) => format!("401: Bitbucket refused the token — it is wrong, expired or revoked, or `username` is not its owner's; {rotate}"),
-        (401, Kind::AppPassword, _) => "401: Bitbucket refused the app password (app passwords were removed on 2026-07-28); run `git credential-bitbucket migrate`".into(),
-        (403, Kind::ApiToken, Push) => "403: the token may clone but not push; it lacks write:repository:bitbucket".into(),
-        (403, Kind::ApiToken, Rest) => "403: the token is valid but lacks a scope — this check needs read:user:bitbucket".into(),
-        (403, Kind::ApiToken, _) => "403: the token is valid but lacks a scope — cloning needs read:repository:bitbucket, pushing write:repository:bitbucket".into(),
-        (403, Kind::AccessToken(_), Push) => "403: the token may clone but not push; it lacks the repository:write scope".into(),
-        (403, Kind::HttpToken(_), Push) => "403: the token may clone but not push; it has read permission only".into(),
-        (403, _, Push) => "403: the credential may clone but not push".into(),
-        (403, _, _) => "403: the token is valid but may not read this; it was made for another repository, project or workspace, or lacks read permission".into(),
-        (410, _, _) => "410: Bitbucket no longer accepts app passwords; replace it with an API token: git credential-bitbucket migrate".into(),
-        (404, _, _) => "404: the repository does not exist, or the token cannot see it".into(),
-        (other, _, _) => format!("{other}: an answer Bitbucket does not normally give; try again later"),
-    })
+    let or_user = |whose: &str| {
+        entry.username.as_deref().map_or(String::new(), |u| {
+            format!(", or {} is not {whose}", printable(u))
+        })
+    };
+    let email = entry.email.as_deref().map(printable).unwrap_or_default();
+    let (text, fix) = match (status, entry.kind, what) {
+        (200..=299, _, _) => return (None, Fix::Other),
+        (401, Kind::ApiToken, Rest) if git_accepted => (format!("401: git accepted the token, but the REST API refused it with the email {email}, so that is not the Atlassian account's email"), Fix::Email),
+        (401, Kind::ApiToken, Rest) => (format!("401: Bitbucket refused the token with the email {email} — the token is wrong, expired or revoked, or that is not the Atlassian account's email"), Fix::NewToken),
+        (401, Kind::ApiToken, _) => (format!("401: Bitbucket refused the token — it is wrong, expired or revoked{}", or_user(&format!("the account's Bitbucket username (leave it out to send {API_TOKEN_GIT_USER})"))), Fix::NewToken),
+        (401, Kind::AccessToken(_), _) => ("401: Bitbucket refused the token — it is wrong, expired or revoked".to_owned(), Fix::NewToken),
+        (401, Kind::HttpToken(_), _) => (format!("401: Bitbucket refused the token — it is wrong, expired or revoked{}", or_user("its owner's username")), Fix::NewToken),
+        (401, Kind::AppPassword, _) => ("401: Bitbucket refused the app password (app passwords were removed on 2026-07-28); run `git credential-bitbucket migrate`".into(), Fix::Other),
+        (403, Kind::ApiToken, Push) => ("403: the token may clone but not push; it lacks write:repository:bitbucket".into(), Fix::Other),
+        (403, Kind::ApiToken, Rest) => ("403: the token is valid but lacks a scope — this check needs read:user:bitbucket".into(), Fix::Other),
+        (403, Kind::ApiToken, _) => ("403: the token is valid but lacks a scope — cloning needs read:repository:bitbucket, pushing write:repository:bitbucket".into(), Fix::Other),
+        (403, Kind::AccessToken(_), Push) => ("403: the token may clone but not push; it lacks the repository:write scope".into(), Fix::Other),
+        (403, Kind::HttpToken(_), Push) => ("403: the token may clone but not push; it has read permission only".into(), Fix::Other),
+        (403, _, Push) => ("403: the credential may clone but not push".into(), Fix::Other),
+        (403, _, _) => ("403: the token is valid but may not read this; it was made for another repository, project or workspace, or lacks read permission".into(), Fix::Other),
+        (410, _, _) => ("410: Bitbucket no longer accepts app passwords; replace it with an API token: git credential-bitbucket migrate".into(), Fix::Other),
+        (404, _, _) => ("404: the repository does not exist, or the token cannot see it".into(), Fix::Other),
+        (other, _, _) => (format!("{other}: an answer Bitbucket does not normally give; try again later"), Fix::Other),
+    };
+    (Some(text), fix)
 }

@@ -21,14 +21,10 @@ use crate::store::Store;
 /// What `login` could not find out or will not do.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
-    /// A question that needs a terminal, without one.
-    #[error("{question}? — there is no terminal to ask on; pass {flag}")]
-    NoTerminal {
-        /// The question.
-        question: String,
-        /// The flag that answers it.
-        flag: &'static str,
-    },
+    /// Answers that could not be asked for, since standard input holds the
+    /// token: each question with what answers it.
+    #[error("standard input holds the token, so login asks nothing; give what it would ask: {}", missing_list(.0))]
+    Unanswered(Vec<(String, &'static str)>),
     /// The terminal closed before the answer.
     #[error("the terminal closed before \"{0}\" was answered")]
     Closed(String),
@@ -60,6 +56,18 @@ pub enum LoginError {
     /// A project token without its repositories.
     #[error("a project token needs the project's repositories: pass --repo WORKSPACE/REPO,WORKSPACE/REPO")]
     NoRepositories,
+}
+
+/// `question (flag)`, joined.
+fn missing_list(missing: &[(String, &'static str)]) -> String {
+    let items: Vec<String> = missing
+        .iter()
+        .map(|(question, flag)| format!("{} ({flag})", question.to_lowercase()))
+        .collect();
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{}; and {last}", rest.join("; ")),
+        _ => items.concat(),
+    }
 }
 
 impl From<LoginError> for CliError {
@@ -99,19 +107,46 @@ pub struct LoginArgs {
     pub name: Option<String>,
 }
 
-/// Asks on the terminal, or says which flag answers the question when
-/// there is none. An empty answer is `None`.
+/// Asks on the terminal. Without one (the token on standard input), it
+/// notes each question with the flag that answers it, so that all of them
+/// are named at once ([`Asker::finish`]); a noted answer is `-`, which
+/// nothing outlives. An empty answer is `None`.
 struct Asker {
     terminal: bool,
+    unanswered: std::cell::RefCell<Vec<(String, &'static str)>>,
 }
 
+/// What a question without a terminal answers until [`Asker::finish`].
+const UNANSWERED: &str = "-";
+
 impl Asker {
+    fn new(terminal: bool) -> Asker {
+        Asker {
+            terminal,
+            unanswered: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The questions noted without a terminal, as one error.
+    fn finish(&self) -> Result<(), LoginError> {
+        let missing = self.unanswered.take();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(LoginError::Unanswered(missing))
+        }
+    }
+
+    fn note(&self, question: &str, flag: &'static str) {
+        self.unanswered
+            .borrow_mut()
+            .push((question.to_owned(), flag));
+    }
+
     fn ask(&self, question: &str, flag: &'static str) -> Result<Option<String>, LoginError> {
         if !self.terminal {
-            return Err(LoginError::NoTerminal {
-                question: question.to_owned(),
-                flag,
-            });
+            self.note(question, flag);
+            return Ok(None);
         }
         eprint!("{question}: ");
         let _ = std::io::stderr().flush();
@@ -128,6 +163,10 @@ impl Asker {
 
     /// Like [`Asker::ask`], but an answer is required.
     fn must(&self, question: &str, flag: &'static str) -> Result<String, LoginError> {
+        if !self.terminal {
+            self.note(question, flag);
+            return Ok(UNANSWERED.to_owned());
+        }
         loop {
             if let Some(answer) = self.ask(question, flag)? {
                 return Ok(answer);
@@ -143,6 +182,11 @@ impl Asker {
         choices: &[ScopeName],
     ) -> Result<ScopeName, LoginError> {
         let words: Vec<&str> = choices.iter().map(|c| c.word()).collect();
+        if !self.terminal {
+            // What comes after depends on the answer: stop here.
+            self.note(question, flag);
+            self.finish()?;
+        }
         loop {
             let answer = self.must(&format!("{question} [{}]", words.join("/")), flag)?;
             let lower = answer.to_lowercase();
@@ -404,9 +448,7 @@ fn kind_for(secret: &Secret, remote: &Remote) -> Result<KindName, LoginError> {
 /// Runs `login`.
 pub fn run(args: LoginArgs) -> Result<bool, CliError> {
     let ctx = Context::load()?;
-    let asker = Asker {
-        terminal: !args.with_token && std::io::stdin().is_terminal(),
-    };
+    let asker = Asker::new(!args.with_token && std::io::stdin().is_terminal());
     let given = match &args.url {
         Some(u) => u.clone(),
         None => asker
@@ -421,7 +463,15 @@ pub fn run(args: LoginArgs) -> Result<bool, CliError> {
     let base = server_base(&remote, &url);
     eprintln!("{}", guidance(cloud, &base));
     let secret = read_secret("Token (not shown): ")?;
-    let kind = kind_for(&secret, &remote)?;
+    // Without the URL, a Data Center token cannot be placed: say what is
+    // missing rather than that it is no Cloud token.
+    let kind = match kind_for(&secret, &remote) {
+        Ok(kind) => kind,
+        Err(e) => {
+            asker.finish()?;
+            return Err(e.into());
+        }
+    };
     eprintln!(
         "That is {} token.",
         match kind {
@@ -431,6 +481,7 @@ pub fn run(args: LoginArgs) -> Result<bool, CliError> {
         }
     );
     let mut plan = plan(kind, &url, &remote, &args, &asker)?;
+    asker.finish()?;
     let (store, why) = Store::choose(args.store, ctx.config.settings.store);
     let checked = check(&ctx, &mut plan, kind, store, &secret)?;
     if kind == KindName::ApiToken && plan.draft.username.is_none() {

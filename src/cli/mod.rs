@@ -193,10 +193,14 @@ pub fn accepted_or(
     consequence: Consequence,
 ) -> Result<Verification, CliError> {
     if let Some(failed) = checked.checks.iter().find(|c| c.fails) {
+        let mut problem = failed.problem.clone().unwrap_or_default();
+        if failed.fix == crate::rest::Fix::Email {
+            problem.push_str("; give the account's email with --email");
+        }
         return Err(CliError::NotAccepted {
             consequence,
             url: failed.url.clone(),
-            problem: failed.problem.clone().unwrap_or_default(),
+            problem,
         });
     }
     for c in &checked.checks {

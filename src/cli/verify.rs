@@ -3,7 +3,7 @@
 
 use crate::cli::{CliError, Context};
 use crate::config::Entry;
-use crate::rest::{self, Target, Verification};
+use crate::rest::{self, Fix, Target, Verification};
 
 /// The lines `verify` prints for one entry: one per question asked.
 pub fn lines(entry: &Entry, checked: &Result<Verification, CliError>) -> Vec<String> {
@@ -15,7 +15,12 @@ pub fn lines(entry: &Entry, checked: &Result<Verification, CliError>) -> Vec<Str
                 out.push(match &c.problem {
                     None => format!("{name}: {} OK — {} answered {}", c.what, c.url, c.status),
                     Some(p) if c.fails => {
-                        format!("{name}: {} failed — {} answered {p}", c.what, c.url)
+                        let fix = match c.fix {
+                            Fix::NewToken => format!("; store a new one with `git credential-bitbucket rotate {name}`"),
+                            Fix::Email => format!("; write the account's email as `email` of entry '{name}' in the configuration"),
+                            Fix::Other => String::new(),
+                        };
+                        format!("{name}: {} failed — {} answered {p}{fix}", c.what, c.url)
                     }
                     Some(p) => format!("{name}: {} note — {} answered {p}", c.what, c.url),
                 });

@@ -154,7 +154,7 @@ fn login_on_a_terminal_guides_reads_without_echo_and_git_then_clones() {
 }
 
 #[test]
-fn login_from_a_script_takes_flags_and_names_the_one_missing() {
+fn login_from_a_script_takes_flags_and_names_every_missing_one() {
     let bb = stand_in();
     admit_all(&bb);
     let user = User::reaching(&bb);
@@ -166,7 +166,8 @@ fn login_from_a_script_takes_flags_and_names_the_one_missing() {
         "{}",
         stderr(&out)
     );
-    // An API token without --email: the question names its flag.
+    // An API token without --email: the question names its flag, and the
+    // sentence says why nothing can be asked (even on a terminal).
     let out = helper(
         &user,
         &bb,
@@ -174,8 +175,45 @@ fn login_from_a_script_takes_flags_and_names_the_one_missing() {
         &format!("{TOKEN}\n"),
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("pass --email"), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).lines().last().unwrap(),
+        "git-credential-bitbucket: standard input holds the token, so login asks nothing; give what it would ask: your atlassian account email (the rest api's username) (--email)"
+    );
+    assert!(!stderr(&out).contains("no terminal"), "{}", stderr(&out));
     assert!(!user.config_path().exists());
+    // Every missing answer at once: a Data Center token given no URL
+    // needs the server's URL, its scope's answers too.
+    let out = helper(
+        &user,
+        &bb,
+        &["login", "--with-token", "--scope", "user"],
+        "BBDC-user\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    assert!(
+        said.contains("standard input holds the token")
+            && said.contains("the server's url")
+            && !said.contains("log in with the server's URL"),
+        "{said}"
+    );
+    let out = helper(
+        &user,
+        &bb,
+        &[
+            "login",
+            &format!("https://{DC_HOST}:{DC_PORT}/bitbucket"),
+            "--with-token",
+            "--scope",
+            "project",
+        ],
+        "BBDC-proj\n",
+    );
+    assert!(
+        stderr(&out).contains("which project (its key) (--repo PROJECT/REPO)"),
+        "{}",
+        stderr(&out)
+    );
     // An access token for a workspace URL: which scope is a question.
     let out = helper(
         &user,
@@ -184,7 +222,7 @@ fn login_from_a_script_takes_flags_and_names_the_one_missing() {
         "ATCTT-repo\n",
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("pass --scope"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("(--scope)"), "{}", stderr(&out));
     // A refused token: nothing saved.
     let out = helper(
         &user,
@@ -278,4 +316,117 @@ fn login_finds_a_data_center_server_that_wants_bearer() {
         .any(|s| s.auth == Presented::Bearer("BBDC-user".into())
             && s.status == 200
             && s.path.contains("git-upload-pack")));
+}
+
+#[test]
+fn login_saves_an_api_token_that_may_not_read_the_account() {
+    // The two scopes login asks for, without read:user:bitbucket: the
+    // token is good, and git needs no username for it.
+    let bb = stand_in();
+    admit_all(&bb);
+    bb.lacks_user_scope(TOKEN);
+    let user = User::reaching(&bb);
+    let out = helper(
+        &user,
+        &bb,
+        &[
+            "login",
+            "https://bitbucket.org",
+            "--with-token",
+            "--email",
+            EMAIL,
+            "--store",
+            "file",
+        ],
+        &format!("{TOKEN}\n"),
+    );
+    assert_ok(&out);
+    assert!(
+        stderr(&out).contains("lacks read:user:bitbucket, so the helper cannot learn your Bitbucket username; git is sent x-bitbucket-api-token-auth"),
+        "{}",
+        stderr(&out)
+    );
+    let config = config_text(&user);
+    assert!(!config.contains("username"), "{config}");
+    assert_ok(&user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"]));
+    assert!(bb.requests().iter().any(|r| r.auth
+        == Presented::Basic("x-bitbucket-api-token-auth".into(), TOKEN.into())
+        && r.status == 200));
+}
+
+#[test]
+fn login_failures_name_what_was_typed_and_only_commands_that_exist() {
+    let bb = stand_in();
+    admit_all(&bb);
+    let user = User::reaching(&bb);
+    let login = |args: &[&str], token: &str| {
+        let mut all = vec!["login", "--with-token", "--store", "file"];
+        all.extend_from_slice(args);
+        helper(&user, &bb, &all, &format!("{token}\n"))
+    };
+    // A wrong email, with a repository git accepts the token for: the
+    // email is named, the token is not blamed.
+    let out = login(
+        &[
+            "https://bitbucket.org/acme/widget",
+            "--email",
+            "jdoe@exmaple.com",
+        ],
+        TOKEN,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    assert!(
+        said.contains("nothing was saved")
+            && said.contains("git accepted the token, but the REST API refused it with the email jdoe@exmaple.com, so that is not the Atlassian account's email; give the account's email with --email"),
+        "{said}"
+    );
+    // A wrong token, no username given: no username is blamed, and no
+    // command names an entry that does not exist.
+    let out = login(
+        &["https://bitbucket.org/acme/widget", "--email", EMAIL],
+        "ATATT3xFfGF0-mistyped",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    assert!(
+        said.contains("401: Bitbucket refused the token — it is wrong, expired or revoked"),
+        "{said}"
+    );
+    let refusal = said.lines().last().unwrap();
+    assert!(refusal.contains("nothing was saved"), "{said}");
+    assert!(
+        !refusal.contains("username") && !said.contains("rotate"),
+        "{said}"
+    );
+    // A username given: it is named as what may be wrong.
+    let out = login(
+        &[
+            "https://bitbucket.org/acme/widget",
+            "--email",
+            EMAIL,
+            "--username",
+            "jdoe2",
+        ],
+        "ATATT3xFfGF0-mistyped",
+    );
+    assert!(
+        stderr(&out).contains("or jdoe2 is not the account's Bitbucket username"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!user.config_path().exists());
+    // verify of a saved entry names rotate with the entry's name.
+    let out = login(
+        &["https://bitbucket.org/acme/widget", "--email", EMAIL],
+        TOKEN,
+    );
+    assert_ok(&out);
+    bb.revoke(TOKEN);
+    let out = helper(&user, &bb, &["verify"], "");
+    assert!(
+        stdout(&out).contains("store a new one with `git credential-bitbucket rotate bitbucket`"),
+        "{}",
+        stdout(&out)
+    );
 }

@@ -215,7 +215,7 @@ fn verify_explains_each_refusal_for_the_kind() {
     // An API token without read:user: git works; the username cannot be learned.
     bb.lacks_user_scope(TOKEN);
     let (ok, text) = verify(&user, &bb, "api", &["--repo", "acme/widget"]);
-    assert!(ok && text.contains("api: REST note — https://api.bitbucket.org/2.0/user answered 403: the token lacks read:user:bitbucket"), "{text}");
+    assert!(ok && text.contains("api: REST note — https://api.bitbucket.org/2.0/user answered 403: the token is valid but lacks read:user:bitbucket, so the helper cannot learn your Bitbucket username"), "{text}");
     // An API token without repository scopes: 403 names them.
     bb.lacks_scopes(TOKEN);
     let (ok, text) = verify(&user, &bb, "api", &["--repo", "acme/widget"]);
