@@ -279,9 +279,9 @@ fn check_keyring(ctx: &Context, r: &mut Report) {
     match keyring::probe() {
         Ok(()) => r.ok("the OS keyring answers"),
         Err(keyring::KeyringError::Unreachable(why)) if uses_keyring => r.fail(format!(
-            "the OS keyring cannot be reached ({why}); start your desktop's keyring (on Linux: gnome-keyring or KeePassXC's Secret Service, in a D-Bus session), or move the secrets with `remove` and `add --store file`"
+            "the OS keyring cannot be used ({why}); start your desktop's keyring (on Linux: gnome-keyring or KeePassXC's Secret Service, in a D-Bus session), or move the secrets with `remove` and `add --store file`"
         )),
-        Err(keyring::KeyringError::Unreachable(why)) => r.warn(format!("the OS keyring cannot be reached ({why}); new secrets go to the file store")),
+        Err(keyring::KeyringError::Unreachable(why)) => r.warn(format!("the OS keyring cannot be used ({why}); new secrets go to the file store")),
     }
 }
 

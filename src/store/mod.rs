@@ -120,7 +120,7 @@ impl fmt::Display for Chosen {
             Chosen::Configured(s) => write!(f, "settings.store is {s}"),
             Chosen::KeyringAnswered => f.write_str("the OS keyring answered"),
             Chosen::KeyringSilent(keyring::KeyringError::Unreachable(why)) => {
-                write!(f, "the OS keyring did not answer: {why}")
+                write!(f, "no usable OS keyring here: {why}")
             }
         }
     }
@@ -246,7 +246,7 @@ pub enum SecretError {
         path: String,
     },
     /// The keyring did not answer.
-    #[error("entry '{entry}' keeps its secret in the OS keyring, which cannot be reached ({reason}); run `git credential-bitbucket doctor`")]
+    #[error("entry '{entry}' keeps its secret in the OS keyring, which cannot be used ({reason}); run `git credential-bitbucket doctor`")]
     KeyringUnavailable {
         /// The entry's name.
         entry: String,

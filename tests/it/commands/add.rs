@@ -106,7 +106,7 @@ secret = "keyring"
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(
         lines[0]
-            .contains("entry 'acme' keeps its secret in the OS keyring, which cannot be reached")
+            .contains("entry 'acme' keeps its secret in the OS keyring, which cannot be used (no D-Bus session)")
             && lines[0].contains("doctor"),
         "{lines:?}"
     );
@@ -123,7 +123,7 @@ secret = "keyring"
         said.contains(&format!(
             "its secret is in {}",
             user.secret_file("w").display()
-        )) && said.contains("the OS keyring did not answer"),
+        )) && said.contains("(no usable OS keyring here: no D-Bus session)"),
         "{said}"
     );
     let config = std::fs::read_to_string(user.config_path()).unwrap();
@@ -140,6 +140,64 @@ secret = "keyring"
             .mode()
             & 0o777,
         0o600
+    );
+}
+
+#[test]
+fn a_keyring_that_answers_but_holds_nothing_is_said_as_such() {
+    let Some(keyring) = KeyringSession::start_without_collection() else {
+        return;
+    };
+    let bb = Bitbucket::start();
+    bb.cloud_repo("acme/widget");
+    let mut user = cloud_user(&bb);
+    keyring.admit(&mut user);
+    user.write_config(
+        r#"[[credential]]
+name = "acme"
+kind = "api-token"
+url = "https://bitbucket.org/acme/"
+secret = "keyring"
+"#,
+    );
+    // get: the keyring holds no secret for the entry; it is not called
+    // unreachable.
+    let clone = user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"]);
+    assert!(!clone.status.success());
+    assert!(
+        stderr(&clone).contains("entry 'acme' keeps its secret in the OS keyring, which holds none for it; store it with `git credential-bitbucket rotate acme`"),
+        "{}",
+        stderr(&clone)
+    );
+    // add: nowhere to store in that keyring, so the file store, said in
+    // a few words; the platform's own message only with RUST_LOG=debug.
+    std::fs::remove_file(user.config_path()).unwrap();
+    let out = run(
+        &user,
+        &["add", "https://bitbucket.org/acme/widget", "--name", "w"],
+        "ATCTT-widget\n",
+    );
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains(
+            "(no usable OS keyring here: it has no default collection to keep secrets in)"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert!(user.secret_file("w").exists());
+    assert!(!stdout(&out).contains("Secret Service:") && !stderr(&out).contains("Secret Service:"));
+    user.env("RUST_LOG", "debug");
+    std::fs::remove_file(user.config_path()).unwrap();
+    let out = run(
+        &user,
+        &["add", "https://bitbucket.org/acme/widget", "--name", "w"],
+        "ATCTT-widget\n",
+    );
+    assert!(
+        stderr(&out).contains("the OS keyring said: "),
+        "{}",
+        stderr(&out)
     );
 }
 

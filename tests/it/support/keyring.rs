@@ -18,8 +18,19 @@ impl KeyringSession {
     /// Starts the session. Off CI, `None` (and a note) when the daemons are
     /// not installed; on CI (CI=true) a failure to start fails the test.
     pub fn start() -> Option<KeyringSession> {
+        KeyringSession::start_with(true)
+    }
+
+    /// A session whose keyring has no collection yet, as on a machine where
+    /// nobody has logged in to a desktop: it answers, holds nothing, and
+    /// has nowhere to store.
+    pub fn start_without_collection() -> Option<KeyringSession> {
+        KeyringSession::start_with(false)
+    }
+
+    fn start_with(login_collection: bool) -> Option<KeyringSession> {
         let on_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        match KeyringSession::try_start() {
+        match KeyringSession::try_start(login_collection) {
             Ok(s) => Some(s),
             Err(e) if on_ci => {
                 panic!("the Secret Service for the keyring tests could not start: {e}")
@@ -31,7 +42,7 @@ impl KeyringSession {
         }
     }
 
-    fn try_start() -> Result<KeyringSession, String> {
+    fn try_start(login_collection: bool) -> Result<KeyringSession, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let mut dbus = Command::new("dbus-daemon")
             .args(["--session", "--nofork", "--print-address=1"])
@@ -50,8 +61,13 @@ impl KeyringSession {
             _dir: dir,
         };
         let home = session._dir.path();
+        let args: &[&str] = if login_collection {
+            &["--foreground", "--unlock", "--components=secrets"]
+        } else {
+            &["--foreground", "--components=secrets"]
+        };
         let mut keyring = Command::new("gnome-keyring-daemon")
-            .args(["--foreground", "--unlock", "--components=secrets"])
+            .args(args)
             .env_clear()
             .env("PATH", "/usr/bin:/bin")
             .env("HOME", home)
@@ -63,12 +79,13 @@ impl KeyringSession {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("gnome-keyring-daemon: {e}"))?;
-        keyring
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"test-password")
-            .map_err(|e| e.to_string())?;
+        let mut stdin = keyring.stdin.take().unwrap();
+        if login_collection {
+            stdin
+                .write_all(b"test-password")
+                .map_err(|e| e.to_string())?;
+        }
+        drop(stdin);
         session.children.push(keyring);
         for _ in 0..200 {
             let out = Command::new("dbus-send")
