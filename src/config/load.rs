@@ -185,6 +185,21 @@ pub fn read_trusted(path: &Path) -> Result<String, ConfigError> {
 
 /// The line of `text` on which the key `key` is set (the first such line;
 /// 1 when none is found, as for a table written inline).
+/// The line and the sentence for the commonest slip in a hand-written
+/// file, brackets miscounted: `[credential]` for an entry, or
+/// `[[settings]]`. The parser itself only says a map is not a sequence.
+fn bracket_slip(text: &str) -> Option<(usize, String)> {
+    let squeeze = |l: &str| l.split_whitespace().collect::<String>();
+    text.lines().enumerate().find_map(|(i, l)| {
+        let message = match squeeze(l.split('#').next().unwrap_or_default()).as_str() {
+            "[credential]" => "`[credential]` has single brackets; each entry is a `[[credential]]` table, with double brackets",
+            "[[settings]]" => "`[[settings]]` has double brackets; the settings are one `[settings]` table, with single brackets",
+            _ => return None,
+        };
+        Some((i + 1, message.to_owned()))
+    })
+}
+
 fn line_of_key(text: &str, key: &str) -> usize {
     text.lines()
         .position(|line| {
@@ -228,12 +243,18 @@ impl Config {
         if let Some(tables) = quick::read(text) {
             return Ok(tables);
         }
-        toml::from_str::<FileTables<'static>>(text).map_err(|e| ConfigError::Syntax {
-            path: path.display().to_string(),
-            line: e
-                .span()
-                .map_or(1, |s| crate::fsutil::line_of(text, s.start)),
-            message: e.message().trim_end_matches('\n').replace('\n', "; "),
+        toml::from_str::<FileTables<'static>>(text).map_err(|e| {
+            let (line, message) = bracket_slip(text).unwrap_or_else(|| {
+                let line = e
+                    .span()
+                    .map_or(1, |s| crate::fsutil::line_of(text, s.start));
+                (line, e.message().trim_end_matches('\n').replace('\n', "; "))
+            });
+            ConfigError::Syntax {
+                path: path.display().to_string(),
+                line,
+                message,
+            }
         })
     }
 

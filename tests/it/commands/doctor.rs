@@ -435,3 +435,40 @@ fn doctor_names_other_helpers_without_what_their_lines_carry() {
         "{report}"
     );
 }
+
+#[test]
+fn a_bracket_slip_is_named_and_doctor_still_sums_up() {
+    let user = User::new();
+    user.use_helper_for("https://bitbucket.org");
+    // One pair of brackets where two belong, as people write it by hand.
+    user.write_config(
+        "[settings]\nstore = \"file\"\n\n[credential]\nname = \"acme\"\nkind = \"api-token\"\nurl = \"https://bitbucket.org/acme/\"\nsecret = \"file\"\n",
+    );
+    let sentence = "line 4: `[credential]` has single brackets; each entry is a `[[credential]]` table, with double brackets";
+    let doctor = run(&user, &["doctor"], "");
+    assert_eq!(doctor.status.code(), Some(1));
+    let report = stdout(&doctor);
+    assert!(report.contains(sentence), "{report}");
+    assert_eq!(report.lines().last(), Some("1 check failed."), "{report}");
+    let list = run(&user, &["list"], "");
+    assert_eq!(list.status.code(), Some(1));
+    assert!(stderr(&list).contains(sentence), "{}", stderr(&list));
+    // get says it too, once, and answers nothing.
+    let get = run(
+        &user,
+        &["get"],
+        "protocol=https\nhost=bitbucket.org\npath=acme/w.git\n\n",
+    );
+    assert!(stderr(&get).contains(sentence), "{}", stderr(&get));
+    assert_eq!(stdout(&get), "");
+    // And the other slip.
+    user.write_config("[[settings]]\nstore = \"file\"\n");
+    let list = run(&user, &["list"], "");
+    assert!(
+        stderr(&list).contains(
+            "line 1: `[[settings]]` has double brackets; the settings are one `[settings]` table"
+        ),
+        "{}",
+        stderr(&list)
+    );
+}
