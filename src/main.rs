@@ -64,6 +64,18 @@ fn main() -> ExitCode {
             return exit(protocol(op).map(|()| true));
         }
     }
+    // The first command run by hand after `cargo install` (the README's
+    // `--version` included) puts the manual page where `man` and `git
+    // credential-bitbucket --help` look; `header` runs in scripts, and
+    // stays quiet.
+    if std::env::args_os().nth(1).is_some_and(|a| a != "header") {
+        if let Some(page) = cli::setup::install_manual() {
+            eprintln!(
+                "Installed the manual page as {}: `git credential-bitbucket --help` shows it.",
+                page.display()
+            );
+        }
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Get => return exit(protocol(Operation::Get).map(|()| true)),

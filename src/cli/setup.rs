@@ -148,12 +148,6 @@ pub fn configure(settings: &Settings, level: Level, url: &str) -> Result<(), Cli
             other.file
         );
     }
-    if let Some(page) = install_manual() {
-        say!(
-            "Installed the manual page as {}: `git credential-bitbucket --help` shows it.",
-            page.display()
-        );
-    }
     Ok(())
 }
 

@@ -186,20 +186,28 @@ fn the_manual_is_found_after_a_cargo_style_install() {
     };
     assert!(
         !help(&user).status.success(),
-        "the page is not there before setup"
+        "the page is not there before the first command"
     );
-    let out = user
-        .command("git-credential-bitbucket")
-        .arg("setup")
-        .output()
-        .unwrap();
+    // The README's first command after the install: --version.
+    let version = |user: &User| {
+        user.command("git")
+            .args(["credential-bitbucket", "--version"])
+            .output()
+            .unwrap()
+    };
+    let out = version(&user);
     assert_ok(&out);
     let page = user
         .home
         .path()
         .join(".cargo/share/man/man1/git-credential-bitbucket.1");
     assert!(
-        stdout(&out).contains(&format!("Installed the manual page as {}", page.display())),
+        stderr(&out).contains(&format!("Installed the manual page as {}", page.display())),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).starts_with("git-credential-bitbucket "),
         "{}",
         stdout(&out)
     );
@@ -211,16 +219,23 @@ fn the_manual_is_found_after_a_cargo_style_install() {
         stdout(&out)
     );
     // Again: nothing to do.
+    let out = version(&user);
+    assert_eq!(stderr(&out), "");
+    // An older page (an upgrade) is replaced by the first command after it.
+    std::fs::write(&page, ".TH OLD 1\n").unwrap();
     let out = user
         .command("git-credential-bitbucket")
-        .arg("setup")
+        .arg("list")
         .output()
         .unwrap();
     assert!(
-        !stdout(&out).contains("Installed the manual page"),
+        stderr(&out).contains("Installed the manual page"),
         "{}",
-        stdout(&out)
+        stderr(&out)
     );
+    assert!(std::fs::read_to_string(&page)
+        .unwrap()
+        .contains("GIT-CREDENTIAL-BITBUCKET"));
 }
 
 #[test]
