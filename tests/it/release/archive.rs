@@ -7,24 +7,15 @@ use std::process::Command;
 
 use crate::support::*;
 
+/// Why a test that installs the release files does not run by default.
+pub const NEEDS_RELEASE: &str = "installs the release files: contrib/release.sh --out dist, then GCB_TEST_RELEASE_DIR=dist cargo test --test it -- --ignored release:: (.ci/run does)";
+
 /// The release directory `contrib/release.sh` made (archive, .deb,
-/// SHA256SUMS), named by `GCB_TEST_RELEASE_DIR`; `.ci/run` builds it
-/// first. Without it the release tests have nothing to install, and say
-/// so, unless `GCB_TEST_RELEASE_REQUIRED` is set.
-fn release_dir() -> Option<std::path::PathBuf> {
-    match std::env::var_os("GCB_TEST_RELEASE_DIR") {
-        Some(d) => Some(d.into()),
-        None => {
-            assert!(
-                std::env::var_os("GCB_TEST_RELEASE_REQUIRED").is_none(),
-                "GCB_TEST_RELEASE_DIR is not set"
-            );
-            eprintln!(
-                "skipped: no release built (contrib/release.sh, then GCB_TEST_RELEASE_DIR=dist)"
-            );
-            None
-        }
-    }
+/// SHA256SUMS), named by `GCB_TEST_RELEASE_DIR`.
+fn release_dir() -> std::path::PathBuf {
+    std::env::var_os("GCB_TEST_RELEASE_DIR")
+        .unwrap_or_else(|| panic!("GCB_TEST_RELEASE_DIR is not set: this test {NEEDS_RELEASE}"))
+        .into()
 }
 
 /// The file in `dir` whose name starts with `start` and ends with `end`.
@@ -165,10 +156,9 @@ fn install_script_sets_up_a_ci_image_that_clones_with_environment_variables_only
 }
 
 #[test]
+#[ignore = "needs the release files: contrib/release.sh --out dist, then GCB_TEST_RELEASE_DIR=dist cargo test --test it -- --ignored release::"]
 fn install_script_installs_the_release_archive_after_checking_it() {
-    let Some(dist) = release_dir() else {
-        return;
-    };
+    let dist = release_dir();
     let archive = file_in(&dist, "git-credential-bitbucket-", ".tar.gz");
     let bb = Bitbucket::start();
     bb.cloud_repo("acme/widget");
