@@ -959,3 +959,25 @@ url = "https://bitbucket.org/acme/widget""#,
     let list = stdout(&user.helper(&["list"], ""));
     assert!(!list.contains("rejected"), "{list}");
 }
+
+#[test]
+fn a_server_already_on_localhost_443_does_not_stop_the_stand_in() {
+    // A web server of the machine's own on 127.0.0.1:443 (held here for
+    // the test's length when nothing holds it yet): the stand-in picks a
+    // loopback address of its own, and git reaches it there.
+    let _held = std::net::TcpListener::bind("127.0.0.1:443");
+    let bb = Bitbucket::start();
+    assert_ne!(bb.ip, std::net::Ipv4Addr::LOCALHOST);
+    bb.cloud_repo("acme/widget");
+    bb.add(Token::AccessToken {
+        secret: "ATCTT-held".into(),
+        reach: Reach::Repository("acme/widget".into()),
+    });
+    let user = cloud_user(&bb);
+    user.write_config(&entry(
+        "w",
+        "kind = \"access-token\"\nscope = \"repository\"\nurl = \"https://bitbucket.org/acme/widget\"",
+    ));
+    user.write_secrets(&[("w", "ATCTT-held")]);
+    assert_ok(&user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"]));
+}
