@@ -168,7 +168,7 @@ fn protocol(op: Operation) -> Result<(), Failure> {
     let Some(call) = Call::new(&request) else {
         return Ok(());
     };
-    let paths = Paths::from_env()?;
+    let paths = Paths::for_git()?;
     let env = cli::process_env;
     // Asked to explain itself, the helper reads every entry, so that it can
     // say why each one does not serve the request.

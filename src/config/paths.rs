@@ -44,6 +44,22 @@ impl Paths {
         }
     }
 
+    /// [`Paths::from_env`] for git's `get`, `store` and `erase`: without
+    /// any configuration directory (a CI job's arbitrary uid, with no
+    /// `HOME` and no passwd entry) there is no configuration file, the CI
+    /// variables give the entries, and what the helper keeps goes to its
+    /// private per-user place ([`crate::fsutil::private_runtime_dir`]).
+    pub fn for_git() -> Result<Paths, PathsError> {
+        match Paths::from_env() {
+            Err(PathsError::NoConfigDir) => {
+                let dir = crate::fsutil::private_runtime_dir().ok_or(PathsError::NoConfigDir)?;
+                log::debug!("no configuration directory; using {}", dir.display());
+                Ok(Paths::of(dir.join("config.toml")))
+            }
+            found => found,
+        }
+    }
+
     /// The paths of the configuration file at `config`.
     pub fn of(config: PathBuf) -> Paths {
         let dir = crate::fsutil::parent_or_dot(&config).to_path_buf();

@@ -981,3 +981,89 @@ fn a_server_already_on_localhost_443_does_not_stop_the_stand_in() {
     user.write_secrets(&[("w", "ATCTT-held")]);
     assert_ok(&user.git(&["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"]));
 }
+
+#[test]
+fn a_ci_job_with_no_home_and_no_passwd_entry_clones_with_the_ci_variable() {
+    // OpenShift and Tekton run jobs as an arbitrary uid: no passwd entry,
+    // no HOME. The token comes from the CI variable; nothing needs a home.
+    let bb = Bitbucket::start();
+    bb.cloud_repo("acme/widget");
+    bb.add(Token::AccessToken {
+        secret: "ATCTT-job".into(),
+        reach: Reach::Repository("acme/widget".into()),
+    });
+    let work = tempfile::Builder::new()
+        .prefix("gcb-homeless")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let system = work.path().join("gitconfig");
+    std::fs::write(
+        &system,
+        format!(
+            "[http]\n\tsslCAInfo = {}\n[credential \"https://bitbucket.org\"]\n\thelper =\n\thelper = {}\n\tuseHttpPath = true\n",
+            ca_file().display(),
+            helper_exe()
+        ),
+    )
+    .unwrap();
+    let chown = std::process::Command::new("chown")
+        .args(["-R", "4242:4242"])
+        .arg(work.path())
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    let user = User::new();
+    let job = |token: &str, args: &[&str]| {
+        let mut cmd = user.resolving(&bb, "setpriv");
+        cmd.args([
+            "--reuid=4242",
+            "--regid=4242",
+            "--clear-groups",
+            "env",
+            "-i",
+        ])
+        .arg("PATH=/usr/local/bin:/usr/bin:/bin")
+        .arg(format!("GIT_CONFIG_SYSTEM={}", system.display()))
+        .arg("GIT_TERMINAL_PROMPT=0")
+        .arg(format!("BITBUCKET_ACCESS_TOKEN={token}"))
+        .arg("git")
+        .arg("-C")
+        .arg(work.path())
+        .args(args);
+        cmd.output().unwrap()
+    };
+    let out = job(
+        "ATCTT-job",
+        &["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"],
+    );
+    assert_ok(&out);
+    assert!(work.path().join("w/README.md").exists());
+    assert!(
+        !stderr(&out).contains("git-credential-bitbucket"),
+        "{}",
+        stderr(&out)
+    );
+    // A revoked token: the rejection is recorded (in the uid's private
+    // place) and said, and the next fetch is not sent the same token.
+    bb.revoke("ATCTT-job");
+    let out = job("ATCTT-job", &["-C", "w", "fetch", "-q"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("git-credential-bitbucket: Bitbucket rejected"),
+        "{}",
+        stderr(&out)
+    );
+    let sent = bb
+        .requests()
+        .iter()
+        .filter(|r| r.auth == Presented::Basic("x-token-auth".into(), "ATCTT-job".into()))
+        .count();
+    let out = job("ATCTT-job", &["-C", "w", "fetch", "-q"]);
+    assert!(!out.status.success());
+    let again = bb
+        .requests()
+        .iter()
+        .filter(|r| r.auth == Presented::Basic("x-token-auth".into(), "ATCTT-job".into()))
+        .count();
+    assert_eq!(sent, again, "the rejected token was sent again");
+}
