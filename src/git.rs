@@ -431,9 +431,22 @@ pub fn write(level: Level, url: &str, helper: &str) -> Result<Written, GitError>
     let current: Vec<&str> = listed.lines().collect();
     let (_, path_on) = config(level, &["--type=bool", "--get", &path_key])?;
     let origin_url = format!("{}/", url.trim_end_matches('/'));
-    let alone = |run: &[Configured]| run.iter().all(|h| is_this_helper(&h.command));
-    let in_place = current == ["", helper] && path_on.trim() == "true";
-    let changed = !(in_place && alone(&helpers_run_for(&origin_url)?));
+    let file_written = || -> Result<String, GitError> {
+        let (_, origin) = config(level, &["--show-origin", "--get", &path_key])?;
+        let file = origin.split('\t').next().unwrap_or_default();
+        Ok(absolute_origin(file.trim_start_matches("file:")))
+    };
+    // In place, the lines need moving only when another helper of the same
+    // file comes after them (one before them is cleared by their reset);
+    // one in a file git reads later is out of this file's reach.
+    let changed = if current == ["", helper] && path_on.trim() == "true" {
+        let ours = file_written()?;
+        helpers_run_for(&origin_url)?
+            .iter()
+            .any(|h| !is_this_helper(&h.command) && h.file == ours)
+    } else {
+        true
+    };
     let replaced: Vec<String> = current
         .iter()
         .filter(|h| !h.is_empty() && !is_this_helper(h))
@@ -446,13 +459,7 @@ pub fn write(level: Level, url: &str, helper: &str) -> Result<Written, GitError>
         .into_iter()
         .filter(|h| !is_this_helper(&h.command))
         .collect();
-    let (_, origin) = config(level, &["--show-origin", "--get", &path_key])?;
-    let file = origin
-        .split('\t')
-        .next()
-        .unwrap_or_default()
-        .trim_start_matches("file:")
-        .to_owned();
+    let file = file_written()?;
     Ok(Written {
         changed,
         replaced: if changed { replaced } else { Vec::new() },

@@ -259,6 +259,26 @@ fn setup_says_which_later_file_still_runs_another_helper() {
         )),
         "{said}"
     );
+    // Again: the global file is not rewritten for a helper it cannot
+    // reach, and the later file is named again.
+    let global = std::fs::read_to_string(user.path(".gitconfig")).unwrap();
+    let mut cmd = user.command(helper_exe());
+    cmd.arg("setup").current_dir(user.path("work"));
+    let again = user.run_input(&mut cmd, "");
+    assert!(
+        stdout(&again).contains("nothing changed"),
+        "{}",
+        stdout(&again)
+    );
+    assert!(
+        stdout(&again).contains("git still runs `git credential-store`"),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(
+        std::fs::read_to_string(user.path(".gitconfig")).unwrap(),
+        global
+    );
     // At that level, setup clears it for the server and keeps it for the
     // others.
     let mut cmd = user.command(helper_exe());
