@@ -36,7 +36,7 @@ mod platform {
     fn unreachable(e: keyring::Error) -> KeyringError {
         let text = e.to_string();
         log::debug!("the OS keyring said: {text}");
-        KeyringError::Unreachable(super::brief(&text))
+        KeyringError::Unreachable(crate::store::keyring::brief(&text))
     }
 
     /// Whether `e` says the keyring answered and holds no such item: also

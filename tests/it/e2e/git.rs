@@ -988,8 +988,18 @@ fn a_ci_job_with_no_home_and_no_passwd_entry_clones_with_the_ci_variable() {
     // no HOME. The token comes from the CI variable; nothing needs a home.
     let bb = Bitbucket::start();
     bb.cloud_repo("acme/widget");
+    // The uid's private place outlives the test: a token of this run's own
+    // meets no record an earlier run left there.
+    let token = format!(
+        "ATCTT-job-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
     bb.add(Token::AccessToken {
-        secret: "ATCTT-job".into(),
+        secret: token.clone(),
         reach: Reach::Repository("acme/widget".into()),
     });
     let work = tempfile::Builder::new()
@@ -1033,7 +1043,7 @@ fn a_ci_job_with_no_home_and_no_passwd_entry_clones_with_the_ci_variable() {
         cmd.output().unwrap()
     };
     let out = job(
-        "ATCTT-job",
+        &token,
         &["clone", "-q", "https://bitbucket.org/acme/widget.git", "w"],
     );
     assert_ok(&out);
@@ -1045,8 +1055,8 @@ fn a_ci_job_with_no_home_and_no_passwd_entry_clones_with_the_ci_variable() {
     );
     // A revoked token: the rejection is recorded (in the uid's private
     // place) and said, and the next fetch is not sent the same token.
-    bb.revoke("ATCTT-job");
-    let out = job("ATCTT-job", &["-C", "w", "fetch", "-q"]);
+    bb.revoke(&token);
+    let out = job(&token, &["-C", "w", "fetch", "-q"]);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("git-credential-bitbucket: Bitbucket rejected"),
@@ -1056,14 +1066,14 @@ fn a_ci_job_with_no_home_and_no_passwd_entry_clones_with_the_ci_variable() {
     let sent = bb
         .requests()
         .iter()
-        .filter(|r| r.auth == Presented::Basic("x-token-auth".into(), "ATCTT-job".into()))
+        .filter(|r| r.auth == Presented::Basic("x-token-auth".into(), token.clone()))
         .count();
-    let out = job("ATCTT-job", &["-C", "w", "fetch", "-q"]);
+    let out = job(&token, &["-C", "w", "fetch", "-q"]);
     assert!(!out.status.success());
     let again = bb
         .requests()
         .iter()
-        .filter(|r| r.auth == Presented::Basic("x-token-auth".into(), "ATCTT-job".into()))
+        .filter(|r| r.auth == Presented::Basic("x-token-auth".into(), token.clone()))
         .count();
     assert_eq!(sent, again, "the rejected token was sent again");
 }
