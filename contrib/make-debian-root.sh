@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Makes a minimal Debian root with git in DIR (for the package test): this
-# machine's Debian release, from the package mirror its apt sources name,
-# read at run time. Needs root and debootstrap.
-# Usage: contrib/make-debian-root.sh DIR
+# Makes a minimal Debian root with git in DIR (for the package and
+# portability tests): SUITE (default: this machine's Debian release), from
+# the package mirror this machine's apt sources name for its own release,
+# read at run time, with PACKAGES added. Needs root and debootstrap.
+# Usage: contrib/make-debian-root.sh DIR [SUITE [PACKAGES...]]
 set -euo pipefail
-dir=${1:?usage: contrib/make-debian-root.sh DIR}
+dir=${1:?usage: contrib/make-debian-root.sh DIR [SUITE [PACKAGES...]]}
 # shellcheck source=/dev/null
 suite=$(. /etc/os-release && echo "${VERSION_CODENAME:?this is not a Debian release with a codename}")
+want=${2:-$suite}
+shift $(($# < 2 ? $# : 2))
 
 # The first mirror whose sources list this suite: deb822 files
 # (sources.list.d/*.sources), then one-line lists.
@@ -39,4 +42,19 @@ if [ -z "$mirror" ]; then
     echo "make-debian-root.sh: no apt source for $suite found in /etc/apt" >&2
     exit 1
 fi
-debootstrap --variant=minbase --include=git,ca-certificates "$suite" "$dir" "$mirror" >&2
+debootstrap --variant=minbase --include=git,ca-certificates "$want" "$dir" "$mirror" >&2
+# The extra packages with apt inside the root, which follows their
+# dependencies (debootstrap's --include does not), in a private mount
+# namespace with /proc for their maintainer scripts; no service starts.
+if [ $# -gt 0 ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$dir/usr/sbin/policy-rc.d"
+    chmod 755 "$dir/usr/sbin/policy-rc.d"
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    unshare --mount --propagation private sh -c '
+        root=$1; shift
+        mount -t proc proc "$root/proc"
+        chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+            sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends \"\$@\"" sh "$@"
+    ' sh "$dir" "$@" >&2
+    rm -f "$dir/usr/sbin/policy-rc.d"
+fi

@@ -44,12 +44,51 @@ impl log::Log for OwnTrace {
     }
 }
 
+/// The statically linked glibc build and the host's NSS modules: a lookup
+/// that nsswitch.conf sends past `files` and `dns` (to `systemd`, `sss`,
+/// `mdns`, `resolve`, `myhostname`) loads the host's module, built for
+/// another glibc, and the process aborts. Before any lookup, the static
+/// build confines user and group lookups to `/etc/passwd` and
+/// `/etc/group`, and host lookups to `/etc/hosts` and the DNS servers of
+/// `/etc/resolv.conf`, which its libc answers itself (as static musl and
+/// Go programs resolve). A dynamic build uses the host's own libc and
+/// modules, and keeps the host's configuration.
+#[cfg(all(target_os = "linux", target_env = "gnu", target_feature = "crt-static"))]
+mod static_nss {
+    use std::ffi::{c_char, c_int, CStr};
+
+    extern "C" {
+        /// glibc's `nss.h`: replaces the service line of one database.
+        fn __nss_configure_lookup(db: *const c_char, service_line: *const c_char) -> c_int;
+    }
+
+    /// Confines the databases the helper (and libdbus) may look up.
+    pub fn confine() {
+        let lines: [(&CStr, &CStr); 3] = [
+            (c"hosts", c"files dns"),
+            (c"passwd", c"files"),
+            (c"group", c"files"),
+        ];
+        for (db, line) in lines {
+            // SAFETY: both arguments are NUL-terminated constants that live
+            // for the whole program; glibc reads them and keeps no pointer
+            // it may write through. No other thread runs yet.
+            let failed = unsafe { __nss_configure_lookup(db.as_ptr(), line.as_ptr()) } != 0;
+            if failed {
+                log::debug!("could not confine NSS lookups of {db:?}");
+            }
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let logger = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off"))
         .target(env_logger::Target::Stderr)
         .build();
     log::set_max_level(logger.filter());
     let _ = log::set_boxed_logger(Box::new(OwnTrace(logger)));
+    #[cfg(all(target_os = "linux", target_env = "gnu", target_feature = "crt-static"))]
+    static_nss::confine();
     // git runs `git-credential-bitbucket get|store|erase` on every fetch
     // and push: answer those without building the whole command line.
     let mut args = std::env::args_os().skip(1);
