@@ -5,3 +5,4 @@
 
 mod archive;
 mod debian;
+mod portable;

@@ -10,6 +10,7 @@
 //! reaches it under the real host names through `http.curloptResolve`.
 //! Binding port 443 needs root: only tests that start a [`Bitbucket`] do.
 
+mod dns;
 mod keyring;
 mod model;
 mod output;
@@ -18,6 +19,7 @@ mod server;
 mod terminal;
 mod user;
 
+pub use dns::DnsStub;
 pub use keyring::KeyringSession;
 pub use model::{Presented, Reach, Seen, Token};
 pub use output::{assert_ok, run_with_deadline, stderr, stdout, token_leak};
