@@ -468,6 +468,39 @@ pub fn write(level: Level, url: &str, helper: &str) -> Result<Written, GitError>
     })
 }
 
+/// Takes out of the file at `level` the lines [`write`] puts in the
+/// section `credential.URL`: the empty helper and this helper's, and
+/// `useHttpPath`; other helpers and keys stay, and an empty section goes.
+/// The file it changed, or `None` when the section runs no helper of this
+/// executable's.
+pub fn unwrite(level: Level, url: &str) -> Result<Option<String>, GitError> {
+    let section = format!("credential.{url}");
+    let helper_key = format!("{section}.helper");
+    let (_, listed) = config(level, &["--get-all", &helper_key])?;
+    if !listed.lines().any(is_this_helper) {
+        return Ok(None);
+    }
+    let (_, origin) = config(level, &["--show-origin", "--get-all", &helper_key])?;
+    let file = origin.split('\t').next().unwrap_or_default();
+    let file = absolute_origin(file.trim_start_matches("file:"));
+    let kept: Vec<&str> = listed
+        .lines()
+        .filter(|h| !h.is_empty() && !is_this_helper(h))
+        .collect();
+    config(level, &["--unset-all", &helper_key])?;
+    for other in kept {
+        config(level, &["--add", &helper_key, other])?;
+    }
+    let path_key = format!("{section}.useHttpPath");
+    let _ = config(level, &["--unset-all", &path_key]);
+    let pattern = format!("^{}\\.", regex_literal(&section));
+    let (_, left) = config(level, &["--get-regexp", &pattern])?;
+    if left.trim().is_empty() {
+        let _ = config(level, &["--remove-section", &section]);
+    }
+    Ok(Some(file))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

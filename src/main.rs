@@ -146,7 +146,11 @@ fn main() -> ExitCode {
             } else {
                 Level::Global
             };
-            cli::setup::run(level, a.url.as_deref())
+            if a.remove {
+                cli::setup::remove(level, a.url.as_deref())
+            } else {
+                cli::setup::run(level, a.url.as_deref())
+            }
         }
         Command::Doctor => cli::doctor::run(),
         Command::Migrate(args) => cli::migrate::run(args),

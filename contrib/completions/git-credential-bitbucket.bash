@@ -579,7 +579,7 @@ _git__credential__bitbucket() {
             return 0
             ;;
         git__credential__bitbucket__subcmd__setup)
-            opts="-h --global --system --local --help"
+            opts="-h --global --system --local --remove --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -96,6 +96,7 @@ complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_s
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand setup" -l global -d 'Write the user\'s git configuration (the default)'
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand setup" -l system -d 'Write the machine\'s git configuration'
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand setup" -l local -d 'Write the current repository\'s git configuration'
+complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand setup" -l remove -d 'Take out the lines setup wrote for the URL (before uninstalling), and nothing else'
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand setup" -s h -l help -d 'Print help'
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c git-credential-bitbucket -n "__fish_git_credential_bitbucket_using_subcommand migrate" -l email -d 'The Atlassian account email the new token belongs to (asked for on a terminal when left out)' -r

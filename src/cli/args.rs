@@ -90,6 +90,9 @@ pub struct SetupArgs {
     /// Write the current repository's git configuration.
     #[arg(long, group = "level")]
     pub local: bool,
+    /// Take out the lines setup wrote for the URL (before uninstalling), and nothing else.
+    #[arg(long)]
+    pub remove: bool,
     /// The Bitbucket URL (default: https://bitbucket.org), e.g. https://git.example.com:7990.
     pub url: Option<String>,
 }

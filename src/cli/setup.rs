@@ -160,3 +160,16 @@ pub fn run(level: Level, url: Option<&str>) -> Result<bool, CliError> {
     configure(&settings, level, url.unwrap_or("https://bitbucket.org"))?;
     Ok(true)
 }
+
+/// Runs `setup --remove`: the lines `setup` wrote for the URL at `level`
+/// (its empty helper, this helper, `useHttpPath`) go; other helpers and
+/// keys of the section stay, and a section left empty goes too.
+pub fn remove(level: Level, url: Option<&str>) -> Result<bool, CliError> {
+    let url = normalise_url(url.unwrap_or("https://bitbucket.org"))?;
+    let shown = printable(&url);
+    match git::unwrite(level, &url)? {
+        Some(file) => say!("Removed this helper's lines for {shown} from {file}."),
+        None => say!("git's configuration at that level has no lines of this helper for {shown}; nothing changed."),
+    }
+    Ok(true)
+}

@@ -301,3 +301,61 @@ fn setup_says_which_later_file_still_runs_another_helper() {
     ]);
     assert_eq!(stdout(&general).trim(), "store");
 }
+
+#[test]
+fn setup_remove_takes_out_what_setup_wrote_and_nothing_else() {
+    let user = User::new();
+    user.write_gitconfig("[credential]\n\thelper = cache\n");
+    let before = std::fs::read_to_string(user.path(".gitconfig")).unwrap();
+    assert_ok(&run(&user, &["setup"], ""));
+    // Something the user added to the section by hand stays.
+    assert_ok(&user.git(&[
+        "config",
+        "--global",
+        "credential.https://bitbucket.org.username",
+        "jdoe",
+    ]));
+    let out = run(&user, &["setup", "--remove"], "");
+    assert_ok(&out);
+    let file = user.path(".gitconfig");
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "Removed this helper's lines for https://bitbucket.org from {}.\n",
+            file.display()
+        )
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !text.contains(helper_exe()) && !text.contains("useHttpPath"),
+        "{text}"
+    );
+    assert!(
+        text.contains("username = jdoe") && text.contains("helper = cache"),
+        "{text}"
+    );
+    let helpers = user.git(&[
+        "config",
+        "--global",
+        "--get-all",
+        "credential.https://bitbucket.org.helper",
+    ]);
+    assert_eq!(stdout(&helpers), "");
+    // Without the username, nothing of the section is left: it goes.
+    assert_ok(&user.git(&[
+        "config",
+        "--global",
+        "--unset",
+        "credential.https://bitbucket.org.username",
+    ]));
+    assert_ok(&run(&user, &["setup"], ""));
+    assert_ok(&run(&user, &["setup", "--remove"], ""));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap().trim_end(),
+        before.trim_end()
+    );
+    // Again: nothing to take out.
+    let out = run(&user, &["setup", "--remove"], "");
+    assert_ok(&out);
+    assert!(stdout(&out).contains("nothing changed"), "{}", stdout(&out));
+}
