@@ -3,7 +3,8 @@
 #   git-credential-bitbucket-VERSION-TARGET.tar.gz  the static binary, the
 #       man page, the three completion files, README.md and LICENSE
 #   git-credential-bitbucket_VERSION_ARCH.deb       (Linux) the same, where
-#       Debian puts them; Depends: git; changes no git configuration
+#       Debian puts them; Depends: git (>= 1:2.39); changes no git
+#       configuration, and says on removal how to undo setup --system
 #   SHA256SUMS                                      both files' checksums
 #
 # The same commit gives the same bytes, wherever the tree and cargo's
@@ -117,22 +118,28 @@ if [ "$(uname -s)" = Linux ] && command -v dpkg-deb >/dev/null 2>&1; then
     cp contrib/completions/_$name "$pkg/usr/share/zsh/vendor-completions/"
     cp contrib/completions/$name.fish "$pkg/usr/share/fish/vendor_completions.d/"
     gzip -n -9 -c README.md > "$pkg/usr/share/doc/$name/README.md.gz"
+    maintainer="The $name authors <maintainers@$name.invalid>"
     {
-        echo "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"
-        echo "Upstream-Name: $name"
+        echo "$name ($version) unstable; urgency=medium"
         echo
-        echo "Files: *"
-        echo "License: MIT"
-        sed 's/^$/./; s/^/ /' LICENSE
-    } > "$pkg/usr/share/doc/$name/copyright"
+        echo "  * Release $version; what changed is in the project's history."
+        echo
+        echo " -- $maintainer  $(date -u -R -d "@$SOURCE_DATE_EPOCH")"
+    } | gzip -n -9 > "$pkg/usr/share/doc/$name/changelog.gz"
+    contrib/packaging/debian/copyright.sh "$target" > "$pkg/usr/share/doc/$name/copyright"
+    # Static on purpose (see the README's install section); lintian's
+    # rule is for libraries Debian would rather share.
+    mkdir -p "$pkg/usr/share/lintian/overrides"
+    echo "$name: statically-linked-binary [usr/bin/$name]" > "$pkg/usr/share/lintian/overrides/$name"
+    cp contrib/packaging/debian/postrm "$pkg/DEBIAN/postrm"
     size=$(du -k -s "$pkg/usr" | cut -f1)
     cat > "$pkg/DEBIAN/control" <<EOF
 Package: $name
 Version: $version
 Architecture: $arch
-Maintainer: The $name authors <maintainers@$name.invalid>
+Maintainer: $maintainer
 Installed-Size: $size
-Depends: git
+Depends: git (>= 1:2.39)
 Section: vcs
 Priority: optional
 Description: git credential helper for Bitbucket Cloud and Data Center
@@ -143,6 +150,9 @@ Description: git credential helper for Bitbucket Cloud and Data Center
  "git-credential-bitbucket setup --system" (or "setup" per user).
 EOF
     normalise "$pkg" "$pkg/usr/bin/$name"
+    chmod 0755 "$pkg/DEBIAN/postrm"
+    (cd "$pkg" && find usr -type f | sort | xargs md5sum) > "$pkg/DEBIAN/md5sums"
+    chmod 0644 "$pkg/DEBIAN/md5sums"
     find "$pkg" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
     deb="${name}_${version}_${arch}.deb"
     dpkg-deb --root-owner-group -Zxz --build "$pkg" "$out/$deb" >&2

@@ -87,7 +87,33 @@ fn the_deb_installs_in_a_fresh_debian_and_git_clones_and_pushes_with_it() {
             "git-credential-bitbucket",
         ],
     ));
-    assert_eq!(status, "git");
+    assert_eq!(status, "git (>= 1:2.39)");
+    // What lintian wants of a package: md5sums and a changelog.
+    let md5sums =
+        std::fs::read_to_string(root.join("var/lib/dpkg/info/git-credential-bitbucket.md5sums"))
+            .unwrap();
+    assert!(
+        md5sums.contains("  usr/bin/git-credential-bitbucket\n"),
+        "{md5sums}"
+    );
+    assert!(root
+        .join("usr/share/doc/git-credential-bitbucket/changelog.gz")
+        .exists());
+    let copyright =
+        std::fs::read_to_string(root.join("usr/share/doc/git-credential-bitbucket/copyright"))
+            .unwrap();
+    for licence in [
+        "License: MIT",
+        "License: LGPL-2.1+",
+        "GNU C Library",
+        "libdbus",
+        "ring v",
+    ] {
+        assert!(
+            copyright.contains(licence),
+            "{licence} missing:\n{copyright}"
+        );
+    }
     // Installing changed no git configuration.
     let out = inside(
         &root,
@@ -164,11 +190,15 @@ fn the_deb_installs_in_a_fresh_debian_and_git_clones_and_pushes_with_it() {
         version.trim()
     );
 
-    // And it goes away cleanly.
-    assert_ok(&inside(
-        &root,
-        &[],
-        &["dpkg", "-r", "git-credential-bitbucket"],
-    ));
+    // And it goes away cleanly, saying how to take out the lines setup
+    // --system wrote, which would otherwise run a missing program.
+    let removed = inside(&root, &[], &["dpkg", "-r", "git-credential-bitbucket"]);
+    assert_ok(&removed);
     assert!(!root.join("usr/bin/git-credential-bitbucket").exists());
+    let said = stderr(&removed);
+    let command = "git config --system --remove-section 'credential.https://bitbucket.org'";
+    assert!(said.contains(command), "{said}");
+    assert_ok(&inside(&root, &[], &["sh", "-c", command]));
+    let config = std::fs::read_to_string(root.join("etc/gitconfig")).unwrap_or_default();
+    assert!(!config.contains("git-credential-bitbucket"), "{config}");
 }

@@ -51,7 +51,27 @@ fn shipped_binary(dir: &Path) -> PathBuf {
 /// bound over the root's while a command runs.
 struct Root {
     dir: PathBuf,
-    etc: tempfile::TempDir,
+    _etc: tempfile::TempDir,
+    /// Each file of ours, and the path in the root it is bound over.
+    binds: Vec<(PathBuf, PathBuf)>,
+}
+
+/// Where in the root `dir` its `/etc/FILE` really is: the file, or where
+/// its link leads as the root sees it (systemd-resolved makes resolv.conf
+/// a link into `/run`), made empty when missing, so a file can be bound
+/// over it.
+fn mount_point(dir: &Path, file: &str) -> PathBuf {
+    let path = dir.join("etc").join(file);
+    let at = match std::fs::read_link(&path) {
+        Ok(target) if target.is_absolute() => dir.join(target.strip_prefix("/").unwrap()),
+        Ok(target) => dir.join("etc").join(target),
+        Err(_) => path,
+    };
+    if std::fs::metadata(&at).is_err() {
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::fs::write(&at, "").unwrap();
+    }
+    at
 }
 
 impl Root {
@@ -61,13 +81,6 @@ impl Root {
         std::fs::create_dir_all(opt.join("home")).unwrap();
         std::fs::copy(binary, opt.join("git-credential-bitbucket")).unwrap();
         std::fs::copy(ca_file(), opt.join("ca.pem")).unwrap();
-        // A minimal root may lack them: something to bind over.
-        for f in ["nsswitch.conf", "resolv.conf", "hosts"] {
-            let at = dir.join("etc").join(f);
-            if std::fs::symlink_metadata(&at).is_err() {
-                std::fs::write(&at, "").unwrap();
-            }
-        }
         let etc = tempfile::tempdir().unwrap();
         std::fs::write(etc.path().join("nsswitch.conf"), NSSWITCH).unwrap();
         std::fs::write(
@@ -76,9 +89,14 @@ impl Root {
         )
         .unwrap();
         std::fs::write(etc.path().join("hosts"), "127.0.0.1 localhost\n").unwrap();
+        let binds = ["nsswitch.conf", "resolv.conf", "hosts"]
+            .iter()
+            .map(|f| (etc.path().join(f), mount_point(dir, f)))
+            .collect();
         Root {
             dir: dir.to_path_buf(),
-            etc,
+            _etc: etc,
+            binds,
         }
     }
 
@@ -88,24 +106,26 @@ impl Root {
         let mut cmd = Command::new("unshare");
         cmd.args(["--mount", "--propagation", "private", "sh", "-c"])
             .arg(concat!(
-                r#"root=$1; etc=$2; shift 2; "#,
-                r#"mount --rbind /dev "$root/dev" && mount -t proc proc "$root/proc" && "#,
-                r#"for f in nsswitch.conf resolv.conf hosts; do mount --bind "$etc/$f" "$root/etc/$f" || exit 1; done && "#,
+                r#"root=$1; shift; "#,
+                r#"mount --rbind /dev "$root/dev" && mount -t proc proc "$root/proc" || exit 1; "#,
+                r#"while [ "$1" != -- ]; do mount --bind "$1" "$2" || exit 1; shift 2; done; shift; "#,
                 r#"exec chroot "$root" "$@""#
             ))
             .arg("sh")
-            .arg(&self.dir)
-            .arg(self.etc.path())
-            .args([
-                "setpriv",
-                &format!("--reuid={uid}"),
-                &format!("--regid={uid}"),
-                "--clear-groups",
-                "env",
-                "-i",
-                "PATH=/usr/bin:/bin",
-                "LANG=C",
-            ]);
+            .arg(&self.dir);
+        for (ours, at) in &self.binds {
+            cmd.arg(ours).arg(at);
+        }
+        cmd.arg("--").args([
+            "setpriv",
+            &format!("--reuid={uid}"),
+            &format!("--regid={uid}"),
+            "--clear-groups",
+            "env",
+            "-i",
+            "PATH=/usr/bin:/bin",
+            "LANG=C",
+        ]);
         for (k, v) in env {
             cmd.arg(format!("{k}={v}"));
         }
