@@ -3,7 +3,8 @@
 //! the NSS modules desktops use installed, `hosts` and `passwd` going past
 //! `files` and `dns`, names answered by a DNS server (not `/etc/hosts`).
 //! A static glibc program that loads those modules dies of a signal;
-//! nothing here may.
+//! nothing here may. The `.deb` installs (and runs) in each root whose git
+//! is 2.39 or later, and is refused, naming that git, in the others.
 //!
 //! `.ci/run` makes the roots with contrib/make-debian-root.sh and names
 //! them, separated by `:`, in `GCB_TEST_PORTABLE_ROOTS`.
@@ -123,7 +124,7 @@ impl Root {
             "--clear-groups",
             "env",
             "-i",
-            "PATH=/usr/bin:/bin",
+            "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
             "LANG=C",
         ]);
         for (k, v) in env {
@@ -268,6 +269,41 @@ fn checks_in(root_dir: &Path, binary: &Path) {
     }
 }
 
+/// The `.deb` in `root_dir`: it installs where git is 2.39 or later and
+/// runs there, and dpkg refuses it, naming the git it needs, where git is
+/// older (Debian 11's 2.30).
+fn deb_in(root_dir: &Path, binary: &Path) {
+    let dist = PathBuf::from(std::env::var_os("GCB_TEST_RELEASE_DIR").unwrap());
+    let deb = std::fs::read_dir(&dist)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "deb"))
+        .expect("a .deb in the release directory");
+    let dns = DnsStub::start(&[]);
+    let root = Root::new(root_dir, binary, &dns);
+    std::fs::copy(&deb, root_dir.join("opt/gcb/package.deb")).unwrap();
+    let version = stdout(&root.run(0, &[], &["git", "--version"], ""));
+    let numbers: Vec<u32> = version
+        .trim()
+        .trim_start_matches("git version ")
+        .split('.')
+        .take(2)
+        .map(|n| n.parse().unwrap_or(0))
+        .collect();
+    let out = root.run(0, &[], &["dpkg", "-i", "/opt/gcb/package.deb"], "");
+    if numbers < vec![2, 39] {
+        assert!(!out.status.success(), "installed beside {version}");
+        assert!(stderr(&out).contains("git (>= 1:2.39)"), "{}", stderr(&out));
+        assert_ok(&root.run(0, &[], &["dpkg", "--purge", "git-credential-bitbucket"], ""));
+        return;
+    }
+    assert_ok(&out);
+    let out = root.run(0, &[], &["git", "credential-bitbucket", "--version"], "");
+    assert_ok(&out);
+    assert_ok(&root.run(0, &[], &["dpkg", "-r", "git-credential-bitbucket"], ""));
+}
+
 #[test]
 #[ignore = "needs Debian roots of other releases (GCB_TEST_PORTABLE_ROOTS, from contrib/make-debian-root.sh) and the release files (GCB_TEST_RELEASE_DIR); .ci/run runs it with --ignored"]
 fn the_shipped_binary_works_in_other_debian_releases_with_desktop_nss_modules() {
@@ -290,6 +326,10 @@ fn the_shipped_binary_works_in_other_debian_releases_with_desktop_nss_modules() 
             );
         }
         checks_in(root, &binary);
+        // The Debian root of the package test installs the .deb itself.
+        if std::env::var_os("GCB_TEST_DEBIAN_ROOT").is_none_or(|d| Path::new(&d) != root) {
+            deb_in(root, &binary);
+        }
         eprintln!("{}: every check passed", root.display());
     }
 }
