@@ -120,6 +120,17 @@ pub fn exec_path() -> Option<PathBuf> {
     git_output(&["--exec-path"]).map(PathBuf::from)
 }
 
+/// git's `http.*` settings as they apply to `url` (`git config
+/// --get-urlmatch http URL`): one `key value` line each, keys in lower
+/// case; `None` when git cannot be run.
+pub fn http_config_for(url: &str) -> Option<String> {
+    match git(&["config", "--get-urlmatch", "http", url]) {
+        Ok((0, out, _)) => Some(out),
+        Ok((1, _, _)) => Some(String::new()),
+        _ => None,
+    }
+}
+
 /// Whether git sends the repository path to helpers for `url`
 /// (`credential.useHttpPath`, as git matches it to the URL).
 pub fn sends_paths(url: &str) -> bool {

@@ -13,7 +13,8 @@
 //!
 //! Around that core: [`config`] (paths, the raw tables, their rules, the CI
 //! variables, the quick reader, the index and the locked edits), [`rest`]
-//! (the helper's own HTTPS), and [`cli`] (one file per command).
+//! (the REST and git endpoint checks) over [`https`] (the helper's
+//! own HTTPS, which reaches a URL as git does), and [`cli`] (one file per command).
 //! [`plain`] finds what other helpers left in plain text, for `doctor`.
 //! [`fsutil`], [`url`] and [`calendar`] are the small tools they share.
 
@@ -27,6 +28,7 @@ pub mod fsutil;
 pub mod git;
 pub mod health;
 pub mod helper;
+pub mod https;
 pub mod kind;
 pub mod learned;
 pub mod plain;

@@ -1,12 +1,10 @@
 //! Calling Bitbucket's REST API with an entry, the way that entry's kind
 //! must be presented there: for `verify`, and the header for `header`.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use base64::Engine;
 
 use crate::config::{Entry, Settings};
+use crate::https::{Client, HttpsError};
 use crate::kind::{self, AccessScope, Form, FormError, HttpScope, Kind, API_TOKEN_GIT_USER};
 use crate::remote::{Origin, RemoteKind, Surface, CLOUD_API_HOST};
 use crate::secret::Secret;
@@ -15,20 +13,9 @@ use crate::url::{printable, shown, UrlParts};
 /// Why a REST call could not be made. None holds a secret.
 #[derive(Debug, thiserror::Error)]
 pub enum RestError {
-    /// The CA file named by `GIT_SSL_CAINFO` or `SSL_CERT_FILE`.
-    #[error("could not read the CA file {path}: {reason}")]
-    CaFile {
-        /// The file.
-        path: String,
-        /// Why.
-        reason: String,
-    },
-    /// The CA file holds no certificate.
-    #[error("{path} holds no certificate")]
-    NoCertificate {
-        /// The file.
-        path: String,
-    },
+    /// The server could not be reached as git reaches it.
+    #[error(transparent)]
+    Https(#[from] HttpsError),
     /// A base URL that is not one.
     #[error("{url} is not a URL such as https://api.bitbucket.org")]
     NotAUrl {
@@ -55,14 +42,6 @@ pub enum RestError {
     TooManyRedirects {
         /// The URL asked.
         url: String,
-    },
-    /// The server could not be reached.
-    #[error("could not reach {url}: {reason}")]
-    Unreachable {
-        /// The URL.
-        url: String,
-        /// Why.
-        reason: String,
     },
     /// The repository named for the check is outside the entry's scope.
     #[error("{url} is outside entry '{entry}' ({entry_url}); name a repository it covers")]
@@ -316,7 +295,7 @@ pub fn repository_url(entry: &Entry, repo: Option<&str>) -> Result<Option<String
 /// entry's scope; REST only for what REST is for (the username of an API
 /// token, through its email), or when no repository is known.
 pub fn verify(
-    agent: &ureq::Agent,
+    client: &Client,
     entry: &Entry,
     secret: &Secret,
     target: Target<'_>,
@@ -325,7 +304,7 @@ pub fn verify(
     let mut out = Verification::default();
     let repo_url = repository_url(entry, target.repo)?;
     match &repo_url {
-        Some(url) => verify_git(agent, entry, secret, url, &mut out)?,
+        Some(url) => verify_git(client, entry, secret, url, &mut out)?,
         None => out.no_repository = true,
     }
     let rest_needed = match entry.kind {
@@ -339,7 +318,7 @@ pub fn verify(
             .map_or_else(|| self::api_base(entry), str::to_owned);
         refuse_plain_http(&base, settings)?;
         let url = format!("{}{}", base.trim_end_matches('/'), verify_path(entry));
-        let (status, body) = get(agent, &url, &authorization)?;
+        let (status, body) = get(client, &url, &authorization)?;
         let git_accepted = out
             .checks
             .iter()
@@ -375,7 +354,7 @@ pub fn verify(
 /// clone works. A Data Center personal token the server refuses as Basic
 /// is tried once as Bearer, to tell the user which setting makes it work.
 fn verify_git(
-    agent: &ureq::Agent,
+    client: &Client,
     entry: &Entry,
     secret: &Secret,
     repo_url: &str,
@@ -386,10 +365,10 @@ fn verify_git(
     let base = repo_url.trim_end_matches('/');
     let refs = |service: &str| format!("{base}/info/refs?service={service}");
     let url = refs("git-upload-pack");
-    let (mut status, _) = get(agent, &url, &authorization)?;
+    let (mut status, _) = get(client, &url, &authorization)?;
     if status == 401 && matches!(form, Form::Basic(_)) && matches!(entry.kind, Kind::HttpToken(_)) {
         let bearer = self::authorization(&Form::Bearer, secret);
-        if (200..300).contains(&get(agent, &url, &bearer)?.0) {
+        if (200..300).contains(&get(client, &url, &bearer)?.0) {
             out.needs_bearer = true;
             out.checks.push(Check {
                 what: Probe::Clone,
@@ -418,7 +397,7 @@ fn verify_git(
         return Ok(());
     }
     let url = refs("git-receive-pack");
-    let (status, _) = get(agent, &url, &authorization)?;
+    let (status, _) = get(client, &url, &authorization)?;
     let (problem, fix) = explain(entry, status, Probe::Push, true);
     out.checks.push(Check {
         what: Probe::Push,
@@ -462,47 +441,6 @@ fn username_in(body: &str) -> Option<String> {
     value.get("username")?.as_str().map(str::to_owned)
 }
 
-/// A small blocking HTTPS client. Certificates are checked against the
-/// file named by `GIT_SSL_CAINFO` or `SSL_CERT_FILE` when one is set (as
-/// git and curl do), else against the bundled web roots.
-pub fn agent() -> Result<ureq::Agent, RestError> {
-    let mut tls = ureq::tls::TlsConfig::builder();
-    let ca_file = ["GIT_SSL_CAINFO", "SSL_CERT_FILE"]
-        .iter()
-        .find_map(|v| std::env::var_os(v).filter(|p| !p.is_empty()));
-    if let Some(path) = ca_file {
-        let pem = std::fs::read(&path).map_err(|e| RestError::CaFile {
-            path: path.to_string_lossy().into_owned(),
-            reason: e.to_string(),
-        })?;
-        let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
-            .filter_map(|item| match item {
-                Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
-                _ => None,
-            })
-            .collect();
-        if certs.is_empty() {
-            return Err(RestError::NoCertificate {
-                path: path.to_string_lossy().into_owned(),
-            });
-        }
-        tls = tls.root_certs(ureq::tls::RootCerts::Specific(Arc::new(certs)));
-    }
-    let config = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        // Redirects are followed by `get`, only where the entry's
-        // credential may go.
-        .max_redirects(0)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .tls_config(tls.build())
-        .user_agent(concat!(
-            "git-credential-bitbucket/",
-            env!("CARGO_PKG_VERSION")
-        ))
-        .build();
-    Ok(ureq::Agent::new_with_config(config))
-}
-
 /// The most redirects followed, each on the same host and scheme.
 const MAX_REDIRECTS: usize = 5;
 
@@ -536,19 +474,17 @@ fn origin_of(url: &str) -> Option<Origin> {
 /// of) the body. A redirect is followed only on the same scheme, host
 /// and port, and at most [`MAX_REDIRECTS`] times; one elsewhere is an
 /// error that names where it pointed, and nothing is sent there.
-fn get(agent: &ureq::Agent, url: &str, authorization: &Secret) -> Result<(u16, String), RestError> {
+fn get(client: &Client, url: &str, authorization: &Secret) -> Result<(u16, String), RestError> {
     let start = origin_of(url);
     let mut current = url.to_owned();
     for _ in 0..=MAX_REDIRECTS {
-        let mut response = agent
-            .get(&current)
-            .header("Authorization", authorization.expose())
-            .header("Accept", "application/json")
-            .call()
-            .map_err(|e| RestError::Unreachable {
-                url: shown(&current),
-                reason: e.to_string(),
-            })?;
+        let mut response = client.get(
+            &current,
+            &[
+                ("Authorization", authorization.expose()),
+                ("Accept", "application/json"),
+            ],
+        )?;
         let status = response.status().as_u16();
         if (300..400).contains(&status) {
             let location = response

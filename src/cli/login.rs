@@ -536,9 +536,9 @@ fn check(
         repo: plan.check.as_deref(),
         api_base: None,
     };
-    let agent = rest::agent()?;
+    let client = crate::https::Client::new();
     let mut checked = rest::verify(
-        &agent,
+        &client,
         &entry_of(ctx, plan, kind, store)?,
         secret,
         target,
@@ -552,7 +552,7 @@ fn check(
             api_base: None,
         };
         checked = rest::verify(
-            &agent,
+            &client,
             &entry_of(ctx, plan, kind, store)?,
             secret,
             target,

@@ -179,9 +179,9 @@ pub fn check_before_saving(
     target: crate::rest::Target<'_>,
     consequence: Consequence,
 ) -> Result<Verification, CliError> {
-    let agent = crate::rest::agent()?;
+    let client = crate::https::Client::new();
     let settings = &ctx.config.settings;
-    let checked = crate::rest::verify(&agent, entry, secret, target, settings)?;
+    let checked = crate::rest::verify(&client, entry, secret, target, settings)?;
     accepted_or(checked, consequence)
 }
 

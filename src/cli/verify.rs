@@ -50,7 +50,7 @@ pub fn lines(entry: &Entry, checked: &Result<Verification, CliError>) -> Vec<Str
 pub fn check(ctx: &Context, entry: &Entry, target: Target<'_>) -> Result<Verification, CliError> {
     let secret = ctx.secret_of(entry)?;
     let checked = rest::verify(
-        &rest::agent()?,
+        &crate::https::Client::new(),
         entry,
         &secret,
         target,

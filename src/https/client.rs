@@ -1,0 +1,288 @@
+//! The helper's HTTPS client: for each URL it reads git's settings for
+//! that URL and reaches the server as git would (trust, proxy, client
+//! certificate), and turns every failure on the way into one sentence.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
+
+use super::error::{HttpsError, Refusal};
+use super::settings::{GitHttp, Source};
+use super::tls::Tls;
+use super::trust::{anchors, client_identity, Verifier};
+use crate::url::{printable, shown, UrlParts};
+
+/// How long one request may take in all.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An agent made for one set of settings, with what its messages need.
+struct Prepared {
+    agent: ureq::Agent,
+    refused: Arc<Mutex<Option<Refusal>>>,
+    sources: String,
+    proxy: Option<(String, Source)>,
+    client_cert: bool,
+}
+
+/// Reaches URLs as git reaches them. One per command; it reads git's
+/// settings once per URL and keeps one agent per distinct settings.
+#[derive(Default)]
+pub struct Client {
+    settings: RefCell<HashMap<String, GitHttp>>,
+    agents: RefCell<HashMap<(GitHttp, bool), Arc<Prepared>>>,
+    warned: std::cell::Cell<bool>,
+}
+
+/// What a server answered.
+pub type Response = ureq::http::Response<ureq::Body>;
+
+impl Client {
+    /// A client that has read nothing yet.
+    pub fn new() -> Client {
+        Client::default()
+    }
+
+    /// GETs `url` with `headers` (redirects are not followed).
+    pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Response, HttpsError> {
+        let key = url.split(['?', '#']).next().unwrap_or(url).to_owned();
+        let settings = self
+            .settings
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| GitHttp::for_url(url))
+            .clone();
+        let parts = UrlParts::parse(url);
+        let host_port = parts
+            .as_ref()
+            .and_then(|p| p.host.as_deref().map(str::to_owned))
+            .unwrap_or_default();
+        let host = bare_host(&host_port);
+        let proxied = settings.proxy_for(host).is_some();
+        if let Some(why) = settings.no_verify {
+            if !self.warned.replace(true) {
+                eprintln!("warning: {why}: the server's certificate is not verified, so the credential goes to whichever server answers as {}", printable(&host_port));
+            }
+        }
+        let prepared = self.prepared(settings, proxied)?;
+        let mut request = prepared.agent.get(url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Ok(mut slot) = prepared.refused.lock() {
+            *slot = None;
+        }
+        request
+            .call()
+            .map_err(|e| explain(&e, url, &host_port, &prepared))
+    }
+
+    fn prepared(&self, settings: GitHttp, proxied: bool) -> Result<Arc<Prepared>, HttpsError> {
+        let key = (settings, proxied);
+        if let Some(p) = self.agents.borrow().get(&key) {
+            return Ok(p.clone());
+        }
+        let (settings, _) = &key;
+        let proxy = settings.proxy.clone().filter(|_| proxied);
+        let prepared = Arc::new(build(settings, proxy)?);
+        self.agents.borrow_mut().insert(key, prepared.clone());
+        Ok(prepared)
+    }
+}
+
+/// `host` without its port (and an IPv6 address without brackets).
+fn bare_host(host_port: &str) -> &str {
+    if let Some(rest) = host_port.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    host_port.split(':').next().unwrap_or(host_port)
+}
+
+/// The ureq proxy for git's proxy setting `value`: `http://` (the
+/// default when no scheme is written) or `https://`, with the
+/// credentials in its URL.
+fn proxy_of(value: &str, setting: Source) -> Result<ureq::Proxy, HttpsError> {
+    let url = if value.contains("://") {
+        value.to_owned()
+    } else {
+        format!("http://{value}")
+    };
+    let bad = |problem| HttpsError::BadProxy {
+        proxy: shown(&url),
+        setting,
+        problem,
+    };
+    let scheme = url.split("://").next().unwrap_or_default().to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return Err(bad("is not an http:// or https:// proxy, the kinds the helper's own client speaks (git's curl speaks SOCKS too); give an http:// proxy for the helper with `git config --global http.https://HOST.proxy URL`, or reach the server without one"));
+    }
+    ureq::Proxy::new(&url).map_err(|_| bad("is not a URL such as http://proxy.example.com:3128"))
+}
+
+/// An agent for `settings`, through `proxy` when one is given.
+fn build(settings: &GitHttp, proxy: Option<(String, Source)>) -> Result<Prepared, HttpsError> {
+    let anchors = anchors(settings)?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let refused = Arc::new(Mutex::new(None));
+    let verifier = Verifier::new(
+        &anchors,
+        settings.no_verify.is_none(),
+        provider.clone(),
+        refused.clone(),
+    );
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(rustls::ALL_VERSIONS)
+        .map_err(|_| HttpsError::Unreachable {
+            url: String::new(),
+            via: None,
+            reason: "TLS could not be set up".into(),
+        })?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier));
+    let identity = client_identity(settings)?;
+    let client_cert = identity.is_some();
+    let tls = match identity {
+        Some((certs, key)) => {
+            let setting = settings.ssl_cert.as_ref().map_or("http.sslCert", |(_, s)| s);
+            let path = settings
+                .ssl_cert
+                .as_ref()
+                .map(|(p, _)| p.display().to_string())
+                .unwrap_or_default();
+            builder
+                .with_client_auth_cert(certs, key)
+                .map_err(|_| HttpsError::ClientCert {
+                    setting,
+                    path,
+                    problem: "holds a certificate that does not match its key, or a key of a kind TLS cannot use".into(),
+                })?
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let ureq_proxy = match &proxy {
+        Some((value, setting)) => Some(proxy_of(value, setting)?),
+        None => None,
+    };
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        // Redirects are the caller's to follow, where the credential
+        // may go.
+        .max_redirects(0)
+        .timeout_global(Some(TIMEOUT))
+        .proxy(ureq_proxy)
+        .user_agent(concat!(
+            "git-credential-bitbucket/",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .build();
+    let connector = ()
+        .chain(ConnectProxyConnector::default())
+        .chain(TcpConnector::default())
+        .chain(Tls {
+            config: Arc::new(tls),
+        });
+    Ok(Prepared {
+        agent: ureq::Agent::with_parts(config, connector, DefaultResolver::default()),
+        refused,
+        sources: anchors.sources,
+        proxy: proxy.map(|(value, setting)| (shown(&value), setting)),
+        client_cert,
+    })
+}
+
+/// The sentence for a failed request to `url`.
+fn explain(error: &ureq::Error, url: &str, host: &str, prepared: &Prepared) -> HttpsError {
+    let refused = prepared.refused.lock().ok().and_then(|mut r| r.take());
+    if let Some(refusal) = refused {
+        return HttpsError::Untrusted {
+            host: printable(host),
+            refusal,
+            sources: prepared.sources.clone(),
+        };
+    }
+    if let (ureq::Error::ConnectProxyFailed(answer), Some((proxy, setting))) =
+        (error, &prepared.proxy)
+    {
+        return HttpsError::ProxyRefused {
+            proxy: proxy.clone(),
+            setting,
+            host: printable(host),
+            answer: proxy_answer(answer),
+        };
+    }
+    let alert = tls_error(error).and_then(|e| match e {
+        rustls::Error::AlertReceived(alert) => Some(*alert),
+        _ => None,
+    });
+    use rustls::AlertDescription::{BadCertificate, CertificateRequired, HandshakeFailure};
+    match alert {
+        Some(CertificateRequired) | Some(BadCertificate) | Some(HandshakeFailure)
+            if prepared.client_cert || alert == Some(CertificateRequired) =>
+        {
+            return HttpsError::ClientCertWanted {
+                host: printable(host),
+                given: prepared.client_cert,
+            }
+        }
+        _ => {}
+    }
+    HttpsError::Unreachable {
+        url: shown(url),
+        via: prepared.proxy.as_ref().map(|(p, s)| format!("{p} ({s})")),
+        reason: reason(error),
+    }
+}
+
+/// The TLS error inside `error`, if it is one.
+fn tls_error(error: &ureq::Error) -> Option<&rustls::Error> {
+    match error {
+        ureq::Error::Rustls(e) => Some(e),
+        ureq::Error::Io(e) => e.get_ref()?.downcast_ref::<rustls::Error>(),
+        _ => None,
+    }
+}
+
+/// What a proxy answered to CONNECT, from ureq's words
+/// (`proxy server responded 407/Proxy Authentication Required`).
+fn proxy_answer(said: &str) -> String {
+    let answer = said
+        .strip_prefix("proxy server responded ")
+        .map(|a| a.replacen('/', " ", 1));
+    match answer {
+        Some(a) if a.starts_with("407") => format!("it answered {a}; give the proxy's username and password in its URL, as git takes them (http://USER:PASSWORD@HOST:PORT)"),
+        Some(a) => format!("it answered {a}"),
+        None => "it did not answer".to_owned(),
+    }
+}
+
+/// Why a connection failed, in words.
+fn reason(error: &ureq::Error) -> String {
+    use std::io::ErrorKind;
+    if let Some(tls) = tls_error(error) {
+        return match tls {
+            rustls::Error::AlertReceived(_) => "the server ended the TLS handshake".into(),
+            rustls::Error::InvalidCertificate(_) => "its certificate was not accepted".into(),
+            _ => "the TLS handshake failed".into(),
+        };
+    }
+    match error {
+        ureq::Error::HostNotFound => "the host name does not resolve".into(),
+        ureq::Error::Timeout(_) => format!("no answer within {} seconds", TIMEOUT.as_secs()),
+        ureq::Error::ConnectProxyFailed(said) => proxy_answer(said),
+        ureq::Error::Io(e) => match e.kind() {
+            ErrorKind::ConnectionRefused => "the connection was refused".into(),
+            ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {
+                "the connection was closed".into()
+            }
+            ErrorKind::TimedOut => "the connection timed out".into(),
+            ErrorKind::UnexpectedEof => "the server closed the connection".into(),
+            _ if e.raw_os_error().is_some() => e.to_string(),
+            _ => "the connection failed".into(),
+        },
+        ureq::Error::Tls(_) => "the TLS connection could not be made".into(),
+        _ => "the server's answer could not be read".into(),
+    }
+}
