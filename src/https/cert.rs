@@ -207,10 +207,9 @@ mod tests {
     use super::*;
 
     fn made(names: &[&str], common: &str, ca: bool) -> Vec<u8> {
-        let mut params = rcgen::CertificateParams::new(
-            names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
-        )
-        .unwrap();
+        let mut params =
+            rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                .unwrap();
         params
             .distinguished_name
             .push(rcgen::DnType::CommonName, common);
@@ -226,8 +225,14 @@ mod tests {
     #[test]
     fn reads_validity_names_and_whether_self_issued() {
         let facts = Facts::of(&made(&["git.example.com", "*.example.org"], "Acme", true)).unwrap();
-        assert_eq!(facts.not_before, Date::parse("2024-02-29").unwrap().unix_start());
-        assert_eq!(facts.not_after, Date::parse("2051-01-02").unwrap().unix_start());
+        assert_eq!(
+            facts.not_before,
+            Date::parse("2024-02-29").unwrap().unix_start()
+        );
+        assert_eq!(
+            facts.not_after,
+            Date::parse("2051-01-02").unwrap().unix_start()
+        );
         assert_eq!(facts.common_name.as_deref(), Some("Acme"));
         assert_eq!(facts.dns_names, ["git.example.com", "*.example.org"]);
         assert!(facts.self_issued && facts.has_alt_names);

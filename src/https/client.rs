@@ -115,7 +115,11 @@ fn proxy_of(value: &str, setting: Source) -> Result<ureq::Proxy, HttpsError> {
         setting,
         problem,
     };
-    let scheme = url.split("://").next().unwrap_or_default().to_ascii_lowercase();
+    let scheme = url
+        .split("://")
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     if scheme != "http" && scheme != "https" {
         return Err(bad("is not an http:// or https:// proxy, the kinds the helper's own client speaks (git's curl speaks SOCKS too); give an http:// proxy for the helper with `git config --global http.https://HOST.proxy URL`, or reach the server without one"));
     }
@@ -146,7 +150,10 @@ fn build(settings: &GitHttp, proxy: Option<(String, Source)>) -> Result<Prepared
     let client_cert = identity.is_some();
     let tls = match identity {
         Some((certs, key)) => {
-            let setting = settings.ssl_cert.as_ref().map_or("http.sslCert", |(_, s)| s);
+            let setting = settings
+                .ssl_cert
+                .as_ref()
+                .map_or("http.sslCert", |(_, s)| s);
             let path = settings
                 .ssl_cert
                 .as_ref()
@@ -178,12 +185,12 @@ fn build(settings: &GitHttp, proxy: Option<(String, Source)>) -> Result<Prepared
             env!("CARGO_PKG_VERSION")
         ))
         .build();
-    let connector = ()
-        .chain(ConnectProxyConnector::default())
-        .chain(TcpConnector::default())
-        .chain(Tls {
-            config: Arc::new(tls),
-        });
+    let connector =
+        ().chain(ConnectProxyConnector::default())
+            .chain(TcpConnector::default())
+            .chain(Tls {
+                config: Arc::new(tls),
+            });
     Ok(Prepared {
         agent: ureq::Agent::with_parts(config, connector, DefaultResolver::default()),
         refused,
@@ -246,16 +253,24 @@ fn tls_error(error: &ureq::Error) -> Option<&rustls::Error> {
 }
 
 /// What a proxy answered to CONNECT, from ureq's words
-/// (`proxy server responded 407/Proxy Authentication Required`).
+/// (`proxy server responded 407/407`).
 fn proxy_answer(said: &str) -> String {
-    let answer = said
+    let code = said
         .strip_prefix("proxy server responded ")
-        .map(|a| a.replacen('/', " ", 1));
-    match answer {
-        Some(a) if a.starts_with("407") => format!("it answered {a}; give the proxy's username and password in its URL, as git takes them (http://USER:PASSWORD@HOST:PORT)"),
-        Some(a) => format!("it answered {a}"),
-        None => "it did not answer".to_owned(),
+        .and_then(|a| a.split('/').next())
+        .and_then(|c| c.parse::<u16>().ok());
+    let Some(code) = code else {
+        return "it did not answer".to_owned();
+    };
+    let name = ureq::http::StatusCode::from_u16(code)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map(|r| format!(" {r}"))
+        .unwrap_or_default();
+    if code == 407 {
+        return format!("it answered {code}{name}; give the proxy's username and password in its URL, as git takes them (http://USER:PASSWORD@HOST:PORT)");
     }
+    format!("it answered {code}{name}")
 }
 
 /// Why a connection failed, in words.

@@ -76,7 +76,8 @@ impl GitHttp {
                 "http.sslcert" => out.ssl_cert = Some((path(value), "http.sslCert")),
                 "http.sslkey" => out.ssl_key = Some((path(value), "http.sslKey")),
                 "http.sslcerttype" => {
-                    out.ssl_cert_type = (!value.eq_ignore_ascii_case("pem")).then(|| value.to_owned());
+                    out.ssl_cert_type =
+                        (!value.eq_ignore_ascii_case("pem")).then(|| value.to_owned());
                 }
                 _ => {}
             }
@@ -107,7 +108,9 @@ impl GitHttp {
             out.proxy = names.iter().find_map(|n| set(n));
         }
         if out.proxy.is_some() {
-            let list = env("no_proxy").or_else(|| env("NO_PROXY")).unwrap_or_default();
+            let list = env("no_proxy")
+                .or_else(|| env("NO_PROXY"))
+                .unwrap_or_default();
             out.no_proxy = list
                 .split([',', ' '])
                 .map(|h| h.trim().to_ascii_lowercase())
@@ -171,13 +174,28 @@ mod tests {
     fn environment_variables_stand_above_the_configuration() {
         let config = "http.sslcainfo ~/ca.pem\nhttp.sslverify true\nhttp.sslcapath /etc/cas\n";
         let s = read(config, &[]);
-        assert_eq!(s.ca_info, Some((PathBuf::from("/home/u/ca.pem"), "http.sslCAInfo")));
-        assert_eq!(s.ca_path, Some((PathBuf::from("/etc/cas"), "http.sslCAPath")));
+        assert_eq!(
+            s.ca_info,
+            Some((PathBuf::from("/home/u/ca.pem"), "http.sslCAInfo"))
+        );
+        assert_eq!(
+            s.ca_path,
+            Some((PathBuf::from("/etc/cas"), "http.sslCAPath"))
+        );
         assert_eq!(s.no_verify, None);
-        let s = read(config, &[("GIT_SSL_CAINFO", "/ci/ca.pem"), ("GIT_SSL_NO_VERIFY", "")]);
-        assert_eq!(s.ca_info, Some((PathBuf::from("/ci/ca.pem"), "GIT_SSL_CAINFO")));
+        let s = read(
+            config,
+            &[("GIT_SSL_CAINFO", "/ci/ca.pem"), ("GIT_SSL_NO_VERIFY", "")],
+        );
+        assert_eq!(
+            s.ca_info,
+            Some((PathBuf::from("/ci/ca.pem"), "GIT_SSL_CAINFO"))
+        );
         assert_eq!(s.no_verify, Some("GIT_SSL_NO_VERIFY"));
-        assert_eq!(read("http.sslverify off", &[]).no_verify, Some("http.sslVerify=false"));
+        assert_eq!(
+            read("http.sslverify off", &[]).no_verify,
+            Some("http.sslVerify=false")
+        );
     }
 
     #[test]
@@ -197,7 +215,12 @@ mod tests {
             read("", &[("ALL_PROXY", "http://all:3128")]).proxy,
             Some(("http://all:3128".into(), "ALL_PROXY"))
         );
-        for host in ["internal.example", "git.internal.example", "a.corp.example", "corp.example"] {
+        for host in [
+            "internal.example",
+            "git.internal.example",
+            "a.corp.example",
+            "corp.example",
+        ] {
             assert_eq!(s.proxy_for(host), None, "{host}");
         }
         for host in ["bitbucket.org", "notinternal.example", "example"] {
@@ -214,7 +237,10 @@ mod tests {
             &[("GIT_SSL_KEY", "/other.pem")],
         );
         assert_eq!(s.ssl_cert, Some((PathBuf::from("/c.pem"), "http.sslCert")));
-        assert_eq!(s.ssl_key, Some((PathBuf::from("/other.pem"), "GIT_SSL_KEY")));
+        assert_eq!(
+            s.ssl_key,
+            Some((PathBuf::from("/other.pem"), "GIT_SSL_KEY"))
+        );
         assert_eq!(s.ssl_cert_type.as_deref(), Some("P12"));
         assert_eq!(read("http.sslcerttype pem", &[]).ssl_cert_type, None);
     }

@@ -248,8 +248,7 @@ impl ServerCertVerifier for Verifier {
         }
         let error = match &self.webpki {
             Some(webpki) => {
-                match webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-                {
+                match webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
                     Ok(ok) => return Ok(ok),
                     Err(e) => e,
                 }
@@ -339,7 +338,8 @@ pub fn client_identity(
         return Err(problem(
             cert_setting,
             cert_path,
-            "holds no PEM certificate (a PKCS#12 or DER file is not read; convert it to PEM)".into(),
+            "holds no PEM certificate (a PKCS#12 or DER file is not read; convert it to PEM)"
+                .into(),
         ));
     }
     let (key_path, key_setting) = settings

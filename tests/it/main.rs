@@ -12,8 +12,10 @@
 //!
 //! With the stand-in on port 443 (root): `e2e` (git, libgit2 and git-lfs
 //! cloning and pushing), `commands` (one module per command), `security`
-//! (what attackers and careless modes can do) and `release` (the archive
-//! and the Debian package, installed as users install them).
+//! (what attackers and careless modes can do), `network` (the helper's
+//! HTTPS behind company CAs, self-signed servers, proxies and client
+//! certificates, as git's) and `release` (the archive and the Debian
+//! package, installed as users install them).
 
 mod support;
 
@@ -24,6 +26,7 @@ mod e2e;
 mod fuzz_inputs;
 mod hostile;
 mod layout;
+mod network;
 mod protocol;
 mod release;
 mod robustness;

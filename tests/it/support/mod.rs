@@ -1,7 +1,8 @@
 //! What the end-to-end tests need, one file each: a test user with a home
 //! and a git configuration of their own (user.rs), a local stand-in for
 //! Bitbucket — its certificates (pki.rs), its rules (model.rs) and its
-//! HTTPS server (server.rs) — a real Secret Service (keyring.rs), and
+//! HTTPS server (server.rs) — a CONNECT proxy (proxy.rs), a real Secret
+//! Service (keyring.rs), and
 //! helpers for command output (output.rs).
 //!
 //! The server speaks HTTPS on a loopback address of its own, port 443 for
@@ -15,6 +16,7 @@ mod keyring;
 mod model;
 mod output;
 mod pki;
+mod proxy;
 mod server;
 mod terminal;
 mod user;
@@ -23,7 +25,10 @@ pub use dns::DnsStub;
 pub use keyring::KeyringSession;
 pub use model::{Presented, Reach, Seen, Token};
 pub use output::{assert_ok, run_with_deadline, stderr, stdout, token_leak};
-pub use pki::ca_file;
+pub use pki::{
+    ca_file, ca_pem, client_cert_tls, client_identity, server_tls, tls_with, untrusted_tls,
+};
+pub use proxy::ConnectProxy;
 pub use server::Bitbucket;
 pub use terminal::Terminal;
 pub use user::{helper_exe, User};

@@ -24,22 +24,27 @@ pub struct Bitbucket {
 impl Bitbucket {
     /// Starts a server on a loopback address no other test uses.
     pub fn start() -> Bitbucket {
+        Bitbucket::start_with(&server_tls)
+    }
+
+    /// Starts a server whose TLS is `tls(its address)`: a certificate
+    /// other than the test CA's, or a demand for a client certificate.
+    pub fn start_with(tls: &dyn Fn(Ipv4Addr) -> Arc<rustls::ServerConfig>) -> Bitbucket {
         static NEXT: AtomicU8 = AtomicU8::new(1);
         let pid = std::process::id();
         loop {
             let n = NEXT.fetch_add(1, Ordering::SeqCst);
             assert!(n < 250, "ran out of loopback addresses");
             let ip = Ipv4Addr::new(127, 1 + (pid % 250) as u8, ((pid / 250) % 250) as u8, n);
-            if let Some(bb) = Bitbucket::start_at(ip) {
+            if let Some(bb) = Bitbucket::start_at_with(ip, tls(ip)) {
                 return bb;
             }
         }
     }
 
-    /// Starts a server on `ip` (ports 443 and 7990); `None` when they are
-    /// taken. 127.0.0.1 is where `localhost` leads, for clients that
-    /// resolve names themselves.
-    pub fn start_at(ip: Ipv4Addr) -> Option<Bitbucket> {
+    /// Starts a server on `ip` (ports 443 and 7990) with `tls`; `None`
+    /// when they are taken.
+    pub fn start_at_with(ip: Ipv4Addr, tls: Arc<rustls::ServerConfig>) -> Option<Bitbucket> {
         let inner = Arc::new(Mutex::new(Model::default()));
         let cloud = match TcpListener::bind(SocketAddr::new(IpAddr::V4(ip), 443)) {
             Ok(l) => l,
@@ -48,7 +53,6 @@ impl Bitbucket {
         };
         let dc = TcpListener::bind(SocketAddr::new(IpAddr::V4(ip), DC_PORT)).ok()?;
         let root = tempfile::tempdir().unwrap();
-        let tls = server_tls(ip);
         for listener in [cloud, dc] {
             let inner = inner.clone();
             let root = root.path().to_path_buf();

@@ -3,6 +3,7 @@
 //! [`User::reaching`] has git pointed at the stand-in.
 
 use std::io::Write;
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -16,6 +17,7 @@ pub struct User {
     pub home: tempfile::TempDir,
     pub git: String,
     extra_env: Vec<(String, String)>,
+    unset_env: Vec<String>,
     /// Where the helper is found on PATH (default: the build's).
     pub helper_dir: PathBuf,
     /// git's system configuration file, when the user has one (a CI image).
@@ -34,6 +36,7 @@ impl User {
             home: tempfile::tempdir().unwrap(),
             git: default_git(),
             extra_env: Vec::new(),
+            unset_env: Vec::new(),
             helper_dir: Path::new(helper_exe()).parent().unwrap().to_path_buf(),
             system_config: None,
         };
@@ -122,7 +125,15 @@ impl User {
 
     /// Sets an environment variable for every command this user runs.
     pub fn env(&mut self, key: &str, value: &str) {
+        self.unset_env.retain(|k| k != key);
         self.extra_env.push((key.to_owned(), value.to_owned()));
+    }
+
+    /// Leaves `key` out of every command this user runs, even one this
+    /// file sets for all users (`GIT_SSL_CAINFO`).
+    pub fn unset(&mut self, key: &str) {
+        self.extra_env.retain(|(k, _)| k != key);
+        self.unset_env.push(key.to_owned());
     }
 
     /// A command run as this user: their HOME, PATH and environment.
@@ -148,6 +159,9 @@ impl User {
         for (k, v) in &self.extra_env {
             cmd.env(k, v);
         }
+        for k in &self.unset_env {
+            cmd.env_remove(k);
+        }
         cmd
     }
 
@@ -156,13 +170,18 @@ impl User {
     /// resolve names themselves and ignore `http.curloptResolve` (git-lfs,
     /// libgit2, gix). Nothing changes outside the namespace; it needs root.
     pub fn resolving(&self, bb: &Bitbucket, program: &str) -> Command {
+        self.in_namespace(bb.ip, &[], program)
+    }
+
+    /// A command that runs `program` in a private mount namespace where
+    /// Bitbucket's host names lead to `ip`, and each `(file, over)` of
+    /// `mounts` is bind-mounted over the file `over` (a CA bundle over the
+    /// system's, say).
+    pub fn in_namespace(&self, ip: Ipv4Addr, mounts: &[(&Path, &str)], program: &str) -> Command {
         let hosts = self.home.path().join(".hosts");
         std::fs::write(
             &hosts,
-            format!(
-                "127.0.0.1 localhost\n{} bitbucket.org api.bitbucket.org {DC_HOST}\n",
-                bb.ip
-            ),
+            format!("127.0.0.1 localhost\n{ip} bitbucket.org api.bitbucket.org {DC_HOST}\n"),
         )
         .unwrap();
         let mut cmd = self.command("unshare");
@@ -172,10 +191,15 @@ impl User {
             "private",
             "sh",
             "-c",
-            "mount --bind \"$0\" /etc/hosts && exec \"$@\"",
+            "while [ \"$1\" != -- ]; do mount --bind \"$1\" \"$2\" || exit 125; shift 2; done; shift; exec \"$@\"",
+            "sh",
         ])
         .arg(&hosts)
-        .arg(program);
+        .arg("/etc/hosts");
+        for (file, over) in mounts {
+            cmd.arg(file).arg(over);
+        }
+        cmd.arg("--").arg(program);
         cmd
     }
 

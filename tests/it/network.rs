@@ -1,0 +1,504 @@
+//! The helper's HTTPS is git's HTTPS: in each network a company puts
+//! between a user and Bitbucket (a CA in the system store, a lone
+//! self-signed server, a proxy and no direct route, a server that asks for
+//! a client certificate), git clones first, then `login --with-token` and
+//! `verify` pass the same way; where git refuses a certificate, the helper
+//! says why and what to do. Each runs in a private mount namespace whose
+//! `/etc/hosts` leads the server's names where the case needs them.
+
+use std::net::{Ipv4Addr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::support::*;
+
+const CLOUD_TOKEN: &str = "ATCTT3xFfGF0-network-repository-token";
+const DC_TOKEN: &str = "BBDC-network-project-token";
+const CLOUD_REPO: &str = "https://bitbucket.org/acme/widget.git";
+
+fn dc_server() -> String {
+    format!("https://{DC_HOST}:{DC_PORT}/bitbucket")
+}
+
+fn dc_repo() -> String {
+    format!("{}/scm/PROJ/repo.git", dc_server())
+}
+
+/// A stand-in with both repositories and both tokens, on `tls`.
+fn stand_in(tls: &dyn Fn(Ipv4Addr) -> std::sync::Arc<rustls::ServerConfig>) -> Bitbucket {
+    let bb = Bitbucket::start_with(tls);
+    bb.cloud_repo("acme/widget");
+    bb.dc_repo("PROJ/repo");
+    bb.add(Token::AccessToken {
+        secret: CLOUD_TOKEN.into(),
+        reach: Reach::Repository("acme/widget".into()),
+    });
+    bb.add(Token::DcProject {
+        project: "PROJ".into(),
+        secret: DC_TOKEN.into(),
+    });
+    bb
+}
+
+/// A user whose git finds no CA file in the environment (the suite's
+/// other users are given the test CA there) and whose git runs the helper
+/// for both servers.
+fn plain_user() -> User {
+    let mut user = User::new();
+    user.unset("GIT_SSL_CAINFO");
+    user.use_helper_for("https://bitbucket.org");
+    user.use_helper_for(&format!("https://{DC_HOST}:{DC_PORT}"));
+    user
+}
+
+/// Where the network leads the names, and which files it puts over the
+/// system's.
+struct Net<'a> {
+    ip: Ipv4Addr,
+    mounts: Vec<(&'a Path, &'static str)>,
+}
+
+impl Net<'_> {
+    fn run(&self, user: &User, program: &str, args: &[&str], input: &str) -> Output {
+        let mut cmd = user.in_namespace(self.ip, &self.mounts, program);
+        cmd.args(args);
+        user.run_input(&mut cmd, input)
+    }
+
+    fn helper(&self, user: &User, args: &[&str], input: &str) -> Output {
+        let out = self.run(user, helper_exe(), args, input);
+        for token in [CLOUD_TOKEN, DC_TOKEN] {
+            let said = format!("{}{}", stdout(&out), stderr(&out));
+            assert_eq!(token_leak(&said, token, &["x-token-auth"]), None, "{said}");
+        }
+        out
+    }
+
+    /// git clones `url` into `dir` with `token` from a credential helper
+    /// of its own (the helper under test has no entry yet): the network
+    /// is one where git works.
+    fn git_clones(&self, user: &User, url: &str, token: &str, dir: &str) {
+        let script = user.path(&format!(".{dir}-credential"));
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\necho username=x-token-auth\necho password={token}\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .unwrap();
+        let helper = format!("credential.helper={}", script.display());
+        let out = self.run(
+            user,
+            &user.git,
+            &[
+                "-c",
+                "credential.helper=",
+                "-c",
+                &helper,
+                "clone",
+                "-q",
+                url,
+                dir,
+            ],
+            "",
+        );
+        assert_ok(&out);
+    }
+
+    /// `login --with-token` of `token` for `url` (with `more`), `verify`
+    /// of what it saved, and a clone through the helper.
+    fn login_verify_clone(&self, user: &User, url: &str, more: &[&str], token: &str, dir: &str) {
+        let mut args = vec!["login", url, "--with-token", "--store", "file"];
+        args.extend_from_slice(more);
+        let out = self.helper(user, &args, &format!("{token}\n"));
+        assert_ok(&out);
+        let out = self.helper(user, &["verify"], "");
+        assert_ok(&out);
+        assert!(
+            stdout(&out).contains(": OK — Bitbucket accepts"),
+            "{}",
+            stdout(&out)
+        );
+        let repo = if url.contains(DC_HOST) {
+            dc_repo()
+        } else {
+            CLOUD_REPO.to_owned()
+        };
+        assert_ok(&self.run(user, &user.git, &["clone", "-q", &repo, dir], ""));
+    }
+}
+
+/// The system's CA bundle with the test CA added, as
+/// `update-ca-certificates` leaves it after a company CA is installed.
+fn bundle_with_test_ca(dir: &Path) -> PathBuf {
+    let system = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt").unwrap_or_default();
+    let bundle = dir.join("ca-certificates.crt");
+    std::fs::write(&bundle, format!("{system}{}", ca_pem())).unwrap();
+    bundle
+}
+
+#[test]
+fn a_company_ca_in_the_system_store_is_trusted_as_git_trusts_it() {
+    let bb = stand_in(&server_tls);
+    let user = plain_user();
+    let bundle = bundle_with_test_ca(user.home.path());
+    let net = Net {
+        ip: bb.ip,
+        mounts: vec![(bundle.as_path(), "/etc/ssl/certs/ca-certificates.crt")],
+    };
+    net.git_clones(&user, &dc_repo(), DC_TOKEN, "by-git");
+    net.login_verify_clone(
+        &user,
+        &dc_server(),
+        &["--scope", "project", "--repo", "PROJ/repo"],
+        DC_TOKEN,
+        "by-helper",
+    );
+    // Without the CA in the store, both refuse the server.
+    let bare = Net {
+        ip: bb.ip,
+        mounts: vec![],
+    };
+    let out = bare.run(&user, &user.git, &["ls-remote", &dc_repo()], "");
+    assert!(!out.status.success());
+    let out = bare.helper(&user, &["verify"], "");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+/// A self-signed certificate for `host` as `openssl req -x509` makes it
+/// (CA:TRUE, the name only in the common name), and a server using it.
+fn openssl_self_signed(dir: &Path, host: &str) -> (PathBuf, std::sync::Arc<rustls::ServerConfig>) {
+    use rustls::pki_types::pem::PemObject;
+    let (cert, key) = (dir.join("self-signed.pem"), dir.join("self-signed.key"));
+    let out = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+        ])
+        .arg("-subj")
+        .arg(format!("/CN={host}"))
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl runs");
+    assert_ok(&out);
+    let text = std::process::Command::new("openssl")
+        .args(["x509", "-noout", "-text", "-in"])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(stdout(&text).contains("CA:TRUE"), "{}", stdout(&text));
+    let certs = rustls::pki_types::CertificateDer::pem_file_iter(&cert)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(&key).unwrap();
+    (cert, tls_with(certs, key, false))
+}
+
+#[test]
+fn a_lone_self_signed_server_trusted_through_git_is_trusted_by_the_helper() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, tls) = openssl_self_signed(dir.path(), DC_HOST);
+    let bb = stand_in(&move |_| tls.clone());
+    // Trusted through GIT_SSL_CAINFO.
+    let mut user = plain_user();
+    user.env("GIT_SSL_CAINFO", cert.to_str().unwrap());
+    let net = Net {
+        ip: bb.ip,
+        mounts: vec![],
+    };
+    net.git_clones(&user, &dc_repo(), DC_TOKEN, "by-git");
+    net.login_verify_clone(
+        &user,
+        &dc_server(),
+        &["--scope", "project", "--repo", "PROJ/repo"],
+        DC_TOKEN,
+        "by-helper",
+    );
+    // Trusted only through `git config --global http.sslCAInfo`.
+    let user = plain_user();
+    assert_ok(&user.git(&[
+        "config",
+        "--global",
+        "http.sslCAInfo",
+        cert.to_str().unwrap(),
+    ]));
+    net.git_clones(&user, &dc_repo(), DC_TOKEN, "by-git");
+    net.login_verify_clone(
+        &user,
+        &dc_server(),
+        &["--scope", "project", "--repo", "PROJ/repo"],
+        DC_TOKEN,
+        "by-helper",
+    );
+    // The same certificate trusted for another server only: refused, by
+    // git and by the helper, with the reason.
+    let user = plain_user();
+    assert_ok(&user.git(&[
+        "config",
+        "--global",
+        "http.https://elsewhere.example.sslCAInfo",
+        cert.to_str().unwrap(),
+    ]));
+    assert!(!net
+        .run(&user, &user.git, &["ls-remote", &dc_repo()], "")
+        .status
+        .success());
+    let out = net.helper(
+        &user,
+        &[
+            "login",
+            &dc_server(),
+            "--with-token",
+            "--store",
+            "file",
+            "--scope",
+            "project",
+            "--repo",
+            "PROJ/repo",
+        ],
+        &format!("{DC_TOKEN}\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    assert!(
+        said.contains(&format!("the certificate of {DC_HOST}:{DC_PORT} was not accepted: it is a CA certificate (CA:TRUE) serving as the server's own")),
+        "{said}"
+    );
+}
+
+#[test]
+fn gits_proxy_carries_the_helpers_requests_where_there_is_no_direct_route() {
+    let bb = stand_in(&server_tls);
+    // The names lead to an address where nothing listens.
+    let nowhere = Ipv4Addr::new(127, 0, 0, 254);
+    assert!(TcpStream::connect((nowhere, 443)).is_err());
+    let proxy = ConnectProxy::start(bb.ip, "proxy user", "pr@xy:secret");
+    let proxy_url = format!("http://proxy%20user:pr%40xy%3Asecret@{}", proxy.addr);
+    let mut user = plain_user();
+    user.env("GIT_SSL_CAINFO", ca_file().to_str().unwrap());
+    let net = Net {
+        ip: nowhere,
+        mounts: vec![],
+    };
+    // Without the proxy, neither git nor the helper gets through.
+    assert!(!net
+        .run(&user, &user.git, &["ls-remote", CLOUD_REPO], "")
+        .status
+        .success());
+    // git's http.proxy, with the proxy's credentials in its URL.
+    assert_ok(&user.git(&["config", "--global", "http.proxy", &proxy_url]));
+    net.git_clones(&user, CLOUD_REPO, CLOUD_TOKEN, "by-git");
+    proxy.clear();
+    net.login_verify_clone(
+        &user,
+        "https://bitbucket.org/acme/widget",
+        &[],
+        CLOUD_TOKEN,
+        "by-helper",
+    );
+    let helper_connects: Vec<_> = proxy
+        .seen()
+        .into_iter()
+        .filter(|c| c.agent.starts_with("git-credential-bitbucket/"))
+        .collect();
+    assert!(
+        !helper_connects.is_empty()
+            && helper_connects
+                .iter()
+                .all(|c| c.admitted && c.target == "bitbucket.org:443"),
+        "{helper_connects:?}"
+    );
+    // A wrong password: the proxy's refusal, named, its password not shown.
+    let wrong = format!("http://proxy%20user:wrong@{}", proxy.addr);
+    assert_ok(&user.git(&["config", "--global", "http.proxy", &wrong]));
+    let out = net.helper(&user, &["verify"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out) + &stderr(&out);
+    assert!(
+        said.contains(&format!("the proxy http://proxy%20user:***@{} (http.proxy) would not connect to bitbucket.org: it answered 407 Proxy Authentication Required", proxy.addr)),
+        "{said}"
+    );
+    assert!(!said.contains("wrong"), "{said}");
+    // HTTPS_PROXY alone, as CI images set it; `http.proxy` for one URL
+    // (here: another server) leaves it in charge.
+    assert_ok(&user.git(&["config", "--global", "--unset", "http.proxy"]));
+    assert_ok(&user.git(&[
+        "config",
+        "--global",
+        "http.https://elsewhere.example.proxy",
+        &wrong,
+    ]));
+    user.env("HTTPS_PROXY", &proxy_url);
+    proxy.clear();
+    let out = net.helper(&user, &["verify"], "");
+    assert_ok(&out);
+    assert!(proxy
+        .seen()
+        .iter()
+        .any(|c| c.agent.starts_with("git-credential-bitbucket/") && c.admitted));
+    // NO_PROXY naming the server: the helper goes direct, as git does,
+    // and finds nothing there.
+    user.env("NO_PROXY", ".bitbucket.org");
+    let out = net.helper(&user, &["verify"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("the connection was refused")
+            || stderr(&out).contains("the connection was refused"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_client_certificate_git_presents_is_the_helpers() {
+    let bb = stand_in(&client_cert_tls);
+    let user = plain_user();
+    let (cert, key) = client_identity(user.home.path());
+    let mut user = user;
+    user.env("GIT_SSL_CAINFO", ca_file().to_str().unwrap());
+    let net = Net {
+        ip: bb.ip,
+        mounts: vec![],
+    };
+    // Without a certificate, git and the helper are turned away.
+    assert!(!net
+        .run(&user, &user.git, &["ls-remote", &dc_repo()], "")
+        .status
+        .success());
+    let login = [
+        "login",
+        &dc_server(),
+        "--with-token",
+        "--store",
+        "file",
+        "--scope",
+        "project",
+        "--repo",
+        "PROJ/repo",
+    ];
+    let out = net.helper(&user, &login, &format!("{DC_TOKEN}\n"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!("{DC_HOST}:{DC_PORT} asks for a client certificate; give it as git takes it, with `git config --global http.sslCert FILE` and `http.sslKey FILE`")),
+        "{}",
+        stderr(&out)
+    );
+    // With git's http.sslCert and http.sslKey, both get in.
+    assert_ok(&user.git(&["config", "--global", "http.sslCert", cert.to_str().unwrap()]));
+    assert_ok(&user.git(&["config", "--global", "http.sslKey", key.to_str().unwrap()]));
+    net.git_clones(&user, &dc_repo(), DC_TOKEN, "by-git");
+    user.env("RUST_LOG", "trace");
+    net.login_verify_clone(
+        &user,
+        &dc_server(),
+        &["--scope", "project", "--repo", "PROJ/repo"],
+        DC_TOKEN,
+        "by-helper",
+    );
+    // An encrypted key: the setting that names it, and what to do.
+    let encrypted = user.path("client-encrypted.key");
+    let out = std::process::Command::new("openssl")
+        .args([
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-passout",
+            "pass:passphrase",
+            "-in",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&encrypted)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert_ok(&user.git(&[
+        "config",
+        "--global",
+        "http.sslKey",
+        encrypted.to_str().unwrap(),
+    ]));
+    let out = net.helper(&user, &["verify"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out) + &stderr(&out);
+    assert!(
+        said.contains(&format!(
+            "http.sslKey {}: is an encrypted key",
+            encrypted.display()
+        )),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_certificate_nobody_trusts_is_refused_with_what_to_do() {
+    let bb = stand_in(&untrusted_tls);
+    let user = plain_user();
+    let net = Net {
+        ip: bb.ip,
+        mounts: vec![],
+    };
+    let out = net.run(&user, &user.git, &["ls-remote", CLOUD_REPO], "");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("certificate"), "{}", stderr(&out));
+    let out = net.helper(
+        &user,
+        &[
+            "login",
+            "https://bitbucket.org/acme/widget",
+            "--with-token",
+            "--store",
+            "file",
+        ],
+        &format!("{CLOUD_TOKEN}\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    let sentence = said.lines().last().unwrap_or_default();
+    assert_eq!(
+        sentence,
+        "git-credential-bitbucket: the certificate of bitbucket.org was not accepted: it is signed by a certificate authority that is not trusted here (trusted: the system store); to trust the server as git does, give its CA certificate (or a self-signed server's own certificate) with `git config --global http.sslCAInfo FILE`, or add it to the system store",
+        "{said}"
+    );
+    // No library's debug text on the way.
+    for debug in [
+        "UnknownIssuer",
+        "InvalidCertificate",
+        "Error(",
+        "Other(",
+        "{ ",
+    ] {
+        assert!(!said.contains(debug), "{said}");
+    }
+    assert!(!user.config_path().exists());
+    // git told to verify nothing: the helper follows, and says so once.
+    let mut user = user;
+    user.env("GIT_SSL_NO_VERIFY", "1");
+    net.git_clones(&user, CLOUD_REPO, CLOUD_TOKEN, "unverified");
+    let out = net.helper(
+        &user,
+        &[
+            "login",
+            "https://bitbucket.org/acme/widget",
+            "--with-token",
+            "--store",
+            "file",
+        ],
+        &format!("{CLOUD_TOKEN}\n"),
+    );
+    assert_ok(&out);
+    let said = stderr(&out);
+    let warnings: Vec<&str> = said
+        .lines()
+        .filter(|l| l.contains("not verified"))
+        .collect();
+    assert_eq!(
+        warnings,
+        ["warning: GIT_SSL_NO_VERIFY: the server's certificate is not verified, so the credential goes to whichever server answers as bitbucket.org"]
+    );
+}
