@@ -364,3 +364,187 @@ pub fn client_identity(
     })?;
     Ok(Some((certs, key)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+
+    struct Made {
+        der: CertificateDer<'static>,
+        cert: rcgen::Certificate,
+        key: KeyPair,
+    }
+
+    fn params(names: &[&str], ca: bool, until: i32) -> CertificateParams {
+        let mut p = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .unwrap();
+        // Each its own subject, so no certificate passes for another's
+        // issuer.
+        static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = MADE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, format!("test certificate {n}"));
+        p.not_before = rcgen::date_time_ymd(2019, 1, 1);
+        p.not_after = rcgen::date_time_ymd(until, 1, 1);
+        if ca {
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        }
+        p
+    }
+
+    fn self_signed(names: &[&str], ca: bool, until: i32) -> Made {
+        let key = KeyPair::generate().unwrap();
+        let cert = params(names, ca, until).self_signed(&key).unwrap();
+        Made {
+            der: cert.der().clone(),
+            cert,
+            key,
+        }
+    }
+
+    fn signed_by(ca: &Made, names: &[&str], until: i32) -> Made {
+        let key = KeyPair::generate().unwrap();
+        let cert = params(names, false, until)
+            .signed_by(&key, &ca.cert, &ca.key)
+            .unwrap();
+        Made {
+            der: cert.der().clone(),
+            cert,
+            key,
+        }
+    }
+
+    /// What a verifier trusting `trusted` (checking or not) says of
+    /// `presented` for `host`.
+    fn verdict(
+        trusted: &[&Made],
+        check: bool,
+        presented: &Made,
+        host: &str,
+    ) -> Result<(), Refusal> {
+        let known: Vec<CertificateDer<'static>> = trusted.iter().map(|m| m.der.clone()).collect();
+        let mut roots = RootCertStore::empty();
+        roots.add_parsable_certificates(known.iter().cloned());
+        let anchors = Anchors {
+            roots,
+            known,
+            sources: String::new(),
+        };
+        let refused = Arc::new(Mutex::new(None));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = Verifier::new(&anchors, check, provider, refused.clone());
+        let name = ServerName::try_from(host.to_owned()).unwrap();
+        match verifier.verify_server_cert(&presented.der, &[], &name, &[], UnixTime::now()) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(refused.lock().unwrap().take().expect("a refusal is kept")),
+        }
+    }
+
+    #[test]
+    fn each_refusal_is_named_and_a_trusted_server_certificate_stands_alone() {
+        let ca = self_signed(&[], true, 2099);
+        let other_ca = self_signed(&[], true, 2099);
+        let leaf = signed_by(&ca, &["git.example.com"], 2099);
+        assert_eq!(verdict(&[&ca], true, &leaf, "git.example.com"), Ok(()));
+        assert_eq!(
+            verdict(&[&other_ca], true, &leaf, "git.example.com"),
+            Err(Refusal::UnknownIssuer)
+        );
+        assert_eq!(
+            verdict(&[&ca], true, &leaf, "other.example.com"),
+            Err(Refusal::WrongName {
+                names: "git.example.com".into()
+            })
+        );
+        let old = signed_by(&ca, &["git.example.com"], 2020);
+        assert_eq!(
+            verdict(&[&ca], true, &old, "git.example.com"),
+            Err(Refusal::Expired {
+                on: "2020-01-01 00:00 UTC".into()
+            })
+        );
+        // A lone self-signed server: refused until its own certificate is
+        // trusted, then held to its names and dates.
+        let lone = self_signed(&["git.example.com"], false, 2099);
+        let lone_ca = self_signed(&["git.example.com"], true, 2099);
+        assert_eq!(
+            verdict(&[&ca], true, &lone, "git.example.com"),
+            Err(Refusal::SelfSigned)
+        );
+        assert_eq!(
+            verdict(&[&ca], true, &lone_ca, "git.example.com"),
+            Err(Refusal::CaAsServer)
+        );
+        assert_eq!(
+            verdict(&[&ca, &lone_ca], true, &lone_ca, "git.example.com"),
+            Ok(())
+        );
+        assert_eq!(verdict(&[&lone], true, &lone, "GIT.example.com"), Ok(()));
+        assert_eq!(
+            verdict(&[&lone_ca], true, &lone_ca, "evil.example.com"),
+            Err(Refusal::WrongName {
+                names: "git.example.com".into()
+            })
+        );
+        let lone_old = self_signed(&["git.example.com"], true, 2020);
+        assert!(matches!(
+            verdict(&[&lone_old], true, &lone_old, "git.example.com"),
+            Err(Refusal::Expired { .. })
+        ));
+        // git's sslVerify=false: nothing is checked.
+        assert_eq!(
+            verdict(&[&ca], false, &lone_old, "evil.example.com"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn the_sentence_says_what_failed_what_was_trusted_and_what_to_do() {
+        let error = HttpsError::Untrusted {
+            host: "git.example.com".into(),
+            refusal: Refusal::SelfSigned,
+            sources: "the system store".into(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "the certificate of git.example.com was not accepted: it is self-signed and is not one of the trusted certificates (trusted: the system store); to trust the server as git does, give its CA certificate (or a self-signed server's own certificate) with `git config --global http.sslCAInfo FILE`, or add it to the system store"
+        );
+    }
+
+    #[test]
+    fn client_keys_that_cannot_be_read_name_their_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = self_signed(&[], false, 2099);
+        let cert = dir.path().join("c.pem");
+        std::fs::write(&cert, made.cert.pem()).unwrap();
+        let key = dir.path().join("k.pem");
+        std::fs::write(
+            &key,
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let mut settings = GitHttp {
+            ssl_cert: Some((cert.clone(), "http.sslCert")),
+            ssl_key: Some((key.clone(), "http.sslKey")),
+            ..GitHttp::default()
+        };
+        let said = client_identity(&settings).unwrap_err().to_string();
+        assert!(
+            said.starts_with(&format!(
+                "http.sslKey {}: is an encrypted key",
+                key.display()
+            )),
+            "{said}"
+        );
+        std::fs::write(&key, made.key.serialize_pem()).unwrap();
+        assert!(client_identity(&settings).unwrap().is_some());
+        settings.ssl_cert_type = Some("P12".into());
+        let said = client_identity(&settings).unwrap_err().to_string();
+        assert!(said.starts_with("http.sslCertType "), "{said}");
+        settings.ssl_cert_type = None;
+        std::fs::write(&cert, [0x30, 0x82, 0x01]).unwrap();
+        let said = client_identity(&settings).unwrap_err().to_string();
+        assert!(said.contains("holds no PEM certificate"), "{said}");
+    }
+}

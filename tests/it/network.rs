@@ -283,7 +283,7 @@ fn gits_proxy_carries_the_helpers_requests_where_there_is_no_direct_route() {
         ip: nowhere,
         mounts: vec![],
     };
-    // Without the proxy, neither git nor the helper gets through.
+    // Without the proxy, git does not get through.
     assert!(!net
         .run(&user, &user.git, &["ls-remote", CLOUD_REPO], "")
         .status
@@ -311,6 +311,19 @@ fn gits_proxy_carries_the_helpers_requests_where_there_is_no_direct_route() {
                 .all(|c| c.admitted && c.target == "bitbucket.org:443"),
         "{helper_connects:?}"
     );
+    // A trace of the helper's requests through the proxy shows neither
+    // the token nor the proxy's password.
+    user.env("RUST_LOG", "trace");
+    let out = net.helper(&user, &["verify"], "");
+    assert_ok(&out);
+    let said = stdout(&out) + &stderr(&out);
+    assert_eq!(
+        token_leak(&said, "pr@xy:secret", &["proxy user"]),
+        None,
+        "{said}"
+    );
+    assert!(!said.contains("pr%40xy%3Asecret"), "{said}");
+    user.unset("RUST_LOG");
     // A wrong password: the proxy's refusal, named, its password not shown.
     let wrong = format!("http://proxy%20user:wrong@{}", proxy.addr);
     assert_ok(&user.git(&["config", "--global", "http.proxy", &wrong]));
