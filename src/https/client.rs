@@ -191,6 +191,26 @@ fn build(settings: &GitHttp, proxy: Option<(String, Source)>) -> Result<Prepared
             .chain(Tls {
                 config: Arc::new(tls),
             });
+    log::debug!(
+        "HTTPS as git: trusting {}{}; {}; {}",
+        anchors.sources,
+        if settings.no_verify.is_some() {
+            " (not checked)"
+        } else {
+            ""
+        },
+        proxy
+            .as_ref()
+            .map_or("no proxy".to_owned(), |(p, s)| format!(
+                "proxy {} ({s})",
+                shown(p)
+            )),
+        if client_cert {
+            "a client certificate"
+        } else {
+            "no client certificate"
+        },
+    );
     Ok(Prepared {
         agent: ureq::Agent::with_parts(config, connector, DefaultResolver::default()),
         refused,
