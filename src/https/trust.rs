@@ -513,6 +513,55 @@ mod tests {
     }
 
     #[test]
+    fn gits_ca_file_and_directory_are_what_is_trusted_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = self_signed(&[], true, 2099);
+        let other = self_signed(&[], true, 2099);
+        let file = dir.path().join("ca.pem");
+        std::fs::write(&file, ca.cert.pem()).unwrap();
+        let cas = dir.path().join("cas");
+        std::fs::create_dir(&cas).unwrap();
+        std::fs::write(cas.join("0a1b2c3d.0"), other.cert.pem()).unwrap();
+        std::fs::write(cas.join("README"), "not a certificate").unwrap();
+        let settings = GitHttp {
+            ca_info: Some((file.clone(), "http.sslCAInfo")),
+            ca_path: Some((cas.clone(), "GIT_SSL_CAPATH")),
+            ..GitHttp::default()
+        };
+        let found = anchors(&settings).unwrap();
+        assert_eq!(found.known, [ca.der.clone(), other.der.clone()]);
+        assert_eq!(found.roots.len(), 2);
+        assert_eq!(
+            found.sources,
+            format!(
+                "{} (http.sslCAInfo) and {} (GIT_SSL_CAPATH)",
+                file.display(),
+                cas.display()
+            )
+        );
+        // A file without a certificate, or none at all, says which setting
+        // named it.
+        std::fs::write(&file, "").unwrap();
+        let said = anchors(&settings).err().unwrap().to_string();
+        assert_eq!(
+            said,
+            format!(
+                "{} (http.sslCAInfo) holds no PEM certificate",
+                file.display()
+            )
+        );
+        std::fs::remove_file(&file).unwrap();
+        let said = anchors(&settings).err().unwrap().to_string();
+        assert!(
+            said.starts_with(&format!(
+                "could not read {} (http.sslCAInfo): ",
+                file.display()
+            )),
+            "{said}"
+        );
+    }
+
+    #[test]
     fn client_keys_that_cannot_be_read_name_their_setting() {
         let dir = tempfile::tempdir().unwrap();
         let made = self_signed(&[], false, 2099);
