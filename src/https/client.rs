@@ -28,14 +28,17 @@ struct Prepared {
     client_cert: bool,
 }
 
-/// Reaches URLs as git reaches them. One per command; it reads git's
-/// settings once per URL and keeps one agent per distinct settings.
+/// Reaches URLs as git reaches them. It reads git's settings once per URL
+/// and keeps one agent per distinct settings.
 #[derive(Default)]
 pub struct Client {
     settings: RefCell<HashMap<String, GitHttp>>,
     agents: RefCell<HashMap<(GitHttp, bool), Arc<Prepared>>>,
-    warned: std::cell::Cell<bool>,
 }
+
+/// Whether the unverified-certificate warning was printed: once per run,
+/// however many entries a command checks.
+static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// What a server answered.
 pub type Response = ureq::http::Response<ureq::Body>;
@@ -63,7 +66,7 @@ impl Client {
         let host = bare_host(&host_port);
         let proxied = settings.proxy_for(host).is_some();
         if let Some(why) = settings.no_verify {
-            if !self.warned.replace(true) {
+            if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
                 eprintln!("warning: {why}: the server's certificate is not verified, so the credential goes to whichever server answers as {}", printable(&host_port));
             }
         }

@@ -514,4 +514,31 @@ fn a_certificate_nobody_trusts_is_refused_with_what_to_do() {
         warnings,
         ["warning: GIT_SSL_NO_VERIFY: the server's certificate is not verified, so the credential goes to whichever server answers as bitbucket.org"]
     );
+    // Two entries on two servers checked in one run: still one line.
+    let login = [
+        "login",
+        &dc_server(),
+        "--with-token",
+        "--store",
+        "file",
+        "--scope",
+        "project",
+        "--repo",
+        "PROJ/repo",
+    ];
+    assert_ok(&net.helper(&user, &login, &format!("{DC_TOKEN}\n")));
+    let out = net.helper(&user, &["verify"], "");
+    assert_ok(&out);
+    assert_eq!(
+        stdout(&out).matches(": OK — Bitbucket accepts").count(),
+        2,
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        stderr(&out).matches("is not verified").count(),
+        1,
+        "{}",
+        stderr(&out)
+    );
 }
