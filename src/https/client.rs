@@ -124,7 +124,7 @@ fn proxy_of(value: &str, setting: Source) -> Result<ureq::Proxy, HttpsError> {
         .unwrap_or_default()
         .to_ascii_lowercase();
     if scheme != "http" && scheme != "https" {
-        return Err(bad("is not an http:// or https:// proxy, the kinds the helper's own client speaks (git's curl speaks SOCKS too); give an http:// proxy for the helper with `git config --global http.https://HOST.proxy URL`, or reach the server without one"));
+        return Err(bad("is not an http:// or https:// proxy, the only kinds the helper's own client speaks (git's curl speaks SOCKS too)"));
     }
     ureq::Proxy::new(&url).map_err(|_| bad("is not a URL such as http://proxy.example.com:3128"))
 }
@@ -317,10 +317,80 @@ fn reason(error: &ureq::Error) -> String {
             }
             ErrorKind::TimedOut => "the connection timed out".into(),
             ErrorKind::UnexpectedEof => "the server closed the connection".into(),
+            // The resolver's own words (getaddrinfo's).
+            _ if e.to_string().starts_with("failed to lookup address") => {
+                "the host name does not resolve".into()
+            }
             _ if e.raw_os_error().is_some() => e.to_string(),
             _ => "the connection failed".into(),
         },
         ureq::Error::Tls(_) => "the TLS connection could not be made".into(),
         _ => "the server's answer could not be read".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error, ErrorKind};
+
+    #[test]
+    fn each_failure_on_the_way_is_said_in_words() {
+        let io = |kind, text: &str| ureq::Error::Io(Error::new(kind, text.to_owned()));
+        let cases = [
+            (
+                io(ErrorKind::ConnectionRefused, "x"),
+                "the connection was refused",
+            ),
+            (
+                io(ErrorKind::ConnectionReset, "x"),
+                "the connection was closed",
+            ),
+            (
+                io(
+                    ErrorKind::Other,
+                    "failed to lookup address information: Name or service not known",
+                ),
+                "the host name does not resolve",
+            ),
+            (
+                io(ErrorKind::Other, "Custom { kind: Other }"),
+                "the connection failed",
+            ),
+            (ureq::Error::HostNotFound, "the host name does not resolve"),
+            (
+                ureq::Error::Io(Error::new(
+                    ErrorKind::InvalidData,
+                    rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+                )),
+                "its certificate was not accepted",
+            ),
+            (
+                ureq::Error::ConnectProxyFailed("proxy server responded 403/403".into()),
+                "it answered 403 Forbidden",
+            ),
+            (
+                ureq::Error::ConnectProxyFailed("proxy server did not respond".into()),
+                "it did not answer",
+            ),
+        ];
+        for (error, words) in cases {
+            assert_eq!(reason(&error), words);
+        }
+        assert!(proxy_answer("proxy server responded 407/407")
+            .starts_with("it answered 407 Proxy Authentication Required; give the proxy's username and password in its URL"));
+    }
+
+    #[test]
+    fn a_proxy_is_http_or_https_with_or_without_its_scheme() {
+        assert!(proxy_of("proxy.example.com:3128", "http.proxy").is_ok());
+        assert!(proxy_of("https://u:p@proxy.example.com", "HTTPS_PROXY").is_ok());
+        let said = proxy_of("socks5://u:secret@proxy.example.com:1080", "ALL_PROXY")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(said.starts_with("the proxy socks5://u:***@proxy.example.com:1080 (ALL_PROXY) is not an http:// or https:// proxy"), "{said}");
+        assert_eq!(bare_host("[::1]:443"), "::1");
+        assert_eq!(bare_host("git.example.com:7990"), "git.example.com");
     }
 }
