@@ -15,15 +15,24 @@ use super::settings::{GitHttp, Source};
 use super::tls::Tls;
 use super::trust::{anchors, client_identity, Verifier};
 use crate::url::{printable, shown, UrlParts};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// How long one request may take in all.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Why the last certificate of one kind of connection (to the server, or
+/// to an `https://` proxy) was refused, and what was trusted there.
+struct Checked {
+    refused: Arc<Mutex<Option<Refusal>>>,
+    sources: String,
+}
+
 /// An agent made for one set of settings, with what its messages need.
 struct Prepared {
     agent: ureq::Agent,
-    refused: Arc<Mutex<Option<Refusal>>>,
-    sources: String,
+    server: Checked,
+    /// An `https://` proxy's `host:port` and its check.
+    proxy_tls: Option<(String, Checked)>,
     proxy: Option<(String, Source)>,
     client_cert: bool,
 }
@@ -75,8 +84,12 @@ impl Client {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        if let Ok(mut slot) = prepared.refused.lock() {
-            *slot = None;
+        let checks =
+            std::iter::once(&prepared.server).chain(prepared.proxy_tls.as_ref().map(|p| &p.1));
+        for checked in checks {
+            if let Ok(mut slot) = checked.refused.lock() {
+                *slot = None;
+            }
         }
         request
             .call()
@@ -129,17 +142,17 @@ fn proxy_of(value: &str, setting: Source) -> Result<ureq::Proxy, HttpsError> {
     ureq::Proxy::new(&url).map_err(|_| bad("is not a URL such as http://proxy.example.com:3128"))
 }
 
-/// An agent for `settings`, through `proxy` when one is given.
-fn build(settings: &GitHttp, proxy: Option<(String, Source)>) -> Result<Prepared, HttpsError> {
-    let anchors = anchors(settings)?;
+/// A rustls configuration that checks servers against `anchors` (or,
+/// with `check = false`, not at all), presenting `identity` when given.
+fn tls_config(
+    anchors: &super::trust::Anchors,
+    check: bool,
+    refused: Arc<Mutex<Option<Refusal>>>,
+    identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    settings: &GitHttp,
+) -> Result<rustls::ClientConfig, HttpsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let refused = Arc::new(Mutex::new(None));
-    let verifier = Verifier::new(
-        &anchors,
-        settings.no_verify.is_none(),
-        provider.clone(),
-        refused.clone(),
-    );
+    let verifier = Verifier::new(anchors, check, provider.clone(), refused);
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(rustls::ALL_VERSIONS)
         .map_err(|_| HttpsError::Unreachable {
@@ -149,32 +162,71 @@ fn build(settings: &GitHttp, proxy: Option<(String, Source)>) -> Result<Prepared
         })?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier));
+    let Some((certs, key)) = identity else {
+        return Ok(builder.with_no_client_auth());
+    };
+    let (setting, path) = settings
+        .ssl_cert
+        .as_ref()
+        .map_or(("http.sslCert", String::new()), |(p, s)| {
+            (*s, p.display().to_string())
+        });
+    builder
+        .with_client_auth_cert(certs, key)
+        .map_err(|_| HttpsError::ClientCert {
+            setting,
+            path,
+            problem:
+                "holds a certificate that does not match its key, or a key of a kind TLS cannot use"
+                    .into(),
+        })
+}
+
+/// For an `https://` proxy: its host and port, the configuration of the
+/// connection to it (checked against `http.proxySSLCAInfo`, else the
+/// system store, as git checks it) and its check.
+#[allow(clippy::type_complexity)]
+fn proxy_tls(
+    proxy: &ureq::Proxy,
+    settings: &GitHttp,
+) -> Result<Option<((String, u16, Arc<rustls::ClientConfig>), (String, Checked))>, HttpsError> {
+    if proxy.protocol() != ureq::ProxyProtocol::Https {
+        return Ok(None);
+    }
+    let own = GitHttp {
+        ca_info: settings.proxy_ca_info.clone(),
+        ..GitHttp::default()
+    };
+    let anchors = anchors(&own)?;
+    let refused = Arc::new(Mutex::new(None));
+    let config = tls_config(&anchors, true, refused.clone(), None, &own)?;
+    let host = proxy.host().to_owned();
+    let checked = Checked {
+        refused,
+        sources: anchors.sources,
+    };
+    let shown_host = printable(&format!("{host}:{}", proxy.port()));
+    Ok(Some((
+        (host, proxy.port(), Arc::new(config)),
+        (shown_host, checked),
+    )))
+}
+
+/// An agent for `settings`, through `proxy` when one is given.
+fn build(settings: &GitHttp, proxy: Option<(String, Source)>) -> Result<Prepared, HttpsError> {
+    let anchors = anchors(settings)?;
+    let refused = Arc::new(Mutex::new(None));
     let identity = client_identity(settings)?;
     let client_cert = identity.is_some();
-    let tls = match identity {
-        Some((certs, key)) => {
-            let setting = settings
-                .ssl_cert
-                .as_ref()
-                .map_or("http.sslCert", |(_, s)| s);
-            let path = settings
-                .ssl_cert
-                .as_ref()
-                .map(|(p, _)| p.display().to_string())
-                .unwrap_or_default();
-            builder
-                .with_client_auth_cert(certs, key)
-                .map_err(|_| HttpsError::ClientCert {
-                    setting,
-                    path,
-                    problem: "holds a certificate that does not match its key, or a key of a kind TLS cannot use".into(),
-                })?
-        }
-        None => builder.with_no_client_auth(),
-    };
+    let check = settings.no_verify.is_none();
+    let tls = tls_config(&anchors, check, refused.clone(), identity, settings)?;
     let ureq_proxy = match &proxy {
         Some((value, setting)) => Some(proxy_of(value, setting)?),
         None => None,
+    };
+    let (proxy_connection, proxy_tls) = match &ureq_proxy {
+        Some(p) => proxy_tls(p, settings)?.unzip(),
+        None => (None, None),
     };
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -193,15 +245,12 @@ fn build(settings: &GitHttp, proxy: Option<(String, Source)>) -> Result<Prepared
             .chain(TcpConnector::default())
             .chain(Tls {
                 config: Arc::new(tls),
+                proxy: proxy_connection,
             });
     log::debug!(
         "HTTPS as git: trusting {}{}; {}; {}",
         anchors.sources,
-        if settings.no_verify.is_some() {
-            " (not checked)"
-        } else {
-            ""
-        },
+        if check { "" } else { " (not checked)" },
         proxy
             .as_ref()
             .map_or("no proxy".to_owned(), |(p, s)| format!(
@@ -216,8 +265,11 @@ fn build(settings: &GitHttp, proxy: Option<(String, Source)>) -> Result<Prepared
     );
     Ok(Prepared {
         agent: ureq::Agent::with_parts(config, connector, DefaultResolver::default()),
-        refused,
-        sources: anchors.sources,
+        server: Checked {
+            refused,
+            sources: anchors.sources,
+        },
+        proxy_tls,
         proxy: proxy.map(|(value, setting)| (shown(&value), setting)),
         client_cert,
     })
@@ -225,13 +277,24 @@ fn build(settings: &GitHttp, proxy: Option<(String, Source)>) -> Result<Prepared
 
 /// The sentence for a failed request to `url`.
 fn explain(error: &ureq::Error, url: &str, host: &str, prepared: &Prepared) -> HttpsError {
-    let refused = prepared.refused.lock().ok().and_then(|mut r| r.take());
-    if let Some(refusal) = refused {
+    let take = |checked: &Checked| checked.refused.lock().ok().and_then(|mut r| r.take());
+    if let Some(refusal) = take(&prepared.server) {
         return HttpsError::Untrusted {
             host: printable(host),
+            proxy: false,
             refusal,
-            sources: prepared.sources.clone(),
+            sources: prepared.server.sources.clone(),
         };
+    }
+    if let Some((proxy_host, checked)) = &prepared.proxy_tls {
+        if let Some(refusal) = take(checked) {
+            return HttpsError::Untrusted {
+                host: proxy_host.clone(),
+                proxy: true,
+                refusal,
+                sources: checked.sources.clone(),
+            };
+        }
     }
     if let (ureq::Error::ConnectProxyFailed(answer), Some((proxy, setting))) =
         (error, &prepared.proxy)

@@ -48,9 +48,12 @@ impl Refusal {
         }
     }
 
-    /// How to put it right.
-    fn fix(&self) -> &'static str {
+    /// How to put it right; `proxy`: the certificate was the proxy's.
+    fn fix(&self, proxy: bool) -> &'static str {
         match self {
+            Refusal::UnknownIssuer | Refusal::SelfSigned | Refusal::CaAsServer if proxy => {
+                "to trust the proxy as git does, give its CA certificate with `git config --global http.proxySSLCAInfo FILE`, or add it to the system store"
+            }
             Refusal::UnknownIssuer | Refusal::SelfSigned | Refusal::CaAsServer => {
                 "to trust the server as git does, give its CA certificate (or a self-signed server's own certificate) with `git config --global http.sslCAInfo FILE`, or add it to the system store"
             }
@@ -106,11 +109,13 @@ pub enum HttpsError {
         /// What is wrong.
         problem: &'static str,
     },
-    /// The server's certificate was not accepted.
-    #[error("the certificate of {host} was not accepted: {} (trusted: {sources}); {}", .refusal.said(), .refusal.fix())]
+    /// The server's (or the proxy's) certificate was not accepted.
+    #[error("the certificate of {}{host} was not accepted: {} (trusted: {sources}); {}", if *.proxy { "the proxy " } else { "" }, .refusal.said(), .refusal.fix(*.proxy))]
     Untrusted {
-        /// The server, `host:port`.
+        /// The server (or proxy), `host:port`.
         host: String,
+        /// Whether it was the proxy's.
+        proxy: bool,
         /// Why.
         refusal: Refusal,
         /// The trust sources used.

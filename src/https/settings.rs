@@ -20,6 +20,9 @@ pub struct GitHttp {
     pub no_verify: Option<Source>,
     /// The proxy URL, and what set it (never printed with its password).
     pub proxy: Option<(String, Source)>,
+    /// The CA file an `https://` proxy is checked against (else the
+    /// system store), and what set it.
+    pub proxy_ca_info: Option<(PathBuf, Source)>,
     /// Hosts reached without the proxy (`NO_PROXY`).
     pub no_proxy: Vec<String>,
     /// The client certificate file, and what set it.
@@ -73,6 +76,9 @@ impl GitHttp {
                     proxy_set = true;
                     out.proxy = (!value.is_empty()).then(|| (value.to_owned(), "http.proxy"));
                 }
+                "http.proxysslcainfo" => {
+                    out.proxy_ca_info = Some((path(value), "http.proxySSLCAInfo"));
+                }
                 "http.sslcert" => out.ssl_cert = Some((path(value), "http.sslCert")),
                 "http.sslkey" => out.ssl_key = Some((path(value), "http.sslKey")),
                 "http.sslcerttype" => {
@@ -88,6 +94,9 @@ impl GitHttp {
         }
         if let Some((v, name)) = set("GIT_SSL_CAPATH") {
             out.ca_path = Some((PathBuf::from(v), name));
+        }
+        if let Some((v, name)) = set("GIT_PROXY_SSL_CAINFO") {
+            out.proxy_ca_info = Some((PathBuf::from(v), name));
         }
         if env("GIT_SSL_NO_VERIFY").is_some() {
             out.no_verify = Some("GIT_SSL_NO_VERIFY");
@@ -183,6 +192,16 @@ mod tests {
             Some((PathBuf::from("/etc/cas"), "http.sslCAPath"))
         );
         assert_eq!(s.no_verify, None);
+        let s = read("http.proxysslcainfo /etc/proxy-ca.pem", &[]);
+        assert_eq!(
+            s.proxy_ca_info,
+            Some((PathBuf::from("/etc/proxy-ca.pem"), "http.proxySSLCAInfo"))
+        );
+        let s = read("http.proxysslcainfo /x", &[("GIT_PROXY_SSL_CAINFO", "/y")]);
+        assert_eq!(
+            s.proxy_ca_info,
+            Some((PathBuf::from("/y"), "GIT_PROXY_SSL_CAINFO"))
+        );
         let s = read(
             config,
             &[("GIT_SSL_CAINFO", "/ci/ca.pem"), ("GIT_SSL_NO_VERIFY", "")],

@@ -14,8 +14,11 @@ use ureq::unversioned::transport::{
 /// Wraps the connection in TLS when the URL is https.
 #[derive(Debug)]
 pub struct Tls {
-    /// The configuration every connection of this agent uses.
+    /// The configuration of connections to the server.
     pub config: Arc<ClientConfig>,
+    /// An `https://` proxy's host and port, and the configuration of the
+    /// connection to it (git checks a proxy against its own CA setting).
+    pub proxy: Option<(String, u16, Arc<ClientConfig>)>,
 }
 
 impl<In: Transport> Connector<In> for Tls {
@@ -40,7 +43,16 @@ impl<In: Transport> Connector<In> for Tls {
             .trim_end_matches(']');
         let name = ServerName::try_from(host.to_owned())
             .map_err(|_| ureq::Error::Tls("not a host name TLS can check"))?;
-        let mut conn = ClientConnection::new(self.config.clone(), name)?;
+        let port = details.uri.port_u16().unwrap_or(443);
+        let config = match &self.proxy {
+            Some((proxy_host, proxy_port, config))
+                if proxy_host.eq_ignore_ascii_case(host) && *proxy_port == port =>
+            {
+                config.clone()
+            }
+            _ => self.config.clone(),
+        };
+        let mut conn = ClientConnection::new(config, name)?;
         let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
         sock.set_timeout(details.timeout);
         conn.complete_io(&mut sock)?;

@@ -503,6 +503,7 @@ mod tests {
     fn the_sentence_says_what_failed_what_was_trusted_and_what_to_do() {
         let error = HttpsError::Untrusted {
             host: "git.example.com".into(),
+            proxy: false,
             refusal: Refusal::SelfSigned,
             sources: "the system store".into(),
         };

@@ -367,6 +367,70 @@ fn gits_proxy_carries_the_helpers_requests_where_there_is_no_direct_route() {
 }
 
 #[test]
+fn an_https_proxy_is_checked_against_its_own_ca_as_git_checks_it() {
+    let bb = stand_in(&server_tls);
+    let nowhere = Ipv4Addr::new(127, 0, 0, 254);
+    // The proxy's certificate comes from a CA of its own, which only
+    // `http.proxySSLCAInfo` names; the server's, from the test CA.
+    let (proxy_tls, proxy_ca) = another_ca_tls(Ipv4Addr::LOCALHOST);
+    let proxy = ConnectProxy::start_with(bb.ip, "proxy user", "secret", Some(proxy_tls));
+    let mut user = plain_user();
+    user.env("GIT_SSL_CAINFO", ca_file().to_str().unwrap());
+    let proxy_ca_file = user.path("proxy-ca.pem");
+    std::fs::write(&proxy_ca_file, proxy_ca).unwrap();
+    let url = format!("https://proxy%20user:secret@{}", proxy.addr);
+    assert_ok(&user.git(&["config", "--global", "http.proxy", &url]));
+    let net = Net {
+        ip: nowhere,
+        mounts: vec![],
+    };
+    // The proxy's CA unknown: git and the helper refuse the proxy, the
+    // helper naming it and the setting that would trust it.
+    assert!(!net
+        .run(&user, &user.git, &["ls-remote", CLOUD_REPO], "")
+        .status
+        .success());
+    let login = [
+        "login",
+        "https://bitbucket.org/acme/widget",
+        "--with-token",
+        "--store",
+        "file",
+    ];
+    let out = net.helper(&user, &login, &format!("{CLOUD_TOKEN}\n"));
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    assert!(
+        said.contains(&format!("the certificate of the proxy {} was not accepted: it is signed by a certificate authority that is not trusted here (trusted: the system store); to trust the proxy as git does, give its CA certificate with `git config --global http.proxySSLCAInfo FILE`", proxy.addr)),
+        "{said}"
+    );
+    // With it, both go through the proxy in TLS.
+    assert_ok(&user.git(&[
+        "config",
+        "--global",
+        "http.proxySSLCAInfo",
+        proxy_ca_file.to_str().unwrap(),
+    ]));
+    net.git_clones(&user, CLOUD_REPO, CLOUD_TOKEN, "by-git");
+    proxy.clear();
+    net.login_verify_clone(
+        &user,
+        "https://bitbucket.org/acme/widget",
+        &[],
+        CLOUD_TOKEN,
+        "by-helper",
+    );
+    assert!(
+        proxy
+            .seen()
+            .iter()
+            .any(|c| c.agent.starts_with("git-credential-bitbucket/") && c.admitted),
+        "{:?}",
+        proxy.seen()
+    );
+}
+
+#[test]
 fn the_client_certificate_git_presents_is_the_helpers() {
     let bb = stand_in(&client_cert_tls);
     let user = plain_user();

@@ -26,7 +26,8 @@ pub use keyring::KeyringSession;
 pub use model::{Presented, Reach, Seen, Token};
 pub use output::{assert_ok, run_with_deadline, stderr, stdout, token_leak};
 pub use pki::{
-    ca_file, ca_pem, client_cert_tls, client_identity, server_tls, tls_with, untrusted_tls,
+    another_ca_tls, ca_file, ca_pem, client_cert_tls, client_identity, server_tls, tls_with,
+    untrusted_tls,
 };
 pub use proxy::ConnectProxy;
 pub use server::Bitbucket;

@@ -121,16 +121,21 @@ pub fn client_cert_tls(ip: Ipv4Addr) -> Arc<rustls::ServerConfig> {
 
 /// A server certificate for the stand-in signed by a CA nobody trusts.
 pub fn untrusted_tls(ip: Ipv4Addr) -> Arc<rustls::ServerConfig> {
+    another_ca_tls(ip).0
+}
+
+/// A server certificate for the stand-in's names and `ip` signed by a CA
+/// made for it alone, and that CA's certificate as PEM.
+pub fn another_ca_tls(ip: Ipv4Addr) -> (Arc<rustls::ServerConfig>, String) {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
     let ca_key = KeyPair::generate().unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(DnType::CommonName, "A CA nobody trusts");
+    ca.distinguished_name.push(DnType::CommonName, "Another CA");
     let ca_cert = ca.self_signed(&ca_key).unwrap();
     let (cert, key) = signed(stand_in_names(ip), (&ca_cert, &ca_key), false);
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
-    tls_with(vec![cert], key, false)
+    (tls_with(vec![cert], key, false), ca_cert.pem())
 }
 
 /// A client certificate and its key signed by the test CA, written as

@@ -1,11 +1,13 @@
 //! A CONNECT proxy on loopback, as a company network has one: it asks for
 //! a username and password, resolves the names it is asked for itself
 //! (here: every name leads to the stand-in) and records each CONNECT with
-//! the program that sent it.
+//! the program that sent it. It listens in plain HTTP, or in TLS for an
+//! `https://` proxy.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// One CONNECT the proxy was asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +28,19 @@ pub struct ConnectProxy {
 }
 
 impl ConnectProxy {
-    /// A proxy that takes `user:password` (Basic) and tunnels to `route`.
+    /// A plain-HTTP proxy that takes `user:password` (Basic) and tunnels
+    /// to `route`.
     pub fn start(route: Ipv4Addr, user: &str, password: &str) -> ConnectProxy {
+        ConnectProxy::start_with(route, user, password, None)
+    }
+
+    /// The same, spoken inside TLS with `tls` (an `https://` proxy).
+    pub fn start_with(
+        route: Ipv4Addr,
+        user: &str,
+        password: &str,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> ConnectProxy {
         use base64::Engine;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let addr = listener.local_addr().unwrap();
@@ -39,10 +52,17 @@ impl ConnectProxy {
         let record = seen.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let record = record.clone();
-                let expected = expected.clone();
+                let (record, expected, tls) = (record.clone(), expected.clone(), tls.clone());
                 std::thread::spawn(move || {
-                    let _ = tunnel(stream, route, &expected, &record);
+                    let socket = stream.try_clone().unwrap();
+                    let _ = match tls {
+                        Some(tls) => {
+                            let conn = rustls::ServerConnection::new(tls).unwrap();
+                            let client = rustls::StreamOwned::new(conn, stream);
+                            tunnel(client, &socket, route, &expected, &record)
+                        }
+                        None => tunnel(stream, &socket, route, &expected, &record),
+                    };
                 });
             }
         });
@@ -60,24 +80,33 @@ impl ConnectProxy {
     }
 }
 
+/// The request head, read a byte at a time so nothing after it is taken.
+fn head(client: &mut impl Read) -> std::io::Result<String> {
+    let mut head = Vec::new();
+    let mut byte = [0u8];
+    while !head.ends_with(b"\r\n\r\n") {
+        if client.read(&mut byte)? == 0 {
+            break;
+        }
+        head.push(byte[0]);
+    }
+    Ok(String::from_utf8_lossy(&head).into_owned())
+}
+
 fn tunnel(
-    client: TcpStream,
+    mut client: impl Read + Write,
+    socket: &TcpStream,
     route: Ipv4Addr,
     expected: &str,
     record: &Mutex<Vec<Connect>>,
 ) -> std::io::Result<()> {
-    let mut reader = BufReader::new(client.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
+    let head = head(&mut client)?;
+    let mut lines = head.lines();
+    let mut parts = lines.next().unwrap_or_default().split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let (mut agent, mut auth) = (String::new(), String::new());
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = header.split_once(':') {
+    for line in lines {
+        if let Some((k, v)) = line.split_once(':') {
             match k.trim().to_ascii_lowercase().as_str() {
                 "user-agent" => agent = v.trim().to_owned(),
                 "proxy-authorization" => auth = v.trim().to_owned(),
@@ -85,9 +114,9 @@ fn tunnel(
             }
         }
     }
-    let mut client = client;
     if method != "CONNECT" {
-        return client.write_all(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");
+        client.write_all(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")?;
+        return client.flush();
     }
     let admitted = auth == expected;
     record.lock().unwrap().push(Connect {
@@ -96,27 +125,41 @@ fn tunnel(
         admitted,
     });
     if !admitted {
-        return client.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"proxy\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        client.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"proxy\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+        return client.flush();
     }
     let port: u16 = target
         .rsplit(':')
         .next()
         .and_then(|p| p.parse().ok())
         .unwrap_or(443);
-    let upstream = TcpStream::connect((route, port))?;
+    let mut upstream = TcpStream::connect((route, port))?;
     client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
-    let (mut up_read, mut up_write) = (upstream.try_clone()?, upstream);
-    let mut down_write = client.try_clone()?;
-    // What the client sent after its CONNECT and the reader already took.
-    let buffered = reader.buffer().to_vec();
-    up_write.write_all(&buffered)?;
-    let mut down_read = reader.into_inner();
-    let up = std::thread::spawn(move || {
-        let _ = std::io::copy(&mut down_read, &mut up_write);
-        let _ = up_write.shutdown(std::net::Shutdown::Write);
-    });
-    let _ = std::io::copy(&mut up_read, &mut down_write);
-    let _ = down_write.shutdown(std::net::Shutdown::Write);
-    let _ = up.join();
+    client.flush()?;
+    // Both ways in one thread (a TLS stream cannot be split): each side is
+    // read with a short timeout, and what came is written to the other.
+    let tick = Some(Duration::from_millis(5));
+    socket.set_read_timeout(tick)?;
+    upstream.set_read_timeout(tick)?;
+    let mut buf = vec![0u8; 16 * 1024];
+    let waiting =
+        |e: &std::io::Error| matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut);
+    loop {
+        match client.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => upstream.write_all(&buf[..n])?,
+            Err(e) if waiting(&e) => {}
+            Err(_) => break,
+        }
+        match upstream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                client.write_all(&buf[..n])?;
+                client.flush()?;
+            }
+            Err(e) if waiting(&e) => {}
+            Err(_) => break,
+        }
+    }
     Ok(())
 }
