@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ureq::unversioned::resolver::DefaultResolver;
-use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
+use ureq::unversioned::transport::{
+    ConnectProxyConnector, Connector, SocksConnector, TcpConnector,
+};
 
 use super::error::{HttpsError, Refusal};
 use super::settings::{GitHttp, Source};
@@ -131,15 +133,19 @@ fn proxy_of(value: &str, setting: Source) -> Result<ureq::Proxy, HttpsError> {
         setting,
         problem,
     };
-    let scheme = url
-        .split("://")
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return Err(bad("is not an http:// or https:// proxy, the only kinds the helper's own client speaks (git's curl speaks SOCKS too)"));
-    }
-    ureq::Proxy::new(&url).map_err(|_| bad("is not a URL such as http://proxy.example.com:3128"))
+    let (scheme, rest) = url.split_once("://").unwrap_or_default();
+    let scheme = match scheme.to_ascii_lowercase().as_str() {
+        // git reads a bare `socks://` as SOCKS4.
+        "socks" => "socks4".to_owned(),
+        s @ ("http" | "https" | "socks4" | "socks4a" | "socks5" | "socks5h") => s.to_owned(),
+        _ => {
+            return Err(bad(
+                "is not a proxy git speaks to (http, https, socks4, socks4a, socks5, socks5h)",
+            ))
+        }
+    };
+    ureq::Proxy::new(&format!("{scheme}://{rest}"))
+        .map_err(|_| bad("is not a URL such as http://proxy.example.com:3128"))
 }
 
 /// A rustls configuration that checks servers against `anchors` (or,
@@ -241,7 +247,8 @@ fn build(settings: &GitHttp, proxy: Option<(String, Source)>) -> Result<Prepared
         ))
         .build();
     let connector =
-        ().chain(ConnectProxyConnector::default())
+        ().chain(SocksConnector::default())
+            .chain(ConnectProxyConnector::default())
             .chain(TcpConnector::default())
             .chain(Tls {
                 config: Arc::new(tls),
@@ -305,6 +312,19 @@ fn explain(error: &ureq::Error, url: &str, host: &str, prepared: &Prepared) -> H
             host: printable(host),
             answer: proxy_answer(answer),
         };
+    }
+    // A SOCKS proxy's refusal, in ureq's words (SOCKS has no status line
+    // to quote).
+    if let (ureq::Error::Io(e), Some((proxy, setting))) = (error, &prepared.proxy) {
+        let socks = proxy.to_ascii_lowercase().starts_with("socks");
+        if socks && e.raw_os_error().is_none() && e.get_ref().is_some() {
+            return HttpsError::ProxyRefused {
+                proxy: proxy.clone(),
+                setting,
+                host: printable(host),
+                answer: format!("it answered: {e}"),
+            };
+        }
     }
     let alert = tls_error(error).and_then(|e| match e {
         rustls::Error::AlertReceived(alert) => Some(*alert),
@@ -445,14 +465,29 @@ mod tests {
     }
 
     #[test]
-    fn a_proxy_is_http_or_https_with_or_without_its_scheme() {
+    fn a_proxy_is_one_git_speaks_to_with_or_without_its_scheme() {
         assert!(proxy_of("proxy.example.com:3128", "http.proxy").is_ok());
         assert!(proxy_of("https://u:p@proxy.example.com", "HTTPS_PROXY").is_ok());
-        let said = proxy_of("socks5://u:secret@proxy.example.com:1080", "ALL_PROXY")
+        assert_eq!(
+            proxy_of("socks://proxy.example.com:1080", "http.proxy")
+                .unwrap()
+                .protocol(),
+            ureq::ProxyProtocol::Socks4
+        );
+        assert_eq!(
+            proxy_of("socks5h://u:p@proxy.example.com", "ALL_PROXY")
+                .unwrap()
+                .protocol(),
+            ureq::ProxyProtocol::Socks5h
+        );
+        let said = proxy_of("ftp://u:secret@proxy.example.com:1080", "ALL_PROXY")
             .err()
             .unwrap()
             .to_string();
-        assert!(said.starts_with("the proxy socks5://u:***@proxy.example.com:1080 (ALL_PROXY) is not an http:// or https:// proxy"), "{said}");
+        assert!(
+            said.starts_with("the proxy ftp://u:***@proxy.example.com:1080 (ALL_PROXY) is not a proxy git speaks to"),
+            "{said}"
+        );
         assert_eq!(bare_host("[::1]:443"), "::1");
         assert_eq!(bare_host("git.example.com:7990"), "git.example.com");
     }

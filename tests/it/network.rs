@@ -431,6 +431,53 @@ fn an_https_proxy_is_checked_against_its_own_ca_as_git_checks_it() {
 }
 
 #[test]
+fn a_socks_proxy_that_resolves_names_carries_both_as_git_names_it() {
+    let bb = stand_in(&server_tls);
+    let nowhere = Ipv4Addr::new(127, 0, 0, 254);
+    let socks = SocksProxy::start(bb.ip, "jdoe", "socks-secret");
+    let mut user = plain_user();
+    user.env("GIT_SSL_CAINFO", ca_file().to_str().unwrap());
+    let url = format!("socks5h://jdoe:socks-secret@{}", socks.addr);
+    assert_ok(&user.git(&["config", "--global", "http.proxy", &url]));
+    let net = Net {
+        ip: nowhere,
+        mounts: vec![],
+    };
+    net.git_clones(&user, CLOUD_REPO, CLOUD_TOKEN, "by-git");
+    net.login_verify_clone(
+        &user,
+        "https://bitbucket.org/acme/widget",
+        &[],
+        CLOUD_TOKEN,
+        "by-helper",
+    );
+    // Every CONNECT named the host for the proxy to resolve, with its
+    // username and password.
+    let seen = socks.seen();
+    assert!(
+        seen.len() >= 4
+            && seen
+                .iter()
+                .all(|c| c.admitted && c.target == "bitbucket.org:443"),
+        "{seen:?}"
+    );
+    // A wrong password: the proxy named, the password not shown.
+    let wrong = format!("socks5h://jdoe:not-it@{}", socks.addr);
+    assert_ok(&user.git(&["config", "--global", "http.proxy", &wrong]));
+    let out = net.helper(&user, &["verify"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let said = stdout(&out) + &stderr(&out);
+    assert!(
+        said.contains(&format!(
+            "the proxy socks5h://jdoe:***@{} (http.proxy) would not connect to bitbucket.org: it answered: password authentication failed",
+            socks.addr
+        )),
+        "{said}"
+    );
+    assert!(!said.contains("not-it"), "{said}");
+}
+
+#[test]
 fn the_client_certificate_git_presents_is_the_helpers() {
     let bb = stand_in(&client_cert_tls);
     let user = plain_user();

@@ -2,7 +2,8 @@
 //! a username and password, resolves the names it is asked for itself
 //! (here: every name leads to the stand-in) and records each CONNECT with
 //! the program that sent it. It listens in plain HTTP, or in TLS for an
-//! `https://` proxy.
+//! `https://` proxy. And a SOCKS5 proxy, with a username and password,
+//! that resolves names itself (`socks5h://`).
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -133,9 +134,18 @@ fn tunnel(
         .next()
         .and_then(|p| p.parse().ok())
         .unwrap_or(443);
-    let mut upstream = TcpStream::connect((route, port))?;
+    let upstream = TcpStream::connect((route, port))?;
     client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
     client.flush()?;
+    pump(client, socket, upstream)
+}
+
+/// Copies between `client` (over `socket`) and `upstream` until one ends.
+fn pump(
+    mut client: impl Read + Write,
+    socket: &TcpStream,
+    mut upstream: TcpStream,
+) -> std::io::Result<()> {
     // Both ways in one thread (a TLS stream cannot be split): each side is
     // read with a short timeout, and what came is written to the other.
     let tick = Some(Duration::from_millis(5));
@@ -162,4 +172,90 @@ fn tunnel(
         }
     }
     Ok(())
+}
+
+/// A SOCKS5 proxy (RFC 1928) that asks for a username and password (RFC
+/// 1929) and tunnels every CONNECT to `route`.
+pub struct SocksProxy {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    seen: Arc<Mutex<Vec<Connect>>>,
+}
+
+impl SocksProxy {
+    /// Starts one that takes `user` and `password`.
+    pub fn start(route: Ipv4Addr, user: &str, password: &str) -> SocksProxy {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        let credentials = (user.to_owned(), password.to_owned());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (record, credentials) = (record.clone(), credentials.clone());
+                std::thread::spawn(move || {
+                    let _ = socks5(stream, route, &credentials, &record);
+                });
+            }
+        });
+        SocksProxy { addr, seen }
+    }
+
+    /// The CONNECTs so far (`agent` is empty: SOCKS does not say).
+    pub fn seen(&self) -> Vec<Connect> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn read_n(stream: &mut TcpStream, n: usize) -> std::io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; n];
+    stream.read_exact(&mut buf)?;
+    Ok(buf)
+}
+
+fn socks5(
+    mut client: TcpStream,
+    route: Ipv4Addr,
+    (user, password): &(String, String),
+    record: &Mutex<Vec<Connect>>,
+) -> std::io::Result<()> {
+    let greeting = read_n(&mut client, 2)?;
+    let methods = read_n(&mut client, usize::from(greeting[1]))?;
+    if greeting[0] != 5 || !methods.contains(&2) {
+        return client.write_all(&[5, 0xff]);
+    }
+    client.write_all(&[5, 2])?;
+    let head = read_n(&mut client, 2)?;
+    let given_user = read_n(&mut client, usize::from(head[1]))?;
+    let len = read_n(&mut client, 1)?;
+    let given_password = read_n(&mut client, usize::from(len[0]))?;
+    let admitted = given_user == user.as_bytes() && given_password == password.as_bytes();
+    client.write_all(&[1, if admitted { 0 } else { 1 }])?;
+    let request = read_n(&mut client, 4)?;
+    let host = match request[3] {
+        1 => read_n(&mut client, 4)?
+            .iter()
+            .map(u8::to_string)
+            .collect::<Vec<_>>()
+            .join("."),
+        3 => {
+            let len = read_n(&mut client, 1)?;
+            String::from_utf8_lossy(&read_n(&mut client, usize::from(len[0]))?).into_owned()
+        }
+        _ => return Ok(()),
+    };
+    let port = read_n(&mut client, 2)?;
+    let port = u16::from_be_bytes([port[0], port[1]]);
+    record.lock().unwrap().push(Connect {
+        target: format!("{host}:{port}"),
+        agent: String::new(),
+        admitted,
+    });
+    if !admitted || request[1] != 1 {
+        return Ok(());
+    }
+    let upstream = TcpStream::connect((route, port))?;
+    client.write_all(&[5, 0, 0, 1, 0, 0, 0, 0, 0, 0])?;
+    let socket = client.try_clone()?;
+    pump(client, &socket, upstream)
 }
