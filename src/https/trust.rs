@@ -58,34 +58,36 @@ pub fn anchors(settings: &GitHttp) -> Result<Anchors, HttpsError> {
         }
         sources.push(format!("{} ({setting})", path.display()));
     }
-    if known.is_empty() && settings.ca_info.is_none() && settings.ca_path.is_none() {
-        let native = rustls_native_certs::load_native_certs();
-        known.extend(native.certs);
+    let mut roots = RootCertStore::empty();
+    if settings.ca_info.is_none() && settings.ca_path.is_none() {
+        known = rustls_native_certs::load_native_certs().certs;
+        sources.push(system_store_named(known.is_empty()));
         if known.is_empty() {
-            sources.push("the bundled web roots (this machine has no system store)".to_owned());
-        } else {
-            let named = ["SSL_CERT_FILE", "SSL_CERT_DIR"]
-                .iter()
-                .filter_map(|v| std::env::var(v).ok().map(|p| format!("{v}={p}")))
-                .collect::<Vec<_>>();
-            sources.push(if named.is_empty() {
-                "the system store".to_owned()
-            } else {
-                format!("the system store ({})", named.join(", "))
-            });
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         }
     }
-    let mut roots = RootCertStore::empty();
-    if known.is_empty() && settings.ca_info.is_none() && settings.ca_path.is_none() {
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    } else {
-        roots.add_parsable_certificates(known.iter().cloned());
-    }
+    roots.add_parsable_certificates(known.iter().cloned());
     Ok(Anchors {
         roots,
         known,
         sources: sources.join(" and "),
     })
+}
+
+/// The system store, for a message; the bundled roots when it is `empty`.
+fn system_store_named(empty: bool) -> String {
+    if empty {
+        return "the bundled web roots (this machine has no system store)".to_owned();
+    }
+    let named: Vec<String> = ["SSL_CERT_FILE", "SSL_CERT_DIR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok().map(|p| format!("{v}={p}")))
+        .collect();
+    if named.is_empty() {
+        "the system store".to_owned()
+    } else {
+        format!("the system store ({})", named.join(", "))
+    }
 }
 
 /// The PEM certificates in `path`.

@@ -16,12 +16,51 @@ const CLOUD_TOKEN: &str = "ATCTT3xFfGF0-network-repository-token";
 const DC_TOKEN: &str = "BBDC-network-project-token";
 const CLOUD_REPO: &str = "https://bitbucket.org/acme/widget.git";
 
-fn dc_server() -> String {
-    format!("https://{DC_HOST}:{DC_PORT}/bitbucket")
+/// One of the stand-in's two servers, with the repository and token the
+/// tests use there.
+#[derive(Clone, Copy)]
+enum Site {
+    /// bitbucket.org, a repository access token.
+    Cloud,
+    /// The Data Center server, a project token.
+    Dc,
 }
 
-fn dc_repo() -> String {
-    format!("{}/scm/PROJ/repo.git", dc_server())
+impl Site {
+    /// What `login` is given.
+    fn url(self) -> String {
+        match self {
+            Site::Cloud => "https://bitbucket.org/acme/widget".to_owned(),
+            Site::Dc => format!("https://{DC_HOST}:{DC_PORT}/bitbucket"),
+        }
+    }
+
+    /// The repository git clones.
+    fn repo(self) -> String {
+        match self {
+            Site::Cloud => CLOUD_REPO.to_owned(),
+            Site::Dc => format!("{}/scm/PROJ/repo.git", self.url()),
+        }
+    }
+
+    fn token(self) -> &'static str {
+        match self {
+            Site::Cloud => CLOUD_TOKEN,
+            Site::Dc => DC_TOKEN,
+        }
+    }
+
+    /// `login --with-token` for the site, its token saved in the file
+    /// store.
+    fn login_args(self) -> Vec<String> {
+        let mut args: Vec<String> = ["login", &self.url(), "--with-token", "--store", "file"]
+            .map(str::to_owned)
+            .into();
+        if let Site::Dc = self {
+            args.extend(["--scope", "project", "--repo", "PROJ/repo"].map(str::to_owned));
+        }
+        args
+    }
 }
 
 /// A stand-in with both repositories and both tokens, on `tls`.
@@ -74,44 +113,47 @@ impl Net<'_> {
         out
     }
 
-    /// git clones `url` into `dir` with `token` from a credential helper
-    /// of its own (the helper under test has no entry yet): the network
-    /// is one where git works.
-    fn git_clones(&self, user: &User, url: &str, token: &str, dir: &str) {
+    /// git clones `site`'s repository into `dir` with its token from a
+    /// credential helper of its own (the helper under test has no entry
+    /// yet): the network is one where git works.
+    fn git_clones(&self, user: &User, site: Site, dir: &str) {
         let script = user.path(&format!(".{dir}-credential"));
         std::fs::write(
             &script,
-            format!("#!/bin/sh\necho username=x-token-auth\necho password={token}\n"),
+            format!(
+                "#!/bin/sh\necho username=x-token-auth\necho password={}\n",
+                site.token()
+            ),
         )
         .unwrap();
         std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .unwrap();
         let helper = format!("credential.helper={}", script.display());
-        let out = self.run(
-            user,
-            &user.git,
-            &[
-                "-c",
-                "credential.helper=",
-                "-c",
-                &helper,
-                "clone",
-                "-q",
-                url,
-                dir,
-            ],
-            "",
-        );
-        assert_ok(&out);
+        let repo = site.repo();
+        let args = [
+            "-c",
+            "credential.helper=",
+            "-c",
+            &helper,
+            "clone",
+            "-q",
+            &repo,
+            dir,
+        ];
+        assert_ok(&self.run(user, &user.git, &args, ""));
     }
 
-    /// `login --with-token` of `token` for `url` (with `more`), `verify`
-    /// of what it saved, and a clone through the helper.
-    fn login_verify_clone(&self, user: &User, url: &str, more: &[&str], token: &str, dir: &str) {
-        let mut args = vec!["login", url, "--with-token", "--store", "file"];
-        args.extend_from_slice(more);
-        let out = self.helper(user, &args, &format!("{token}\n"));
-        assert_ok(&out);
+    /// `login --with-token` of `site`'s token.
+    fn login(&self, user: &User, site: Site) -> Output {
+        let args = site.login_args();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.helper(user, &args, &format!("{}\n", site.token()))
+    }
+
+    /// `login` for `site`, `verify` of what it saved, and a clone through
+    /// the helper into `dir`.
+    fn login_verify_clone(&self, user: &User, site: Site, dir: &str) {
+        assert_ok(&self.login(user, site));
         let out = self.helper(user, &["verify"], "");
         assert_ok(&out);
         assert!(
@@ -119,12 +161,14 @@ impl Net<'_> {
             "{}",
             stdout(&out)
         );
-        let repo = if url.contains(DC_HOST) {
-            dc_repo()
-        } else {
-            CLOUD_REPO.to_owned()
-        };
-        assert_ok(&self.run(user, &user.git, &["clone", "-q", &repo, dir], ""));
+        assert_ok(&self.run(user, &user.git, &["clone", "-q", &site.repo(), dir], ""));
+    }
+
+    /// git clones `site` first, then the helper's `login`, `verify` and
+    /// clone pass.
+    fn both_work(&self, user: &User, site: Site) {
+        self.git_clones(user, site, "by-git");
+        self.login_verify_clone(user, site, "by-helper");
     }
 }
 
@@ -146,20 +190,13 @@ fn a_company_ca_in_the_system_store_is_trusted_as_git_trusts_it() {
         ip: bb.ip,
         mounts: vec![(bundle.as_path(), "/etc/ssl/certs/ca-certificates.crt")],
     };
-    net.git_clones(&user, &dc_repo(), DC_TOKEN, "by-git");
-    net.login_verify_clone(
-        &user,
-        &dc_server(),
-        &["--scope", "project", "--repo", "PROJ/repo"],
-        DC_TOKEN,
-        "by-helper",
-    );
+    net.both_work(&user, Site::Dc);
     // Without the CA in the store, both refuse the server.
     let bare = Net {
         ip: bb.ip,
         mounts: vec![],
     };
-    let out = bare.run(&user, &user.git, &["ls-remote", &dc_repo()], "");
+    let out = bare.run(&user, &user.git, &["ls-remote", &Site::Dc.repo()], "");
     assert!(!out.status.success());
     let out = bare.helper(&user, &["verify"], "");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -209,14 +246,7 @@ fn a_lone_self_signed_server_trusted_through_git_is_trusted_by_the_helper() {
         ip: bb.ip,
         mounts: vec![],
     };
-    net.git_clones(&user, &dc_repo(), DC_TOKEN, "by-git");
-    net.login_verify_clone(
-        &user,
-        &dc_server(),
-        &["--scope", "project", "--repo", "PROJ/repo"],
-        DC_TOKEN,
-        "by-helper",
-    );
+    net.both_work(&user, Site::Dc);
     // Trusted only through `git config --global http.sslCAInfo`.
     let user = plain_user();
     assert_ok(&user.git(&[
@@ -225,14 +255,7 @@ fn a_lone_self_signed_server_trusted_through_git_is_trusted_by_the_helper() {
         "http.sslCAInfo",
         cert.to_str().unwrap(),
     ]));
-    net.git_clones(&user, &dc_repo(), DC_TOKEN, "by-git");
-    net.login_verify_clone(
-        &user,
-        &dc_server(),
-        &["--scope", "project", "--repo", "PROJ/repo"],
-        DC_TOKEN,
-        "by-helper",
-    );
+    net.both_work(&user, Site::Dc);
     // The same certificate trusted for another server only: refused, by
     // git and by the helper, with the reason.
     let user = plain_user();
@@ -243,24 +266,10 @@ fn a_lone_self_signed_server_trusted_through_git_is_trusted_by_the_helper() {
         cert.to_str().unwrap(),
     ]));
     assert!(!net
-        .run(&user, &user.git, &["ls-remote", &dc_repo()], "")
+        .run(&user, &user.git, &["ls-remote", &Site::Dc.repo()], "")
         .status
         .success());
-    let out = net.helper(
-        &user,
-        &[
-            "login",
-            &dc_server(),
-            "--with-token",
-            "--store",
-            "file",
-            "--scope",
-            "project",
-            "--repo",
-            "PROJ/repo",
-        ],
-        &format!("{DC_TOKEN}\n"),
-    );
+    let out = net.login(&user, Site::Dc);
     assert_eq!(out.status.code(), Some(1));
     let said = stderr(&out);
     assert!(
@@ -275,7 +284,7 @@ fn gits_proxy_carries_the_helpers_requests_where_there_is_no_direct_route() {
     // The names lead to an address where nothing listens.
     let nowhere = Ipv4Addr::new(127, 0, 0, 254);
     assert!(TcpStream::connect((nowhere, 443)).is_err());
-    let proxy = ConnectProxy::start(bb.ip, "proxy user", "pr@xy:secret");
+    let proxy = Proxy::connect(bb.ip, "proxy user", "pr@xy:secret", None);
     let proxy_url = format!("http://proxy%20user:pr%40xy%3Asecret@{}", proxy.addr);
     let mut user = plain_user();
     user.env("GIT_SSL_CAINFO", ca_file().to_str().unwrap());
@@ -290,15 +299,9 @@ fn gits_proxy_carries_the_helpers_requests_where_there_is_no_direct_route() {
         .success());
     // git's http.proxy, with the proxy's credentials in its URL.
     assert_ok(&user.git(&["config", "--global", "http.proxy", &proxy_url]));
-    net.git_clones(&user, CLOUD_REPO, CLOUD_TOKEN, "by-git");
+    net.git_clones(&user, Site::Cloud, "by-git");
     proxy.clear();
-    net.login_verify_clone(
-        &user,
-        "https://bitbucket.org/acme/widget",
-        &[],
-        CLOUD_TOKEN,
-        "by-helper",
-    );
+    net.login_verify_clone(&user, Site::Cloud, "by-helper");
     let helper_connects: Vec<_> = proxy
         .seen()
         .into_iter()
@@ -373,7 +376,7 @@ fn an_https_proxy_is_checked_against_its_own_ca_as_git_checks_it() {
     // The proxy's certificate comes from a CA of its own, which only
     // `http.proxySSLCAInfo` names; the server's, from the test CA.
     let (proxy_tls, proxy_ca) = another_ca_tls(Ipv4Addr::LOCALHOST);
-    let proxy = ConnectProxy::start_with(bb.ip, "proxy user", "secret", Some(proxy_tls));
+    let proxy = Proxy::connect(bb.ip, "proxy user", "secret", Some(proxy_tls));
     let mut user = plain_user();
     user.env("GIT_SSL_CAINFO", ca_file().to_str().unwrap());
     let proxy_ca_file = user.path("proxy-ca.pem");
@@ -390,14 +393,7 @@ fn an_https_proxy_is_checked_against_its_own_ca_as_git_checks_it() {
         .run(&user, &user.git, &["ls-remote", CLOUD_REPO], "")
         .status
         .success());
-    let login = [
-        "login",
-        "https://bitbucket.org/acme/widget",
-        "--with-token",
-        "--store",
-        "file",
-    ];
-    let out = net.helper(&user, &login, &format!("{CLOUD_TOKEN}\n"));
+    let out = net.login(&user, Site::Cloud);
     assert_eq!(out.status.code(), Some(1));
     let said = stderr(&out);
     assert!(
@@ -411,15 +407,9 @@ fn an_https_proxy_is_checked_against_its_own_ca_as_git_checks_it() {
         "http.proxySSLCAInfo",
         proxy_ca_file.to_str().unwrap(),
     ]));
-    net.git_clones(&user, CLOUD_REPO, CLOUD_TOKEN, "by-git");
+    net.git_clones(&user, Site::Cloud, "by-git");
     proxy.clear();
-    net.login_verify_clone(
-        &user,
-        "https://bitbucket.org/acme/widget",
-        &[],
-        CLOUD_TOKEN,
-        "by-helper",
-    );
+    net.login_verify_clone(&user, Site::Cloud, "by-helper");
     assert!(
         proxy
             .seen()
@@ -434,7 +424,7 @@ fn an_https_proxy_is_checked_against_its_own_ca_as_git_checks_it() {
 fn a_socks_proxy_that_resolves_names_carries_both_as_git_names_it() {
     let bb = stand_in(&server_tls);
     let nowhere = Ipv4Addr::new(127, 0, 0, 254);
-    let socks = SocksProxy::start(bb.ip, "jdoe", "socks-secret");
+    let socks = Proxy::socks5(bb.ip, "jdoe", "socks-secret");
     let mut user = plain_user();
     user.env("GIT_SSL_CAINFO", ca_file().to_str().unwrap());
     let url = format!("socks5h://jdoe:socks-secret@{}", socks.addr);
@@ -443,14 +433,7 @@ fn a_socks_proxy_that_resolves_names_carries_both_as_git_names_it() {
         ip: nowhere,
         mounts: vec![],
     };
-    net.git_clones(&user, CLOUD_REPO, CLOUD_TOKEN, "by-git");
-    net.login_verify_clone(
-        &user,
-        "https://bitbucket.org/acme/widget",
-        &[],
-        CLOUD_TOKEN,
-        "by-helper",
-    );
+    net.both_work(&user, Site::Cloud);
     // Every CONNECT named the host for the proxy to resolve, with its
     // username and password.
     let seen = socks.seen();
@@ -490,21 +473,10 @@ fn the_client_certificate_git_presents_is_the_helpers() {
     };
     // Without a certificate, git and the helper are turned away.
     assert!(!net
-        .run(&user, &user.git, &["ls-remote", &dc_repo()], "")
+        .run(&user, &user.git, &["ls-remote", &Site::Dc.repo()], "")
         .status
         .success());
-    let login = [
-        "login",
-        &dc_server(),
-        "--with-token",
-        "--store",
-        "file",
-        "--scope",
-        "project",
-        "--repo",
-        "PROJ/repo",
-    ];
-    let out = net.helper(&user, &login, &format!("{DC_TOKEN}\n"));
+    let out = net.login(&user, Site::Dc);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains(&format!("{DC_HOST}:{DC_PORT} asks for a client certificate; give it as git takes it, with `git config --global http.sslCert FILE` and `http.sslKey FILE`")),
@@ -514,15 +486,9 @@ fn the_client_certificate_git_presents_is_the_helpers() {
     // With git's http.sslCert and http.sslKey, both get in.
     assert_ok(&user.git(&["config", "--global", "http.sslCert", cert.to_str().unwrap()]));
     assert_ok(&user.git(&["config", "--global", "http.sslKey", key.to_str().unwrap()]));
-    net.git_clones(&user, &dc_repo(), DC_TOKEN, "by-git");
+    net.git_clones(&user, Site::Dc, "by-git");
     user.env("RUST_LOG", "trace");
-    net.login_verify_clone(
-        &user,
-        &dc_server(),
-        &["--scope", "project", "--repo", "PROJ/repo"],
-        DC_TOKEN,
-        "by-helper",
-    );
+    net.login_verify_clone(&user, Site::Dc, "by-helper");
     // An encrypted key: the setting that names it, and what to do.
     let encrypted = user.path("client-encrypted.key");
     let out = std::process::Command::new("openssl")
@@ -570,17 +536,7 @@ fn a_certificate_nobody_trusts_is_refused_with_what_to_do() {
     let out = net.run(&user, &user.git, &["ls-remote", CLOUD_REPO], "");
     assert!(!out.status.success());
     assert!(stderr(&out).contains("certificate"), "{}", stderr(&out));
-    let out = net.helper(
-        &user,
-        &[
-            "login",
-            "https://bitbucket.org/acme/widget",
-            "--with-token",
-            "--store",
-            "file",
-        ],
-        &format!("{CLOUD_TOKEN}\n"),
-    );
+    let out = net.login(&user, Site::Cloud);
     assert_eq!(out.status.code(), Some(1));
     let said = stderr(&out);
     let sentence = said.lines().last().unwrap_or_default();
@@ -603,18 +559,8 @@ fn a_certificate_nobody_trusts_is_refused_with_what_to_do() {
     // git told to verify nothing: the helper follows, and says so once.
     let mut user = user;
     user.env("GIT_SSL_NO_VERIFY", "1");
-    net.git_clones(&user, CLOUD_REPO, CLOUD_TOKEN, "unverified");
-    let out = net.helper(
-        &user,
-        &[
-            "login",
-            "https://bitbucket.org/acme/widget",
-            "--with-token",
-            "--store",
-            "file",
-        ],
-        &format!("{CLOUD_TOKEN}\n"),
-    );
+    net.git_clones(&user, Site::Cloud, "unverified");
+    let out = net.login(&user, Site::Cloud);
     assert_ok(&out);
     let said = stderr(&out);
     let warnings: Vec<&str> = said
@@ -626,18 +572,7 @@ fn a_certificate_nobody_trusts_is_refused_with_what_to_do() {
         ["warning: GIT_SSL_NO_VERIFY: the server's certificate is not verified, so the credential goes to whichever server answers as bitbucket.org"]
     );
     // Two entries on two servers checked in one run: still one line.
-    let login = [
-        "login",
-        &dc_server(),
-        "--with-token",
-        "--store",
-        "file",
-        "--scope",
-        "project",
-        "--repo",
-        "PROJ/repo",
-    ];
-    assert_ok(&net.helper(&user, &login, &format!("{DC_TOKEN}\n")));
+    assert_ok(&net.login(&user, Site::Dc));
     let out = net.helper(&user, &["verify"], "");
     assert_ok(&out);
     assert_eq!(

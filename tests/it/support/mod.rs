@@ -29,7 +29,7 @@ pub use pki::{
     another_ca_tls, ca_file, ca_pem, client_cert_tls, client_identity, server_tls, tls_with,
     untrusted_tls,
 };
-pub use proxy::{ConnectProxy, SocksProxy};
+pub use proxy::Proxy;
 pub use server::Bitbucket;
 pub use terminal::Terminal;
 pub use user::{helper_exe, User};

@@ -21,53 +21,67 @@ pub struct Connect {
     pub admitted: bool,
 }
 
-/// The running proxy.
-pub struct ConnectProxy {
+/// A running proxy: where it listens and the CONNECTs it was asked.
+pub struct Proxy {
     /// Where it listens.
     pub addr: SocketAddr,
     seen: Arc<Mutex<Vec<Connect>>>,
 }
 
-impl ConnectProxy {
-    /// A plain-HTTP proxy that takes `user:password` (Basic) and tunnels
-    /// to `route`.
-    pub fn start(route: Ipv4Addr, user: &str, password: &str) -> ConnectProxy {
-        ConnectProxy::start_with(route, user, password, None)
-    }
-
-    /// The same, spoken inside TLS with `tls` (an `https://` proxy).
-    pub fn start_with(
+impl Proxy {
+    /// A plain-HTTP CONNECT proxy that takes `user:password` (Basic) and
+    /// tunnels to `route`; spoken inside TLS with `tls` (an `https://`
+    /// proxy) when given.
+    pub fn connect(
         route: Ipv4Addr,
         user: &str,
         password: &str,
         tls: Option<Arc<rustls::ServerConfig>>,
-    ) -> ConnectProxy {
+    ) -> Proxy {
         use base64::Engine;
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let seen = Arc::new(Mutex::new(Vec::new()));
         let expected = format!(
             "Basic {}",
             base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
         );
-        let record = seen.clone();
+        Proxy::serve(move |stream, record| {
+            let socket = stream.try_clone()?;
+            match tls.clone() {
+                Some(tls) => {
+                    let conn = rustls::ServerConnection::new(tls).map_err(std::io::Error::other)?;
+                    let client = rustls::StreamOwned::new(conn, stream);
+                    tunnel(client, &socket, route, &expected, record)
+                }
+                None => tunnel(stream, &socket, route, &expected, record),
+            }
+        })
+    }
+
+    /// A SOCKS5 proxy (RFC 1928) that asks for `user` and `password` (RFC
+    /// 1929), resolves names itself and tunnels every CONNECT to `route`.
+    /// Its CONNECTs have no `agent`: SOCKS does not say.
+    pub fn socks5(route: Ipv4Addr, user: &str, password: &str) -> Proxy {
+        let credentials = (user.to_owned(), password.to_owned());
+        Proxy::serve(move |stream, record| socks5(stream, route, &credentials, record))
+    }
+
+    /// Listens on a loopback port, each connection handled by `handle` in
+    /// a thread of its own.
+    fn serve(
+        handle: impl Fn(TcpStream, &Mutex<Vec<Connect>>) -> std::io::Result<()> + Send + Sync + 'static,
+    ) -> Proxy {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (record, handle) = (seen.clone(), Arc::new(handle));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (record, expected, tls) = (record.clone(), expected.clone(), tls.clone());
+                let (record, handle) = (record.clone(), handle.clone());
                 std::thread::spawn(move || {
-                    let socket = stream.try_clone().unwrap();
-                    let _ = match tls {
-                        Some(tls) => {
-                            let conn = rustls::ServerConnection::new(tls).unwrap();
-                            let client = rustls::StreamOwned::new(conn, stream);
-                            tunnel(client, &socket, route, &expected, &record)
-                        }
-                        None => tunnel(stream, &socket, route, &expected, &record),
-                    };
+                    let _ = handle(stream, &record);
                 });
             }
         });
-        ConnectProxy { addr, seen }
+        Proxy { addr, seen }
     }
 
     /// The CONNECTs so far.
@@ -172,39 +186,6 @@ fn pump(
         }
     }
     Ok(())
-}
-
-/// A SOCKS5 proxy (RFC 1928) that asks for a username and password (RFC
-/// 1929) and tunnels every CONNECT to `route`.
-pub struct SocksProxy {
-    /// Where it listens.
-    pub addr: SocketAddr,
-    seen: Arc<Mutex<Vec<Connect>>>,
-}
-
-impl SocksProxy {
-    /// Starts one that takes `user` and `password`.
-    pub fn start(route: Ipv4Addr, user: &str, password: &str) -> SocksProxy {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let record = seen.clone();
-        let credentials = (user.to_owned(), password.to_owned());
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (record, credentials) = (record.clone(), credentials.clone());
-                std::thread::spawn(move || {
-                    let _ = socks5(stream, route, &credentials, &record);
-                });
-            }
-        });
-        SocksProxy { addr, seen }
-    }
-
-    /// The CONNECTs so far (`agent` is empty: SOCKS does not say).
-    pub fn seen(&self) -> Vec<Connect> {
-        self.seen.lock().unwrap().clone()
-    }
 }
 
 fn read_n(stream: &mut TcpStream, n: usize) -> std::io::Result<Vec<u8>> {
